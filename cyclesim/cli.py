@@ -1,0 +1,54 @@
+"""Command line: `python -m cyclesim WORKLOAD [--set key=value ...] [--out DIR] [--seed N]`.
+
+Exit codes: 0 success, 2 a problem the user can fix (printed as one line), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cyclesim import workload as workload_file
+from cyclesim.errors import UserError
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m cyclesim",
+        description="Train an MLP with BP or DFA through a model of an RRAM compute-in-memory chip.",
+    )
+    p.add_argument("workload", help="workload file (Python defining `workload`), e.g. workloads/dfa_3layer.py")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a setting, e.g. --set chip.adc_bits=3 --set network.sizes=784,512,10")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default runs/<name>-<time>)")
+    p.add_argument("--seed", type=int, default=None, help="root seed (sets training.seed)")
+    p.add_argument("--data-dir", default=None, help="folder with the dataset files (else $CYCLESIM_DATA, cache, download)")
+    p.add_argument("--quiet", action="store_true", help="print only the final summary")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from cyclesim.report import console  # imported late: keeps `--help` fast
+
+    out = None
+    try:
+        wl = workload_file.load(args.workload)
+        overrides = list(args.overrides)
+        if args.seed is not None:
+            overrides.append(f"training.seed={args.seed}")
+        wl = workload_file.apply(wl, overrides)
+        from cyclesim import run as run_mod
+
+        out = args.out or run_mod.default_out_dir(wl)
+        result = console.run_with_progress(wl, out_dir=out, data_dir=args.data_dir, quiet=args.quiet)
+    except UserError as exc:
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        where = f"; completed epochs are kept in {out}" if out is not None else ""
+        print(f"interrupted{where}", file=sys.stderr)
+        return 130
+    console.print_summary(result)
+    return 0

@@ -1,0 +1,377 @@
+"""Numerical kernels of the crossbar model, jitted with numba, each with a NumPy reference.
+
+A crossbar computes a matrix-vector product in the analog domain: input bits drive the rows, every
+column sums the currents of its cells, and an ADC digitises each column current. Inputs are applied
+bit-serially and each subarray's partial sums are digitised separately, then shifted and added
+digitally; that ADC step is what these kernels model. Weight updates are integer pulse counts applied
+through the device's nonlinear conductance curve. Kernels take plain arrays only (no attrs, no
+SimPy); `tests/test_kernels.py` checks every kernel against its `*_ref` twin bit for bit.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_F32 = np.float32
+
+
+def _jit(fn=None, **options):
+    """`numba.njit(cache=True)`, falling back to no caching where no cache dir is writable."""
+
+    def wrap(f):
+        try:
+            return numba.njit(cache=True, **options)(f)
+        except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+            return numba.njit(cache=False, **options)(f)
+
+    return wrap(fn) if fn is not None else wrap
+
+
+# ---------------------------------------------------------------------------------------------
+# Bit-serial MVM: bit planes, partial sums, ADC + shift-add
+# ---------------------------------------------------------------------------------------------
+
+
+def bit_weights(bits: int, signed: bool) -> np.ndarray:
+    """Place values of the input bit planes as `bitserial_sums` orders them.
+
+    Unsigned: 2**k for k < bits. Signed (sign-magnitude, two phases): 2**k for the positive
+    phase's magnitude bits, then -2**k for the negative phase's, k < bits - 1.
+    """
+    if not signed:
+        return (2.0 ** np.arange(bits)).astype(_F32)
+    mag = (2.0 ** np.arange(bits - 1)).astype(_F32)
+    return np.concatenate([mag, -mag])
+
+
+@_jit
+def bitserial_sums(x_int, g, bits, signed, rows_per_sub, cols_per_sub):
+    """Column sums of every subarray for every input bit plane (in units of Gmax * V_read).
+
+    Unsigned inputs x_int (B, R) of `bits` bits give planes k < bits with bit_k = bit k of x.
+    Signed inputs are applied in two phases, sign-magnitude: plane k < bits-1 carries bit k of
+    |x| for x > 0, plane bits-1+k bit k of |x| for x < 0 (so a small negative number drives few
+    rows instead of every two's-complement 1). With row i in row-subarray s = i // r and column
+    c = j * cs + c' in column-subarray j:
+        psum[s, k, j, b, c'] = sum_{i in s} bit_k(x[b, i]) * g[i, c]   (analog column current)
+        count[s, k, b]       = sum_{i in s} bit_k(x[b, i])             (active rows; the reference
+                                                                         column reads g_ref * count)
+    Missing rows/columns of ragged edge subarrays hold zeros. Sums run over i in increasing order.
+    """
+    nb, nr = x_int.shape
+    nc = g.shape[1]
+    ns = (nr + rows_per_sub - 1) // rows_per_sub
+    nj = (nc + cols_per_sub - 1) // cols_per_sub
+    mag_bits = bits - 1 if signed else bits
+    planes = 2 * mag_bits if signed else mag_bits
+    psum = np.zeros((ns, planes, nj, nb, cols_per_sub), dtype=np.float32)
+    count = np.zeros((ns, planes, nb), dtype=np.float32)
+    mask = (np.int64(1) << mag_bits) - 1
+    for b in range(nb):
+        for i in range(nr):
+            x = np.int64(x_int[b, i])
+            first = 0
+            if x < 0:
+                x = -x
+                first = mag_bits
+            v = x & mask
+            if v == 0:
+                continue
+            s = i // rows_per_sub
+            row = g[i]
+            for k in range(mag_bits):
+                if (v >> k) & 1:
+                    count[s, first + k, b] += 1
+                    for j in range(nj):
+                        c0 = j * cols_per_sub
+                        acc = psum[s, first + k, j, b]
+                        for c in range(min(cols_per_sub, nc - c0)):
+                            acc[c] += row[c0 + c]
+    return psum, count
+
+
+def bitserial_sums_ref(x_int, g, bits, signed, rows_per_sub, cols_per_sub):
+    """NumPy reference of `bitserial_sums` (same order of float32 additions)."""
+    nb, nr = x_int.shape
+    nc = g.shape[1]
+    ns, nj = -(-nr // rows_per_sub), -(-nc // cols_per_sub)
+    mag_bits = bits - 1 if signed else bits
+    gp = np.zeros((nr, nj * cols_per_sub), dtype=_F32)
+    gp[:, :nc] = g
+    gp = gp.reshape(nr, nj, cols_per_sub)
+    phases = [(0, x_int.astype(np.int64))]
+    if signed:
+        x = x_int.astype(np.int64)
+        phases = [(0, np.where(x > 0, x, 0)), (mag_bits, np.where(x < 0, -x, 0))]
+    planes = mag_bits * len(phases)
+    psum = np.zeros((ns, planes, nj, nb, cols_per_sub), dtype=_F32)
+    count = np.zeros((ns, planes, nb), dtype=_F32)
+    for i in range(nr):
+        s = i // rows_per_sub
+        for first, u in phases:
+            u = u & ((1 << mag_bits) - 1)
+            for k in range(mag_bits):
+                on = ((u[:, i] >> k) & 1).astype(bool)
+                count[s, first + k, on] += 1
+                psum[s, first + k, :, on] += gp[i]
+    return psum, count
+
+
+@_jit(fastmath=True)
+def _span(x, width):
+    """(min, max) over the first `width` columns of a (B, cs) block: what one ADC's range spans.
+
+    fastmath only relaxes NaN handling here (min and max round nothing), so results are exact.
+    """
+    lo = x[0, 0]
+    hi = x[0, 0]
+    if width == x.shape[1]:
+        for v in x.ravel():
+            lo = min(lo, v)
+            hi = max(hi, v)
+    else:
+        for b in range(x.shape[0]):
+            for c in range(width):
+                lo = min(lo, x[b, c])
+                hi = max(hi, x[b, c])
+    return lo, hi
+
+
+@_jit
+def _quantize_into(x, lo, hi, levels, top, weight, offset, out):
+    """out += weight * (Q(x) - offset) with the ADC transfer Q of `adc_shift_add` (flat arrays)."""
+    half = np.float32(0.5)
+    step = (hi - lo) / levels
+    if step > 0:
+        inv = np.float32(1.0) / step
+        for i in range(x.size):
+            q = min(np.float32(np.int32((x[i] - lo) * inv)), top)
+            out[i] += weight * ((lo + (q + half) * step) - offset[i])
+    else:
+        for i in range(x.size):
+            out[i] += weight * (x[i] - offset[i])
+
+
+@_jit
+def adc_shift_add(psum, ref, weights, adc_bits, ncols):
+    """Digitise every subarray's column sums with an `adc_bits` ADC, then shift and add.
+
+    Each (row-subarray s, bit plane k, column-subarray j) ADC spans the sums it sees over the
+    batch, [lo, hi] (NeuroSim V2's per-read calibrated reference), with step = (hi - lo) / 2**bits;
+    a sum x reads back as the centre of its bin:
+        Q(x) = lo + (min(trunc((x - lo) * (1 / step)), 2**bits - 1) + 0.5) * step.
+    The reference column is digitised the same way over the batch. Each subarray's shift-add
+    result is formed first, then the subarrays are summed in order (as a PE's adder tree does):
+        y_s[b, j*cs + c'] = sum_k weights[k] * (Q(psum[s, k, j, b, c']) - Q(ref[s, k, b]))
+        y = y_0 + y_1 + ... + y_{S-1}
+    so a slice holding one subarray gives exactly that subarray's y_s. `psum` is laid out as
+    `bitserial_sums` returns it; `ncols` trims the padded last subarray.
+    """
+    ns, nb, nj, nbatch, cs = psum.shape
+    total = np.zeros((nj, nbatch, cs), dtype=np.float32)
+    acc = np.empty((nj, nbatch, cs), dtype=np.float32)
+    levels = np.float32(2.0**adc_bits)
+    top = np.float32(2.0**adc_bits - 1.0)
+    qr = np.zeros(nbatch, dtype=np.float32)
+    zero = np.zeros(nbatch, dtype=np.float32)
+    offset = np.empty((nbatch, cs), dtype=np.float32)
+    for s in range(ns):
+        acc[:] = 0.0
+        for k in range(nb):
+            qr[:] = 0.0
+            r = ref[s, k]
+            rlo, rhi = _span(r.reshape(1, nbatch), nbatch)
+            _quantize_into(r, rlo, rhi, levels, top, np.float32(1.0), zero, qr)
+            for b in range(nbatch):
+                offset[b, :] = qr[b]
+            for j in range(nj):
+                block = psum[s, k, j]
+                lo, hi = _span(block, min(cs, ncols - j * cs))
+                _quantize_into(block.ravel(), lo, hi, levels, top, weights[k], offset.ravel(), acc[j].ravel())
+        total += acc
+    out = np.empty((nbatch, ncols), dtype=np.float32)
+    for j in range(nj):
+        w = min(cs, ncols - j * cs)
+        out[:, j * cs : j * cs + w] = total[j, :, :w]
+    return out
+
+
+def adc_shift_add_ref(psum, ref, weights, adc_bits, ncols):
+    """NumPy reference of `adc_shift_add` (same equation, same order of float32 operations)."""
+    ns, nb, nj, nbatch, cs = psum.shape
+    total = np.zeros((nj, nbatch, cs), dtype=_F32)
+    levels, top, half = _F32(2.0**adc_bits), _F32(2.0**adc_bits - 1.0), _F32(0.5)
+
+    def quantize(x, width):
+        lo, hi = x[..., :width].min(), x[..., :width].max()
+        step = (hi - lo) / levels
+        if not step > 0:
+            return x
+        inv = _F32(1.0) / step
+        q = np.minimum(((x - lo) * inv).astype(np.int32).astype(_F32), top)
+        return lo + (q + half) * step
+
+    for s in range(ns):
+        acc = np.zeros((nj, nbatch, cs), dtype=_F32)
+        for k in range(nb):
+            qr = quantize(ref[s, k], nbatch)
+            for j in range(nj):
+                qp = quantize(psum[s, k, j], min(cs, ncols - j * cs))
+                acc[j] += weights[k] * (qp - qr[:, None])
+        total += acc
+    return total.transpose(1, 0, 2).reshape(nbatch, nj * cs)[:, :ncols].copy()
+
+
+def mvm_bitserial(x_int, g, g_ref, bits, signed, rows_per_sub, cols_per_sub, adc_bits, *, ref=False):
+    """y = x_int @ (g - g_ref), computed as a crossbar does: bit-serial inputs, per-subarray ADC.
+
+    `x_int` (B, R) are integer inputs of `bits` bits (sign-magnitude when `signed`), `g` (R, C)
+    the cell conductances and `g_ref` the reference-column conductance, both in units of Gmax; the
+    ADC groups are `rows_per_sub` rows by `cols_per_sub` columns. Returns float32 (B, C) in
+    conductance units (times 2 / (1 - Gmin/Gmax) gives weight units). `ref=True` runs the NumPy
+    references instead of the jitted kernels.
+    """
+    sums, adc = (bitserial_sums_ref, adc_shift_add_ref) if ref else (bitserial_sums, adc_shift_add)
+    psum, count = sums(x_int, np.ascontiguousarray(g, dtype=_F32), bits, signed, rows_per_sub, cols_per_sub)
+    return adc(psum, count * _F32(g_ref), bit_weights(bits, signed), adc_bits, g.shape[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Weight gradient: exact integer outer product
+# ---------------------------------------------------------------------------------------------
+
+
+@_jit
+def outer_product(h_int, d_int):
+    """Batch-summed outer product of integer activations and errors: G[i, j] = sum_b h[b, i] d[b, j]."""
+    nb, nr = h_int.shape
+    nc = d_int.shape[1]
+    out = np.zeros((nr, nc), dtype=np.int64)
+    for b in range(nb):
+        for i in range(nr):
+            hv = np.int64(h_int[b, i])
+            if hv != 0:
+                for j in range(nc):
+                    out[i, j] += hv * np.int64(d_int[b, j])
+    return out
+
+
+def outer_product_ref(h_int, d_int):
+    """NumPy reference of `outer_product` (exact int64 matmul)."""
+    return h_int.astype(np.int64).T @ d_int.astype(np.int64)
+
+
+def outer_product_blas(h_int, d_int):
+    """`outer_product` through float BLAS, exact while every sum stays below 2**53 (checked)."""
+    bound = float(np.abs(h_int).max(initial=0)) * float(np.abs(d_int).max(initial=0)) * h_int.shape[0]
+    if bound < 2.0**24:
+        dt = np.float32
+    elif bound < 2.0**53:
+        dt = np.float64
+    else:
+        return outer_product_ref(h_int, d_int)
+    return (h_int.astype(dt).T @ d_int.astype(dt)).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Weight update: stochastic rounding to pulses, nonlinear pulse response
+# ---------------------------------------------------------------------------------------------
+
+
+@_jit
+def to_pulses(delta, uniform, max_pulses):
+    """Stochastically rounded pulse counts: n = clip(floor(delta + u), -max_pulses, max_pulses).
+
+    `delta` is the wanted change in units of one nominal pulse and `uniform` holds U[0, 1) draws,
+    so E[n] = delta inside the clip range.
+    """
+    flat_d = delta.ravel()
+    flat_u = uniform.ravel()
+    out = np.empty(flat_d.size, dtype=np.int32)
+    lim = np.float32(max_pulses)
+    for i in range(flat_d.size):
+        v = np.floor(flat_d[i] + flat_u[i])
+        if v > lim:
+            v = lim
+        elif v < -lim:
+            v = -lim
+        out[i] = np.int32(v)
+    return out.reshape(delta.shape)
+
+
+def to_pulses_ref(delta, uniform, max_pulses):
+    """NumPy reference of `to_pulses`."""
+    lim = _F32(max_pulses)
+    return np.clip(np.floor(delta + uniform), -lim, lim).astype(np.int32)
+
+
+@_jit
+def pulse_update(g, pulses, a_ltp, a_ltd, pmax, noise, c2c):
+    """Apply integer pulse counts to normalized conductances g in [0, 1], in place.
+
+    Potentiation follows g(P) = B (1 - exp(-P / A)), B = 1 / (1 - exp(-Pmax / A)), with P the
+    equivalent pulse number of the present state, P = -A ln(1 - g / B); depression follows the
+    mirrored curve 1 - g(Q). `a_ltp`/`a_ltd` are per-cell A (in pulses; A <= 0 means linear,
+    g += n / Pmax). Each pulse adds cycle-to-cycle noise of sigma `c2c`, so a cell that gets n
+    pulses moves by an extra c2c * sqrt(|n|) * noise. The result saturates at 0 and 1.
+    Arithmetic is float64, the stored state float32.
+    """
+    gf = g.ravel()
+    pf = pulses.ravel()
+    af = a_ltp.ravel()
+    df = a_ltd.ravel()
+    nf = noise.ravel()
+    pm = np.float64(pmax)
+    sigma = np.float64(c2c)
+    for i in range(gf.size):
+        if pf[i] == 0:
+            continue
+        n = np.float64(pf[i])
+        x = np.float64(gf[i])
+        if n > 0:
+            a = np.float64(af[i])
+            if a > 0:
+                bb = 1.0 / (1.0 - np.exp(-pm / a))
+                u = 1.0 - x / bb
+                p0 = -a * np.log(u) if u > 0 else pm
+                x = bb * (1.0 - np.exp(-min(p0 + n, pm) / a))
+            else:
+                x = x + n / pm
+        else:
+            a = np.float64(df[i])
+            if a > 0:
+                bb = 1.0 / (1.0 - np.exp(-pm / a))
+                u = 1.0 - (1.0 - x) / bb
+                q0 = -a * np.log(u) if u > 0 else pm
+                x = 1.0 - bb * (1.0 - np.exp(-min(q0 - n, pm) / a))
+            else:
+                x = x + n / pm
+        if sigma > 0:
+            x = x + sigma * np.sqrt(abs(n)) * np.float64(nf[i])
+        if x < 0.0:
+            x = 0.0
+        elif x > 1.0:
+            x = 1.0
+        gf[i] = np.float32(x)
+
+
+def pulse_update_ref(g, pulses, a_ltp, a_ltd, pmax, noise, c2c):
+    """NumPy reference of `pulse_update` (returns the new array instead of updating in place)."""
+    x = g.astype(np.float64)
+    n = pulses.astype(np.float64)
+    pm = np.float64(pmax)
+    out = x.copy()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for mask, a, sign in ((pulses > 0, a_ltp, 1.0), (pulses < 0, a_ltd, -1.0)):
+            a = np.broadcast_to(np.asarray(a, dtype=np.float64), x.shape)
+            bb = 1.0 / (1.0 - np.exp(-pm / a))
+            y = x if sign > 0 else 1.0 - x
+            u = 1.0 - y / bb
+            p0 = np.where(u > 0, -a * np.log(u), pm)
+            y_new = bb * (1.0 - np.exp(-np.minimum(p0 + sign * n, pm) / a))
+            out = np.where(mask & (a > 0), y_new if sign > 0 else 1.0 - y_new, out)
+            out = np.where(mask & ~(a > 0), x + n / pm, out)
+    if c2c > 0:
+        out = np.where(pulses != 0, out + np.float64(c2c) * np.sqrt(np.abs(n)) * noise.astype(np.float64), out)
+    return np.clip(out, 0.0, 1.0).astype(_F32)

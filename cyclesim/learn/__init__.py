@@ -1,0 +1,1 @@
+"""Functional training model: an MLP in crossbar arrays, trained with BP or DFA."""

@@ -1,0 +1,52 @@
+"""WAGE-style fixed-point quantizers for activations, errors and gradients.
+
+On chip, activations and errors travel as integers with one power-of-two scale per tensor (a shift
+in the digital periphery): the scale is the smallest power of two covering the tensor's largest
+magnitude, and the values are rounded onto the `bits`-bit grid below it. Gradients are rounded
+stochastically (Wu et al., "Training and inference with integers in deep neural networks", ICLR
+2018), so updates smaller than one step survive in expectation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_F32 = np.float32
+
+
+def pow2_scale(max_abs: float) -> float:
+    """Smallest power of two >= max_abs (1 for an all-zero tensor): S = 2^ceil(log2 max|x|)."""
+    if not max_abs > 0:
+        return 1.0
+    return math.ldexp(1.0, math.ceil(math.log2(max_abs)))
+
+
+def unsigned(x: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
+    """x >= 0 as integers q in [0, 2^bits - 1] with x ~ q * scale, scale = S / (2^bits - 1)."""
+    top = (1 << bits) - 1
+    scale = pow2_scale(float(x.max(initial=0.0))) / top
+    q = np.clip(np.rint(x / _F32(scale)), 0, top).astype(np.int32)
+    return q, scale
+
+
+def signed(x: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
+    """x as integers q in [-(2^(bits-1) - 1), 2^(bits-1) - 1] with x ~ q * scale."""
+    top = (1 << (bits - 1)) - 1
+    scale = pow2_scale(float(np.abs(x).max(initial=0.0))) / top
+    q = np.clip(np.rint(x / _F32(scale)), -top, top).astype(np.int32)
+    return q, scale
+
+
+def stochastic(x: np.ndarray, bits: int, uniform: np.ndarray) -> np.ndarray:
+    """x rounded stochastically onto a signed `bits`-bit grid below its power-of-two scale S:
+
+        q = clip(floor(x / step + u), -(2^(bits-1) - 1), 2^(bits-1) - 1),  step = S / (2^(bits-1) - 1)
+
+    returned as q * step (float32); E[result] = x inside the range.
+    """
+    top = (1 << (bits - 1)) - 1
+    step = pow2_scale(float(np.abs(x).max(initial=0.0))) / top
+    q = np.clip(np.floor(x / _F32(step) + uniform), -top, top)
+    return (q * _F32(step)).astype(_F32)

@@ -1,0 +1,139 @@
+"""The training loop: epochs of mini-batches through the crossbar network, with per-epoch metrics.
+
+Each iteration is one batch: forward read of every layer, output error, backward (BP or DFA),
+weight-gradient and pulse update. Accuracy is counted on the training batches as they pass and on
+the test set after each epoch. Selected iterations can be recorded in full (operands, conductances,
+pulses) for the event-driven engine to replay; the others keep nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterable
+
+import attrs
+import numpy as np
+
+from cyclesim.errors import DivergenceError
+from cyclesim.learn import rules
+from cyclesim.learn.network import Network, Pass
+
+
+@attrs.frozen
+class EpochStats:
+    """Metrics of one completed epoch."""
+
+    epoch: int  # 1-based
+    train_accuracy: float
+    test_accuracy: float
+    train_loss: float  # mean per-sample loss over the epoch's batches
+    pulses: int  # programming pulses applied in the epoch (0 in ideal mode)
+    wall_s: float
+    cpu_s: float
+
+
+@attrs.define
+class Trace:
+    """One recorded iteration: what the chip computed, for the engine to replay."""
+
+    epoch: int  # 1-based
+    iteration: int  # 0-based within the epoch
+    labels: np.ndarray
+    conductances: list  # per layer, G/Gmax before the update (None in ideal mode)
+    step: Pass  # operands, pre-activations, output, errors, pulses
+
+
+def batch_loss(y: np.ndarray, labels: np.ndarray, loss: str) -> float:
+    """Summed loss of a batch: SSE 0.5 sum (y - t)^2, or cross-entropy -sum log softmax(y)_t."""
+    t = np.zeros_like(y)
+    t[np.arange(len(labels)), labels] = 1.0
+    if loss == "ce":
+        z = y - y.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(labels)), labels].sum())
+    return float(0.5 * np.square(y - t).sum())
+
+
+class Trainer:
+    """Trains a `Network` on a dataset; `run_epoch` can be called repeatedly."""
+
+    def __init__(self, workload, dataset, seeds: np.random.SeedSequence):
+        self.workload = workload
+        self.dataset = dataset
+        net_seed, shuffle_seed, update_seed = seeds.spawn(3)
+        self.net = Network(workload, net_seed)
+        self._shuffle = np.random.default_rng(shuffle_seed)
+        self._update = np.random.default_rng(update_seed)
+        tr = workload.training
+        self.train_x, self.train_y = dataset.train_x, dataset.train_y
+        if tr.train_limit is not None:
+            self.train_x, self.train_y = self.train_x[: tr.train_limit], self.train_y[: tr.train_limit]
+        self.test_x, self.test_y = dataset.test_x, dataset.test_y
+        if tr.test_limit is not None:
+            self.test_x, self.test_y = self.test_x[: tr.test_limit], self.test_y[: tr.test_limit]
+        self.batches_per_epoch = max(len(self.train_x) // tr.batch_size, 0)
+
+    def step(self, images: np.ndarray, labels: np.ndarray) -> Pass:
+        """One training iteration on a batch; returns everything it computed."""
+        wl = self.workload
+        p = self.net.forward(images)
+        if not np.isfinite(p.y).all():
+            raise DivergenceError(
+                f"training diverged (non-finite outputs); lower training.lr (now {wl.training.lr})"
+            )
+        e = rules.output_error(p.y, labels, wl.training.loss)
+        rules.backward(self.net, p, e, wl.rule)
+        self.net.update(p, self._update)
+        self.net.relax(wl.device.retention_interval_s)
+        return p
+
+    def run_epoch(
+        self,
+        epoch: int,
+        record: Iterable[int] = (),
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> tuple[EpochStats, list[Trace]]:
+        """Train one epoch (1-based index); record the iterations listed in `record`."""
+        t0, c0 = time.perf_counter(), time.process_time()
+        bs = self.workload.training.batch_size
+        record = set(record)
+        order = self._shuffle.permutation(len(self.train_x))
+        correct, seen, loss, pulses = 0, 0, 0.0, 0
+        traces = []
+        for i in range(self.batches_per_epoch):
+            idx = order[i * bs : (i + 1) * bs]
+            images, labels = self.train_x[idx], self.train_y[idx]
+            before = [x.cells.conductance() for x in self.net.xbars] if i in record else None
+            p = self.step(images, labels)
+            correct += int((p.y.argmax(axis=1) == labels).sum())
+            seen += len(labels)
+            loss += batch_loss(p.y, labels, self.workload.training.loss)
+            pulses += int(sum(np.abs(n).sum(dtype=np.int64) for n in p.pulses))
+            if before is not None:
+                traces.append(Trace(epoch, i, labels, before, p))
+            if on_batch is not None:
+                on_batch(i + 1, self.batches_per_epoch)
+        if not np.isfinite(loss):
+            raise DivergenceError(
+                f"training diverged to NaN in epoch {epoch}; lower training.lr "
+                f"(now {self.workload.training.lr})"
+            )
+        stats = EpochStats(
+            epoch=epoch,
+            train_accuracy=correct / max(seen, 1),
+            test_accuracy=self.evaluate(),
+            train_loss=loss / max(seen, 1),
+            pulses=pulses,
+            wall_s=time.perf_counter() - t0,
+            cpu_s=time.process_time() - c0,
+        )
+        return stats, traces
+
+    def evaluate(self) -> float:
+        """Test accuracy of the network as it is now (forward reads only, in batches)."""
+        bs = self.workload.training.batch_size
+        correct = 0
+        for i in range(0, len(self.test_x), bs):
+            y = self.net.forward(self.test_x[i : i + bs]).y
+            correct += int((y.argmax(axis=1) == self.test_y[i : i + bs]).sum())
+        return correct / max(len(self.test_x), 1)

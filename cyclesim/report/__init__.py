@@ -1,0 +1,1 @@
+"""What the user sees: console reports and exported files."""

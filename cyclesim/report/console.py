@@ -1,0 +1,101 @@
+"""Console report: progress while training, then a summary a researcher reads at a glance.
+
+Progress bars are shown only on a terminal (and never with --quiet); per-epoch lines are printed
+as epochs complete, so a log file of a long run shows its progress too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from cyclesim import run as run_mod
+from cyclesim.config import Workload
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float]) -> str:
+    """Values as a row of block characters scaled between their min and max."""
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    span = hi - lo or 1.0
+    return "".join(SPARK[min(int((v - lo) / span * (len(SPARK) - 1) + 0.5), len(SPARK) - 1)] for v in values)
+
+
+def header(wl: Workload) -> Panel:
+    sizes = "-".join(map(str, wl.network.sizes))
+    d, c, p = wl.device, wl.chip, wl.precision
+    text = (
+        f"[bold]{wl.name}[/]  {wl.rule.upper()}  {sizes}  {wl.dataset}  mode={wl.mode}  seed={wl.training.seed}\n"
+        f"chip {c.node} {c.clock_hz / 1e9:g} GHz, subarray {c.subarray}x{c.subarray}, "
+        f"ADC {c.adc_bits} b ({c.cols_per_adc} cols/ADC)  |  device {d.name}: "
+        f"{d.levels} levels, on/off {d.on_off_ratio:g}, NL {d.nl_ltp:g}/{d.nl_ltd:g}, C2C {d.c2c:g}\n"
+        f"precision W{p.weight}/G{p.gradient}/A{p.activation}/E{p.error}  |  "
+        f"{wl.training.epochs} epochs, batch {wl.training.batch_size}, lr {wl.training.lr:g}, "
+        f"momentum {wl.training.momentum:g}, loss {wl.training.loss}"
+    )
+    return Panel(text, title="cyclesim", expand=False)
+
+
+def epoch_line(s) -> str:
+    return (
+        f"epoch {s.epoch:3d}  train {100 * s.train_accuracy:6.2f} %  test {100 * s.test_accuracy:6.2f} %  "
+        f"loss {s.train_loss:.4f}  pulses {s.pulses:,}  {s.wall_s:.1f} s"
+    )
+
+
+def run_with_progress(wl: Workload, *, out_dir: Path, data_dir: str | None, quiet: bool):
+    """Run the workload, showing a transient progress bar on a terminal and a line per epoch."""
+    console = Console()
+    if not quiet:
+        console.print(header(wl))
+    show_bar = console.is_terminal and not quiet
+    progress = Progress(
+        TextColumn("epoch {task.fields[epoch]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not show_bar,
+    )
+    task = progress.add_task("train", total=None, epoch=1)
+
+    def on_batch(epoch: int, i: int, n: int) -> None:
+        progress.update(task, completed=i, total=n, epoch=epoch)
+
+    def on_epoch(stats) -> None:
+        if not quiet:
+            progress.console.print(epoch_line(stats))
+
+    with progress:
+        return run_mod.run(wl, out_dir=out_dir, data_dir=data_dir, on_epoch=on_epoch, on_batch=on_batch)
+
+
+def summary_table(result) -> Table:
+    acc = result.accuracy()
+    t = Table(title="accuracy per epoch", show_edge=False)
+    t.add_column("epoch", justify="right")
+    t.add_column("train %", justify="right")
+    t.add_column("test %", justify="right")
+    for s in result.epochs:
+        t.add_row(str(s.epoch), f"{100 * s.train_accuracy:.2f}", f"{100 * s.test_accuracy:.2f}")
+    if acc["test"]:
+        t.caption = f"test {sparkline(acc['test'])}  final {100 * acc['final_test']:.2f} %"
+    return t
+
+
+def print_summary(result) -> None:
+    console = Console()
+    if result.epochs:
+        console.print(summary_table(result))
+    else:
+        console.print("no training epochs (training.epochs=0)")
+    if result.out_dir is not None:
+        console.print(f"results: {result.out_dir / 'results.json'}  ({result.wall_s:.1f} s)")

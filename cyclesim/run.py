@@ -1,0 +1,153 @@
+"""One workload end to end: load data, train through the crossbar model, write results.
+
+Results are written after every epoch (temp file + rename), so an interrupted or failed run keeps
+every epoch it completed. BLAS is pinned to one thread around training: it is faster on this
+class of machine for these matrix sizes and makes every float sum reproducible.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import attrs
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+import cyclesim
+from cyclesim import data
+from cyclesim.config import Workload, to_dict
+from cyclesim.learn.train import EpochStats, Trainer
+
+
+@attrs.define
+class Result:
+    """What a run produced so far; `to_json` is the results.json document (DESIGN.md section 6)."""
+
+    workload: Workload
+    epochs: list = attrs.field(factory=list)  # EpochStats
+    status: str = "running"  # running | complete | interrupted | failed
+    error: str | None = None
+    wall_s: float = 0.0
+    out_dir: Path | None = None
+    data_source: str = ""
+    traces: list = attrs.field(factory=list)
+
+    @property
+    def seed(self) -> int:
+        return self.workload.training.seed
+
+    def accuracy(self) -> dict:
+        test = [e.test_accuracy for e in self.epochs]
+        return {
+            "train": [e.train_accuracy for e in self.epochs],
+            "test": test,
+            "final_test": test[-1] if test else None,
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "cyclesim_version": cyclesim.__version__,
+            "status": self.status,
+            "error": self.error,
+            "config": to_dict(self.workload),
+            "seed": self.seed,
+            "dataset_source": self.data_source,
+            "accuracy": self.accuracy(),
+            "epochs": [attrs.asdict(e) for e in self.epochs],
+            "wall_s": self.wall_s,
+            "environment": {
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "platform": platform.platform(),
+            },
+        }
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text to `path` through a temporary file in the same folder and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def epochs_csv(epochs: list[EpochStats]) -> str:
+    """epochs.csv: one row per completed epoch."""
+    buf = io.StringIO()
+    names = [f.name for f in attrs.fields(EpochStats)]
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(names)
+    for e in epochs:
+        w.writerow([getattr(e, n) for n in names])
+    return buf.getvalue()
+
+
+def save(result: Result) -> None:
+    """Write results.json and epochs.csv for what the run has completed."""
+    if result.out_dir is None:
+        return
+    write_atomic(result.out_dir / "results.json", json.dumps(result.to_json(), indent=2) + "\n")
+    write_atomic(result.out_dir / "epochs.csv", epochs_csv(result.epochs))
+
+
+def default_out_dir(workload: Workload) -> Path:
+    return Path("runs") / f"{workload.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def run(
+    workload: Workload,
+    *,
+    out_dir: Path | None = None,
+    data_dir: str | None = None,
+    on_epoch: Callable[[EpochStats], None] | None = None,
+    on_batch: Callable[[int, int, int], None] | None = None,
+    record_iterations: int = 0,
+) -> Result:
+    """Train `workload`, writing results under `out_dir` after every epoch.
+
+    `record_iterations` first iterations of every epoch are recorded as `Trace`s (for the engine).
+    KeyboardInterrupt ends the run cleanly: the completed epochs stay written and status says
+    "interrupted" (the exception is re-raised for the caller to report).
+    """
+    t0 = time.perf_counter()
+    result = Result(workload=workload, out_dir=out_dir)
+    dataset = data.load(workload.dataset, data_dir, seed=workload.training.seed)
+    result.data_source = dataset.source
+    seeds = np.random.SeedSequence(workload.training.seed)
+    try:
+        with threadpool_limits(limits=1):
+            trainer = Trainer(workload, dataset, seeds)
+            for epoch in range(1, workload.training.epochs + 1):
+                batch_cb = (lambda i, n, _e=epoch: on_batch(_e, i, n)) if on_batch else None
+                stats, traces = trainer.run_epoch(epoch, range(record_iterations), batch_cb)
+                result.epochs.append(stats)
+                result.traces.extend(traces)
+                result.wall_s = time.perf_counter() - t0
+                save(result)
+                if on_epoch is not None:
+                    on_epoch(stats)
+        result.status = "complete"
+    except KeyboardInterrupt:
+        result.status = "interrupted"
+        raise
+    except Exception as exc:
+        result.status = "failed"
+        result.error = str(exc)
+        raise
+    finally:
+        result.wall_s = time.perf_counter() - t0
+        save(result)
+    return result

@@ -1,0 +1,131 @@
+"""The functional model: quantizers, device, network modes, BP/DFA learning and determinism."""
+
+import numpy as np
+import pytest
+
+from cyclesim import data
+import attrs
+
+from cyclesim.config import Device, Effects, Network, Training, Workload
+from cyclesim.device import CellArray, a_norm, ltp_curve
+from cyclesim.learn import quant, rules
+from cyclesim.learn.network import Network as Net
+from cyclesim.learn.train import Trainer
+
+
+def test_pow2_scale_and_quantizers():
+    assert quant.pow2_scale(0.0) == 1.0
+    assert quant.pow2_scale(3.0) == 4.0 and quant.pow2_scale(4.0) == 4.0 and quant.pow2_scale(0.3) == 0.5
+    x = np.array([0.0, 0.5, 1.0, 3.9], np.float32)
+    q, s = quant.unsigned(x, 8)
+    assert q.max() <= 255 and np.allclose(q * s, x, atol=s / 2)
+    d = np.array([-2.0, -0.01, 0.0, 1.5], np.float32)
+    q, s = quant.signed(d, 8)
+    assert np.abs(q).max() <= 127 and np.allclose(q * s, d, atol=s / 2)
+    rng = np.random.default_rng(0)
+    g = np.full(200_000, 0.013, np.float32)
+    g[0] = 1.0
+    r = quant.stochastic(g, 5, rng.random(g.shape, dtype=np.float32))
+    assert abs(r[1:].mean() - 0.013) < 0.002  # unbiased below one step (step = 1/15)
+
+
+def test_a_norm_table_and_curve():
+    assert a_norm(1.75) == pytest.approx(0.7021)
+    assert a_norm(1.46) == pytest.approx(0.8487)
+    assert a_norm(0.0) == 0.0
+    nl = np.linspace(0.05, 8.5, 50)
+    assert np.all(np.diff(a_norm(nl)) < 0)  # stronger nonlinearity, shorter curve constant
+    g = ltp_curve(np.arange(32), 1.75, 31)
+    assert g[0] == 0 and g[-1] == pytest.approx(1.0) and np.all(np.diff(g) > 0)
+    assert np.allclose(ltp_curve(np.arange(32), 0.0, 31), np.arange(32) / 31)
+
+
+def test_cell_array_mapping_and_update():
+    rng = np.random.default_rng(1)
+    w0 = rng.uniform(-1, 1, size=(20, 10))
+    cells = CellArray(w0, 32, Device(), rng, c2c=False)
+    assert np.abs(cells.weights() - w0).max() <= 1 / 31 + 1e-6  # nearest of 32 levels
+    g = cells.conductance()
+    assert g.min() >= 0.1 - 1e-6 and g.max() <= 1.0 + 1e-6  # on/off 10
+    assert np.allclose((g - cells.g_ref) * cells.weight_per_conductance, cells.weights(), atol=1e-6)
+    before = cells.g.copy()
+    cells.program(np.full((20, 10), 40, np.int32), rng)  # more pulses than levels: saturates
+    assert np.all(cells.g == 1.0) and np.all(cells.g >= before)
+    cells.program(np.full((20, 10), -3, np.int32), rng)
+    assert np.all(cells.g < 1.0)
+    cells.relax(1.0, 10.0)
+    assert np.all(cells.g <= 1.0 * np.exp(-0.1) + 1e-6)
+
+
+def test_d2d_spreads_cells():
+    rng = np.random.default_rng(2)
+    cells = CellArray(np.zeros((50, 50)), 32, Device(d2d=0.1, nl_d2d=0.5), rng)
+    assert 0.05 < cells.gain.std() < 0.15
+    assert cells.a_ltp.std() > 0
+
+
+def _tiny(mode="hardware", rule="dfa", **training):
+    t = dict(epochs=1, batch_size=50, train_limit=1000, test_limit=300, lr=0.1)
+    t.update(training)
+    return Workload(
+        network=Network(sizes=(784, 64, 10)), rule=rule, mode=mode, dataset="synthetic", training=Training(**t)
+    )
+
+
+@pytest.mark.parametrize("mode", ["ideal", "quantized", "hardware"])
+@pytest.mark.parametrize("rule", ["bp", "dfa"])
+def test_learns_synthetic(mode, rule):
+    wl = _tiny(mode, rule, epochs=3)
+    tr = Trainer(wl, data.synthetic(0, 1000, 300), np.random.SeedSequence(0))
+    acc = [tr.run_epoch(e)[0].test_accuracy for e in (1, 2, 3)]
+    assert acc[-1] > 0.6, acc
+
+
+def test_one_bit_adc_cannot_read():
+    """A 1-bit ADC leaves too little of the product to separate classes as well as 6 bits."""
+    ds = data.synthetic(0, 1000, 300)
+    accs = {}
+    for bits in (1, 6):
+        wl = _with_adc(_tiny(epochs=3), bits)
+        tr = Trainer(wl, ds, np.random.SeedSequence(0))
+        accs[bits] = [tr.run_epoch(e)[0].test_accuracy for e in (1, 2, 3)][-1]
+    assert accs[1] < accs[6]
+
+
+def _with_adc(wl, bits):
+    return attrs.evolve(wl, chip=attrs.evolve(wl.chip, adc_bits=bits))
+
+
+def test_same_seed_same_numbers_bit_for_bit():
+    ds = data.synthetic(0, 1000, 300)
+    runs = []
+    for _ in range(2):
+        tr = Trainer(_tiny(), ds, np.random.SeedSequence(5))
+        stats, traces = tr.run_epoch(1, record=[0, 3])
+        runs.append((stats.test_accuracy, stats.train_loss, stats.pulses, tr.net.effective_weights(), traces))
+    assert runs[0][:3] == runs[1][:3]
+    for a, b in zip(runs[0][3], runs[1][3]):
+        assert np.array_equal(a, b)
+    assert [t.iteration for t in runs[0][4]] == [0, 3]
+    assert np.array_equal(runs[0][4][1].step.y, runs[1][4][1].step.y)
+
+
+def test_bp_and_dfa_backward_shapes():
+    net = Net(_tiny("quantized", "bp"), np.random.SeedSequence(0))
+    x = data.synthetic(0, 100, 10).train_x[:50]
+    p = net.forward(x)
+    e = rules.output_error(p.y, np.zeros(50, np.int64), "sse")
+    rules.backward(net, p, e, "bp")
+    assert [d.q.shape for d in p.deltas] == [(50, 64), (50, 10)]
+    assert p.error is None
+
+
+def test_effects_switch_off_hardware_to_quantized():
+    """Hardware mode with every effect off computes like quantized mode (no ADC, ideal device)."""
+    ds = data.synthetic(0, 400, 100)
+    off = Effects(adc=False, nonlinearity=False, c2c=False, d2d=False, retention=False, on_off=False)
+
+    a = Trainer(attrs.evolve(_tiny(), effects=off), ds, np.random.SeedSequence(1))
+    b = Trainer(_tiny("quantized"), ds, np.random.SeedSequence(1))
+    sa, sb = a.run_epoch(1)[0], b.run_epoch(1)[0]
+    assert sa.test_accuracy == sb.test_accuracy and sa.pulses == sb.pulses

@@ -1,0 +1,216 @@
+"""Performance benchmark: cyclesim training epochs against a plain NumPy float32 MLP epoch.
+
+What is measured
+----------------
+Network MNIST 784-256-256-10, batch 200, SGD with momentum, SSE loss (e = y - t).
+
+* ``numpy_float32_epoch`` -- the reference, written here in plain NumPy float32: for each of 300
+  batches of the real training images (uint8 / 255, in a shuffled order) a ReLU forward pass, the
+  output error e = y - t, backprop, and an SGD-momentum update; then a forward pass over the whole
+  test set (10000 images, batches of 200) with an accuracy count. The test-set forward is included
+  because ``Trainer.run_epoch`` also evaluates the test set, so both sides do the same work.
+* ``<rule>_<mode>`` -- one ``Trainer.run_epoch(1)`` call of the real cyclesim trainer for
+  (bp, hardware), (dfa, hardware), (bp, ideal) and (dfa, ideal): 300 training batches plus the
+  test-set evaluation. Numba kernels are compiled by a small warm-up run before any timing.
+
+Each case is timed ``--repeats`` times (a fresh Trainer each time, built outside the timed region)
+and the median is reported.
+
+Why CPU time and ratios
+-----------------------
+CPU time (``time.process_time``) counts the work this process did and is far less sensitive to
+other load on a shared machine than wall time. BLAS is pinned to one thread with
+``threadpoolctl.threadpool_limits(1)`` around every measured region, so multi-threaded BLAS cannot
+inflate CPU time (spinning threads) or make the figure depend on the core count. Absolute seconds
+depend on the machine; the ratio of cyclesim to the NumPy reference measured in the same run is
+what the acceptance targets apply to: hardware DFA <= 8x, hardware BP <= 12x, ideal <= 1.5x.
+
+``--quick`` uses train_limit=6000 (30 batches) for cyclesim and 30 batches for the reference; the
+test-set evaluation stays full size on both sides, so quick ratios are only indicative.
+
+Run from the repository root:  python tools/bench.py [--repeats N] [--quick] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import sys
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from cyclesim import data
+from cyclesim.config import Training, Workload
+from cyclesim.learn.train import Trainer
+
+SIZES = (784, 256, 256, 10)
+BATCH = 200
+LR = 0.1
+MOMENTUM = 0.9
+FULL_BATCHES = 300
+QUICK_TRAIN_LIMIT = 6000
+QUICK_BATCHES = QUICK_TRAIN_LIMIT // BATCH
+CASES = (("bp", "hardware"), ("dfa", "hardware"), ("bp", "ideal"), ("dfa", "ideal"))
+TARGETS = {("bp", "hardware"): 12.0, ("dfa", "hardware"): 8.0, ("bp", "ideal"): 1.5, ("dfa", "ideal"): 1.5}
+REFERENCE = "numpy_float32_epoch"
+
+
+def numpy_epoch(ds, batches: int, seed: int = 0) -> float:
+    """One epoch of a plain NumPy float32 MLP (train `batches` batches, then test-set forward).
+
+    Returns the test accuracy (so the work cannot be optimised away and can be sanity-checked).
+    """
+    f32 = np.float32
+    rng = np.random.default_rng(seed)
+    ws = [
+        (rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(f32)
+        for n_in, n_out in zip(SIZES[:-1], SIZES[1:])
+    ]
+    vs = [np.zeros_like(w) for w in ws]
+    eye = np.eye(SIZES[-1], dtype=f32)
+    scale = f32(1.0 / 255.0)
+    lr, mom = f32(LR / BATCH), f32(MOMENTUM)  # lr applies to the batch-mean gradient
+    order = rng.permutation(len(ds.train_x))
+    for i in range(batches):
+        idx = order[i * BATCH : (i + 1) * BATCH]
+        h = ds.train_x[idx].astype(f32) * scale
+        t = eye[ds.train_y[idx]]
+        hs = [h]
+        for w in ws[:-1]:
+            h = np.maximum(h @ w, f32(0.0))
+            hs.append(h)
+        y = h @ ws[-1]
+        e = y - t  # dL/dy for SSE 0.5 * sum (y - t)^2
+        grads = [None] * len(ws)
+        for layer in range(len(ws) - 1, -1, -1):
+            grads[layer] = hs[layer].T @ e
+            if layer:
+                e = (e @ ws[layer].T) * (hs[layer] > 0)
+        for w, v, g in zip(ws, vs, grads):
+            v *= mom
+            v -= lr * g
+            w += v
+    correct = 0
+    for i in range(0, len(ds.test_x), BATCH):
+        h = ds.test_x[i : i + BATCH].astype(f32) * scale
+        for w in ws[:-1]:
+            h = np.maximum(h @ w, f32(0.0))
+        y = h @ ws[-1]
+        correct += int((y.argmax(axis=1) == ds.test_y[i : i + BATCH]).sum())
+    return correct / len(ds.test_x)
+
+
+def workload(rule: str, mode: str, train_limit: int | None) -> Workload:
+    return Workload(rule=rule, mode=mode, training=Training(epochs=1, train_limit=train_limit))
+
+
+def time_reference(ds, batches: int, repeats: int) -> tuple[list[float], float]:
+    times, acc = [], 0.0
+    for r in range(repeats):
+        with threadpool_limits(1):
+            c0 = time.process_time()
+            acc = numpy_epoch(ds, batches, seed=r)
+            times.append(time.process_time() - c0)
+    return times, acc
+
+
+def time_cyclesim(ds, rule: str, mode: str, train_limit, repeats: int) -> tuple[list[float], float]:
+    times, acc = [], 0.0
+    wl = workload(rule, mode, train_limit)
+    for _ in range(repeats):
+        tr = Trainer(wl, ds, np.random.SeedSequence(0))  # built outside the timed region
+        with threadpool_limits(1):
+            c0 = time.process_time()
+            stats, _traces = tr.run_epoch(1)
+            times.append(time.process_time() - c0)
+        acc = stats.test_accuracy
+    return times, acc
+
+
+def warm_up(ds) -> None:
+    """Compile numba kernels (and touch every code path) once per rule and mode before timing."""
+    for rule, mode in CASES:
+        tr = Trainer(workload(rule, mode, 400), ds, np.random.SeedSequence(0))
+        with threadpool_limits(1):
+            tr.run_epoch(1)
+    with threadpool_limits(1):
+        numpy_epoch(ds, 2)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeats", type=int, default=3, help="timed repeats per case (>= 3; default 3)")
+    ap.add_argument("--quick", action="store_true", help="30 training batches per case (< 1 minute)")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
+    args = ap.parse_args(argv)
+    if args.repeats < 3:
+        ap.error("--repeats must be >= 3 (the median of at least 3 runs is reported)")
+
+    train_limit = QUICK_TRAIN_LIMIT if args.quick else None
+    batches = QUICK_BATCHES if args.quick else FULL_BATCHES
+    label = "QUICK" if args.quick else "FULL"
+
+    ds = data.load("mnist", None)
+    print(
+        f"cyclesim benchmark [{label}]: MNIST {'-'.join(map(str, SIZES))}, batch {BATCH}, "
+        f"{batches} training batches + {len(ds.test_x)} test images per epoch; "
+        f"CPU time (process_time), BLAS 1 thread, median of {args.repeats}"
+    )
+    if args.quick:
+        print("QUICK MODE: train_limit=6000 / 30 reference batches -- ratios indicative only")
+    print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
+    sys.stdout.flush()
+
+    c0 = time.process_time()
+    warm_up(ds)
+    print(f"warm-up (numba compile): {time.process_time() - c0:.1f} s CPU")
+    sys.stdout.flush()
+
+    rows = []
+    ref_times, ref_acc = time_reference(ds, batches, args.repeats)
+    ref_med = statistics.median(ref_times)
+    rows.append(dict(case=REFERENCE, times=ref_times, median_s=ref_med, ratio=1.0, target=None,
+                     passed=None, test_accuracy=ref_acc))
+    for rule, mode in CASES:
+        times, acc = time_cyclesim(ds, rule, mode, train_limit, args.repeats)
+        med = statistics.median(times)
+        ratio = med / ref_med
+        target = TARGETS[(rule, mode)]
+        rows.append(dict(case=f"{rule}_{mode}", times=times, median_s=med, ratio=ratio, target=target,
+                         passed=ratio <= target, test_accuracy=acc))
+
+    print()
+    head = f"{'case':<22} {'median CPU s':>12} {'ratio':>8} {'target':>8} {'result':>6} {'test acc':>9}  runs (s)"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        target = f"<= {r['target']:g}x" if r["target"] is not None else "-"
+        result = "-" if r["passed"] is None else ("PASS" if r["passed"] else "FAIL")
+        runs = " ".join(f"{t:.2f}" for t in r["times"])
+        print(f"{r['case']:<22} {r['median_s']:>12.3f} {r['ratio']:>7.2f}x {target:>8} {result:>6} "
+              f"{r['test_accuracy']:>9.4f}  {runs}")
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+    print()
+    print(f"peak memory (ru_maxrss): {peak_mib:.1f} MiB")
+    all_pass = all(r["passed"] for r in rows if r["passed"] is not None)
+    print(f"overall [{label}]: {'PASS' if all_pass else 'FAIL'}")
+
+    if args.json:
+        out = dict(
+            mode=label.lower(), repeats=args.repeats, batches=batches, batch_size=BATCH,
+            sizes=list(SIZES), test_images=len(ds.test_x), clock="process_time", blas_threads=1,
+            reference=REFERENCE, rows=rows, peak_rss_mib=peak_mib, all_pass=all_pass,
+        )
+        with open(args.json, "w") as fh:
+            json.dump(out, fh, indent=2)
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""784-256-256-10 MLP on MNIST trained with Backpropagation on the NeuroSim V2.0 default chip.
+
+Identical to dfa_3layer.py except for the learning rule.
+"""
+from cyclesim import Chip, Device, Network, Precision, Training, Workload
+
+workload = Workload(
+    name="bp_3layer",
+    network=Network(sizes=(784, 256, 256, 10), activation="relu"),
+    rule="bp",
+    dataset="mnist",
+    mode="hardware",
+    training=Training(epochs=10, batch_size=200, lr=0.1, momentum=0.9, loss="sse", seed=0),
+    precision=Precision(weight=5, gradient=5, activation=8, error=8),
+    device=Device.preset("rram_neurosim"),
+    chip=Chip(node="32nm", subarray=128, adc_bits=5, cols_per_adc=8, clock_hz=1e9),
+)
