@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 import cyclesim
 from cyclesim import data
 from cyclesim.config import Workload, to_dict
+from cyclesim.errors import ConfigError
 from cyclesim.learn.train import EpochStats, Trainer
 
 
@@ -123,12 +124,15 @@ def run(
     "interrupted" (the exception is re-raised for the caller to report).
     """
     t0 = time.perf_counter()
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out {out_dir} is a file; give a folder for the results")
     result = Result(workload=workload, out_dir=out_dir)
     dataset = data.load(workload.dataset, data_dir, seed=workload.training.seed)
     result.data_source = dataset.source
     seeds = np.random.SeedSequence(workload.training.seed)
     try:
-        with threadpool_limits(limits=1):
+        # Overflow on the way to a divergence is detected and reported as DivergenceError.
+        with threadpool_limits(limits=1), np.errstate(over="ignore", invalid="ignore"):
             trainer = Trainer(workload, dataset, seeds)
             for epoch in range(1, workload.training.epochs + 1):
                 batch_cb = (lambda i, n, _e=epoch: on_batch(_e, i, n)) if on_batch else None

@@ -29,7 +29,8 @@ def load(path: str | Path) -> Workload:
     try:
         namespace = runpy.run_path(str(path), run_name="__workload__")
     except SyntaxError as exc:
-        raise ConfigError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+        where = exc.filename or str(path)
+        raise ConfigError(f"{where}:{exc.lineno}: syntax error: {exc.msg}") from None
     except UserError:
         raise
     except (ValueError, TypeError) as exc:

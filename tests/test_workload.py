@@ -292,8 +292,6 @@ def test_file_raising_an_exception(tmp_path):
     assert str(path) in msg and "RuntimeError" in msg and "boom in workload" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: workload.load passes the user's exception text through "
-                   "unchanged, so a multi-line message breaks the one-line error rule")
 def test_file_raising_an_exception_with_a_multiline_message(tmp_path):
     # the user's message may span lines; the ConfigError must still be one line
     path = write(tmp_path, "raise RuntimeError('first line\\nsecond line')\n")
@@ -301,8 +299,6 @@ def test_file_raising_an_exception_with_a_multiline_message(tmp_path):
     assert "first line" in msg and "second line" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: workload.load reports a SyntaxError raised in a module "
-                   "the workload file imports as if it were in the workload file (ignores exc.filename)")
 def test_syntax_error_in_an_imported_module_names_that_module(tmp_path):
     (tmp_path / "helper_mod_with_bad_syntax.py").write_text("x = 1\ny = (\n", encoding="utf-8")
     path = write(

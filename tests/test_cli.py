@@ -1,0 +1,469 @@
+"""Tests of the command line (cyclesim.cli.main): bad input, results files, seeds, interrupts.
+
+Almost everything calls `cli.main([...])` in-process on the tiny synthetic dataset; one test runs
+the real `python -m cyclesim` entry point in a subprocess. Tests that corrupt MNIST files copy the
+real ones from $CYCLESIM_DATA/mnist and are skipped when it is unset.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+try:
+    import cyclesim  # noqa: F401
+except ModuleNotFoundError:  # not installed: run from a checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cyclesim import cli
+from cyclesim.errors import DivergenceError
+from cyclesim.learn import train as train_mod
+
+ROOT = Path(__file__).resolve().parents[1]
+DFA = str(ROOT / "workloads" / "dfa_3layer.py")
+BP = str(ROOT / "workloads" / "bp_3layer.py")
+REAL_DATA = os.environ.get("CYCLESIM_DATA", "")
+MNIST_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+
+def sets(*assignments: str) -> list[str]:
+    out = []
+    for a in assignments:
+        out += ["--set", a]
+    return out
+
+
+TINY = sets(
+    "dataset=synthetic",
+    "training.epochs=1",
+    "training.train_limit=400",
+    "training.test_limit=200",
+    "network.sizes=784,32,10",
+    "training.batch_size=50",
+)
+"""A run of well under a second: one epoch of 8 batches on the synthetic set."""
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Run in a private folder (default output goes to ./runs), never download, private cache."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CYCLESIM_NO_DOWNLOAD", "1")
+    monkeypatch.setenv("CYCLESIM_CACHE", str(tmp_path / "cache"))
+
+
+def run_main(capsys, argv: list[str]) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def no_partial_files(out_dir: Path) -> None:
+    """Nothing half-written: no results.json, and no temporary files if the folder exists."""
+    assert not (out_dir / "results.json").exists()
+    if out_dir.exists():
+        leftovers = [n for n in os.listdir(out_dir) if n.endswith(".tmp")]
+        assert not leftovers, leftovers
+
+
+def expect_user_error(capsys, argv: list[str], out_dir: Path | None = None) -> str:
+    """main(argv) exits 2 with exactly one stderr line "error: ..."; returns that line."""
+    code, out, err = run_main(capsys, argv)
+    assert code == 2, (code, out, err)
+    lines = err.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got {err!r}"
+    assert lines[0].startswith("error: "), lines[0]
+    assert "Traceback" not in out + err
+    if out_dir is not None:
+        no_partial_files(out_dir)
+    return lines[0]
+
+
+def read_results(out_dir: Path) -> dict:
+    return json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+
+
+def read_epochs_csv(out_dir: Path) -> list[dict]:
+    with open(out_dir / "epochs.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def no_tmp_files(out_dir: Path) -> None:
+    assert not [n for n in os.listdir(out_dir) if n.endswith(".tmp")]
+
+
+# ----------------------------------------------------------------------------------------------
+# Bad input: exit 2, one line, nothing half-written
+
+
+def test_missing_workload_file(capsys, tmp_path):
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [tmp_path / "nope.py", *TINY, "--out", out], out)
+    assert "nope.py" in line and "not found" in line
+
+
+def test_workload_file_with_syntax_error(capsys, tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text("from cyclesim import Workload\nworkload = Workload(name='x'\n", encoding="utf-8")
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [path, "--out", out], out)
+    assert f"{path}:" in line and "syntax" in line
+
+
+def test_workload_file_without_workload(capsys, tmp_path):
+    path = tmp_path / "empty.py"
+    path.write_text("x = 1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [path, "--out", out], out)
+    assert "workload" in line and str(path) in line
+
+
+@pytest.mark.parametrize(
+    "assignment, needle",
+    [
+        ("chip.adc_bitz=3", "adc_bitz"),  # unknown key
+        ("chip.adc_bits=abc", "chip.adc_bits"),  # wrong type
+        ("chip.adc_bits=3.5", "chip.adc_bits"),  # wrong type
+        ("network.sizes=784,0,10", "network.sizes"),
+        ("chip.adc_bits=0", "chip.adc_bits"),
+        ("precision.weight=17", "precision.weight"),
+        ("precision.weight=6", "precision.weight"),  # needs 64 levels, device has 32
+        ("dataset=cifar", "dataset"),
+        ("chip=3", "chip"),  # a section
+        ("chip.adc_bits", "chip.adc_bits"),  # no "="
+    ],
+)
+def test_bad_override(capsys, tmp_path, assignment, needle):
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [DFA, *TINY, "--set", assignment, "--out", out], out)
+    assert needle in line
+
+
+def test_unknown_key_lists_valid_keys(capsys, tmp_path):
+    line = expect_user_error(capsys, [DFA, "--set", "chip.adc_bitz=3", "--out", tmp_path / "out"])
+    assert "adc_bits" in line and "subarray" in line
+
+
+def test_bad_seed(capsys, tmp_path):
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [DFA, *TINY, "--seed", "-1", "--out", out], out)
+    assert "training.seed" in line
+
+
+def test_dataset_files_missing(capsys, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "out"
+    args = [DFA, *TINY, "--set", "dataset=mnist", "--data-dir", empty, "--out", out]
+    line = expect_user_error(capsys, args, out)
+    assert "MNIST" in line and str(empty) in line
+
+
+def test_data_dir_that_does_not_exist(capsys, tmp_path):
+    out = tmp_path / "out"
+    missing = tmp_path / "no_such_dir"
+    args = [DFA, *TINY, "--set", "dataset=mnist", "--data-dir", missing, "--out", out]
+    line = expect_user_error(capsys, args, out)
+    assert str(missing) in line
+
+
+def test_dataset_not_found_anywhere(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("CYCLESIM_DATA", raising=False)
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [DFA, *TINY, "--set", "dataset=mnist", "--out", out], out)
+    assert "MNIST not found" in line and "CYCLESIM_NO_DOWNLOAD" in line
+
+
+# ---- corrupt IDX files (copies of the real ones)
+
+
+@pytest.fixture
+def mnist_copy(tmp_path) -> Path:
+    """A data folder holding a private copy of the four real MNIST .gz files (in ./mnist)."""
+    if not REAL_DATA:
+        pytest.skip("CYCLESIM_DATA is not set")
+    src = Path(REAL_DATA) / "mnist"
+    if not all((src / f"{stem}.gz").is_file() for stem in MNIST_FILES):
+        pytest.skip(f"the four MNIST .gz files are not in {src}")
+    root = tmp_path / "data"
+    (root / "mnist").mkdir(parents=True)
+    for stem in MNIST_FILES:
+        shutil.copyfile(src / f"{stem}.gz", root / "mnist" / f"{stem}.gz")
+    return root
+
+
+MNIST_TINY = [*TINY, "--set", "dataset=mnist", "--set", "mode=ideal"]
+
+
+def test_intact_mnist_copy_runs(capsys, tmp_path, mnist_copy):
+    """Control for the corruption tests: the untouched copy loads and trains."""
+    out = tmp_path / "out"
+    code, _, err = run_main(capsys, [DFA, *MNIST_TINY, "--data-dir", mnist_copy, "--out", out, "--quiet"])
+    assert code == 0, err
+    res = read_results(out)
+    assert res["status"] == "complete"
+    assert res["dataset_source"] == str(mnist_copy / "mnist")
+
+
+def test_truncated_gz(capsys, tmp_path, mnist_copy):
+    path = mnist_copy / "mnist" / "train-labels-idx1-ubyte.gz"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [DFA, *MNIST_TINY, "--data-dir", mnist_copy, "--out", out], out)
+    assert "train-labels-idx1-ubyte" in line
+
+
+def test_raw_file_with_broken_magic(capsys, tmp_path, mnist_copy):
+    gz = mnist_copy / "mnist" / "t10k-labels-idx1-ubyte.gz"
+    raw = gz.with_suffix("")
+    content = bytearray(gzip.decompress(gz.read_bytes()))
+    gz.unlink()  # the .gz would be preferred over the raw file
+    content[:4] = b"\x00\x00\x08\x99"
+    raw.write_bytes(bytes(content))
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [DFA, *MNIST_TINY, "--data-dir", mnist_copy, "--out", out], out)
+    assert str(raw) in line
+
+
+def test_flipped_byte_in_gz(capsys, tmp_path, mnist_copy):
+    path = mnist_copy / "mnist" / "t10k-images-idx3-ubyte.gz"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [DFA, *MNIST_TINY, "--data-dir", mnist_copy, "--out", out], out)
+    assert "t10k-images-idx3-ubyte" in line and "md5" in line
+
+
+# ---- training that diverges
+
+# Ideal mode clips every weight to its range, so only a very deep net can overflow float32: with
+# 20 hidden layers of 512 and lr=100 the first epoch produces inf/NaN (lr=100 alone on the tiny
+# 784-32-10 net, or lr=90/momentum 0.99 on 784-512-512-10, stays finite).
+DIVERGE = sets(
+    "mode=ideal",
+    "training.lr=100",
+    "training.epochs=2",
+    "network.sizes=" + ",".join(["784"] + ["512"] * 20 + ["10"]),
+)
+
+
+def test_training_diverging_to_nan(capsys, tmp_path):
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # checked on its own below
+        line = expect_user_error(capsys, [DFA, *TINY, *DIVERGE, "--out", out])
+    assert "diverged" in line and "training.lr" in line
+    res = read_results(out)
+    assert res["status"] == "failed"
+    assert "diverged" in res["error"]
+    assert len(res["epochs"]) == len(res["accuracy"]["test"])  # every completed epoch is kept
+    assert len(read_epochs_csv(out)) == len(res["epochs"])
+    no_tmp_files(out)
+
+
+def test_divergence_shows_only_the_error_line(capsys, tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        expect_user_error(capsys, [DFA, *TINY, *DIVERGE, "--out", tmp_path / "out"])
+    assert not [str(w.message) for w in caught]
+
+
+def test_divergence_keeps_completed_epochs(capsys, tmp_path, monkeypatch):
+    original = train_mod.Trainer.run_epoch
+
+    def run_epoch(self, epoch, *args, **kwargs):
+        if epoch == 2:
+            raise DivergenceError("training diverged to NaN in epoch 2; lower training.lr (now 0.1)")
+        return original(self, epoch, *args, **kwargs)
+
+    monkeypatch.setattr(train_mod.Trainer, "run_epoch", run_epoch)
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [DFA, *TINY, "--set", "training.epochs=3", "--out", out])
+    assert "diverged" in line
+    res = read_results(out)
+    assert res["status"] == "failed" and "diverged" in res["error"]
+    assert [e["epoch"] for e in res["epochs"]] == [1]
+    assert len(res["accuracy"]["test"]) == 1
+    assert [r["epoch"] for r in read_epochs_csv(out)] == ["1"]
+    no_tmp_files(out)
+
+
+# ----------------------------------------------------------------------------------------------
+# Happy path
+
+
+def test_tiny_run_writes_results(capsys, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, err = run_main(capsys, [DFA, *TINY, "--set", "training.epochs=2", "--out", out])
+    assert code == 0, err
+    assert err == ""
+
+    res = read_results(out)
+    for key in ("cyclesim_version", "config", "seed", "accuracy", "status", "epochs"):
+        assert key in res
+    assert res["cyclesim_version"] == cyclesim.__version__
+    assert res["status"] == "complete" and res["error"] is None
+    assert res["seed"] == 0
+    cfg = res["config"]
+    assert cfg["name"] == "dfa_3layer" and cfg["rule"] == "dfa" and cfg["dataset"] == "synthetic"
+    assert cfg["network"]["sizes"] == [784, 32, 10]
+    assert cfg["training"]["epochs"] == 2 and cfg["training"]["train_limit"] == 400
+
+    acc = res["accuracy"]
+    assert set(acc) >= {"train", "test", "final_test"}
+    assert len(acc["train"]) == len(acc["test"]) == 2
+    assert acc["final_test"] == acc["test"][-1]
+    assert all(0.0 <= a <= 1.0 for a in acc["train"] + acc["test"])
+    assert [e["epoch"] for e in res["epochs"]] == [1, 2]
+
+    rows = read_epochs_csv(out)
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    assert {"epoch", "train_accuracy", "test_accuracy"} <= set(rows[0])
+    assert [float(r["test_accuracy"]) for r in rows] == pytest.approx(acc["test"])
+    lines = (out / "epochs.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 2  # header + one row per epoch
+    no_tmp_files(out)
+
+    # per-epoch accuracy on stdout, then the summary
+    for epoch, (tr, te) in enumerate(zip(acc["train"], acc["test"]), start=1):
+        line = next(ln for ln in stdout.splitlines() if ln.lstrip().startswith(f"epoch {epoch:3d}"))
+        assert f"train {100 * tr:6.2f} %" in line and f"test {100 * te:6.2f} %" in line
+    assert "results.json" in stdout
+
+
+def test_bp_ideal_run(capsys, tmp_path):
+    out = tmp_path / "out"
+    code, _, err = run_main(capsys, [BP, *TINY, "--set", "mode=ideal", "--out", out, "--quiet"])
+    assert code == 0, err
+    res = read_results(out)
+    assert res["status"] == "complete" and res["config"]["rule"] == "bp"
+
+
+def test_quiet_prints_no_epoch_lines(capsys, tmp_path):
+    code, stdout, err = run_main(capsys, [DFA, *TINY, "--set", "mode=ideal", "--out", tmp_path / "o", "--quiet"])
+    assert code == 0, err
+    assert not [ln for ln in stdout.splitlines() if ln.startswith("epoch ")]
+    assert "results.json" in stdout
+
+
+def test_default_out_dir_is_under_runs(capsys, tmp_path):
+    code, _, err = run_main(capsys, [DFA, *TINY, "--set", "mode=ideal", "--quiet"])
+    assert code == 0, err
+    found = list((tmp_path / "runs").glob("dfa_3layer-*/results.json"))
+    assert len(found) == 1
+
+
+def test_zero_epochs(capsys, tmp_path):
+    out = tmp_path / "out"
+    code, _, err = run_main(capsys, [DFA, *TINY, "--set", "training.epochs=0", "--out", out])
+    assert code == 0, err
+    res = read_results(out)
+    assert res["status"] == "complete" and res["epochs"] == []
+    assert res["accuracy"]["final_test"] is None
+
+
+def _comparable(res: dict) -> dict:
+    epochs = [{k: v for k, v in e.items() if k not in ("wall_s", "cpu_s")} for e in res["epochs"]]
+    return {"accuracy": res["accuracy"], "epochs": epochs}
+
+
+def test_same_seed_gives_identical_results(capsys, tmp_path):
+    argv = [DFA, *TINY, "--set", "training.epochs=2", "--quiet"]
+    for name in ("a", "b"):
+        code, _, err = run_main(capsys, [*argv, "--out", tmp_path / name])
+        assert code == 0, err
+    a, b = read_results(tmp_path / "a"), read_results(tmp_path / "b")
+    assert _comparable(a) == _comparable(b)
+    assert a["config"] == b["config"]
+
+
+def test_seed_option_sets_training_seed(capsys, tmp_path):
+    code, _, err = run_main(capsys, [DFA, *TINY, "--seed", "3", "--out", tmp_path / "s3", "--quiet"])
+    assert code == 0, err
+    res = read_results(tmp_path / "s3")
+    assert res["config"]["training"]["seed"] == 3
+    assert res["seed"] == 3
+
+
+def test_seed_option_overrides_set(capsys, tmp_path):
+    argv = [DFA, *TINY, "--set", "training.seed=5", "--seed", "7", "--out", tmp_path / "o", "--quiet"]
+    code, _, err = run_main(capsys, argv)
+    assert code == 0, err
+    assert read_results(tmp_path / "o")["config"]["training"]["seed"] == 7
+
+
+# ----------------------------------------------------------------------------------------------
+# Interrupt
+
+
+def test_keyboard_interrupt_keeps_completed_epochs(capsys, tmp_path, monkeypatch):
+    original = train_mod.Trainer.run_epoch
+
+    def run_epoch(self, epoch, *args, **kwargs):
+        if epoch == 2:
+            raise KeyboardInterrupt
+        return original(self, epoch, *args, **kwargs)
+
+    monkeypatch.setattr(train_mod.Trainer, "run_epoch", run_epoch)
+    out = tmp_path / "out"
+    code, _, err = run_main(capsys, [DFA, *TINY, "--set", "training.epochs=3", "--out", out])
+    assert code == 130
+    assert "interrupted" in err and str(out) in err
+    assert "Traceback" not in err
+    res = read_results(out)
+    assert res["status"] == "interrupted"
+    assert len(res["epochs"]) == 1 and res["epochs"][0]["epoch"] == 1
+    assert len(res["accuracy"]["test"]) == 1
+    assert len(read_epochs_csv(out)) == 1
+    no_tmp_files(out)
+
+
+# ----------------------------------------------------------------------------------------------
+# Output folder problems
+
+
+def test_out_path_is_a_file(capsys, tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("not a folder", encoding="utf-8")
+    expect_user_error(capsys, [DFA, *TINY, "--set", "mode=ideal", "--out", target])
+
+
+# ----------------------------------------------------------------------------------------------
+# The real entry point
+
+
+def test_entry_point_reports_one_line_and_exit_2(tmp_path):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env["CYCLESIM_NO_DOWNLOAD"] = "1"
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cyclesim", DFA, *TINY, "--set", "chip.adc_bits=0", "--out", str(out)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ") and "chip.adc_bits" in lines[0]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    no_partial_files(out)
