@@ -76,7 +76,10 @@ def write_atomic(path: Path, text: str) -> None:
     """Write text to `path` through a temporary file in the same folder and an atomic rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; results are ordinary files
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
@@ -124,8 +127,11 @@ def run(
     "interrupted" (the exception is re-raised for the caller to report).
     """
     t0 = time.perf_counter()
-    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(f"--out {out_dir} is a file; give a folder for the results")
+    if out_dir is not None:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--out {out_dir}: cannot create this folder ({exc.strerror})") from None
     result = Result(workload=workload, out_dir=out_dir)
     dataset = data.load(workload.dataset, data_dir, seed=workload.training.seed)
     result.data_source = dataset.source

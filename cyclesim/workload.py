@@ -35,6 +35,8 @@ def load(path: str | Path) -> Workload:
         raise
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{path}: invalid configuration: {' '.join(str(exc).split())}") from None
+    except SystemExit as exc:
+        raise ConfigError(f"{path}: the workload file called sys.exit({exc.code!r})") from None
     except Exception as exc:  # the user's code raised: report it as theirs, in one line
         detail = " ".join(str(exc).split())
         raise ConfigError(f"{path}: the workload file raised {type(exc).__name__}: {detail}") from None

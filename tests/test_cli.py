@@ -444,6 +444,12 @@ def test_out_path_is_a_file(capsys, tmp_path):
     expect_user_error(capsys, [DFA, *TINY, "--set", "mode=ideal", "--out", target])
 
 
+def test_out_path_under_a_file(capsys, tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder", encoding="utf-8")
+    expect_user_error(capsys, [DFA, *TINY, "--set", "mode=ideal", "--out", taken / "sub"])
+
+
 # ----------------------------------------------------------------------------------------------
 # The real entry point
 

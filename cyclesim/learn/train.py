@@ -115,7 +115,7 @@ class Trainer:
                 on_batch(i + 1, self.batches_per_epoch)
         if not np.isfinite(loss):
             raise DivergenceError(
-                f"training diverged to NaN in epoch {epoch}; lower training.lr "
+                f"training diverged (non-finite loss) in epoch {epoch}; lower training.lr "
                 f"(now {self.workload.training.lr})"
             )
         stats = EpochStats(
