@@ -78,10 +78,15 @@ def _sizes(value) -> tuple:
 
 @frozen
 class Network:
-    """An MLP: `sizes` = (inputs, hidden..., outputs); ReLU hidden layers, linear output."""
+    """An MLP: `sizes` = (inputs, hidden..., outputs); ReLU hidden layers, linear output.
+
+    `activation` "relu" is max(a, 0) with activations scaled per batch by a power of two;
+    "clipped_relu" is min(max(a, 0), 1), activations in fixed point on [0, 1] as WAGE and
+    NeuroSim's wrapper quantize them.
+    """
 
     sizes: tuple[int, ...] = field(default=(784, 256, 256, 10), converter=_sizes)
-    activation: str = field(default="relu", validator=_one_of(("relu",)))
+    activation: str = field(default="relu", validator=_one_of(("relu", "clipped_relu")))
 
     @sizes.validator
     def _check_sizes(self, attribute, value):
@@ -190,6 +195,10 @@ class Chip:
     subarray: int = field(default=128, validator=_int_in(8, 4096))
     adc_bits: int = field(default=5, validator=_int_in(1, 12))
     cols_per_adc: int = field(default=8, validator=_int_in(1, 4096))
+    pe_size: int = field(default=2, validator=_int_in(1, 64))  # subarrays per PE side (PE = n x n)
+    tile_size: int = field(default=4, validator=_int_in(1, 64))  # PEs per tile side (tile = n x n)
+    duplication: int = field(default=1, validator=_int_in(1, 64))  # copies of every layer's weights
+    max_tiles: Optional[int] = field(default=None, validator=_opt(_int_in(1)))  # None: sized to fit
     adc_type: str = field(default="mlsa", validator=_one_of(("mlsa", "sar")))
     wgu: str = field(default="auto", validator=_one_of(("auto", "shared", "per_layer")))
     feedback_store: str = field(default="auto", validator=_one_of(("auto", "rram", "sram")))
