@@ -80,13 +80,12 @@ def _sizes(value) -> tuple:
 class Network:
     """An MLP: `sizes` = (inputs, hidden..., outputs); ReLU hidden layers, linear output.
 
-    `activation` "relu" is max(a, 0) with activations scaled per batch by a power of two;
-    "clipped_relu" is min(max(a, 0), 1), activations in fixed point on [0, 1] as WAGE and
-    NeuroSim's wrapper quantize them.
+    Hidden activations are ReLU outputs in fixed point on [0, 1] (WAGE's activation range, as
+    NeuroSim's wrapper quantizes them): min(max(a, 0), 1).
     """
 
     sizes: tuple[int, ...] = field(default=(784, 256, 256, 10), converter=_sizes)
-    activation: str = field(default="relu", validator=_one_of(("relu", "clipped_relu")))
+    activation: str = field(default="relu", validator=_one_of(("relu",)))
 
     @sizes.validator
     def _check_sizes(self, attribute, value):
@@ -103,12 +102,17 @@ class Network:
 
 @frozen
 class Training:
-    """Mini-batch SGD with momentum; `lr` applies to the batch-mean gradient of the loss."""
+    """Mini-batch SGD with momentum on WAGE shift-normalised gradients.
+
+    `lr` is the largest weight step of one iteration as a fraction of each layer's weight range;
+    `lr_schedule` "cosine" anneals it to zero over the run, "constant" keeps it.
+    """
 
     epochs: int = field(default=10, validator=_int_in(0, 100_000))
     batch_size: int = field(default=200, validator=_int_in(1, 1_000_000))
-    lr: float = field(default=0.1, validator=_float_in(0.0, 100.0, lo_open=True))
+    lr: float = field(default=0.02, validator=_float_in(0.0, 1.0, lo_open=True))
     momentum: float = field(default=0.9, validator=_float_in(0.0, 0.999))
+    lr_schedule: str = field(default="cosine", validator=_one_of(("constant", "cosine")))
     loss: str = field(default="sse", validator=_one_of(LOSSES))
     seed: int = field(default=0, validator=_int_in(0, 2**63 - 1))
     train_limit: Optional[int] = field(default=None, validator=_opt(_int_in(1)))

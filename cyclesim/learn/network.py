@@ -24,10 +24,6 @@ _F32 = np.float32
 # Weights span +-WEIGHT_RANGE x the Glorot-uniform limit of the layer (WAGE initialises over the
 # full range): a wider range leaves room to grow but coarsens the 2**bits-level weight grid.
 WEIGHT_RANGE = 1.0
-# DFA feedback entries are uniform in +-FEEDBACK_GAIN / sqrt(classes). With SSE loss, ReLU and
-# plain SGD, DFA's hidden layers are stable only while lr * gain stays near 0.01 (measured on
-# MNIST/Fashion-MNIST, see the foundation issue's note); the gain sets that product for lr = 0.1.
-FEEDBACK_GAIN = 0.1
 
 
 @attrs.define
@@ -119,7 +115,7 @@ class Network:
         updated); "sram": held digitally at weight precision and multiplied exactly.
         """
         classes = self.sizes[-1]
-        scale = FEEDBACK_GAIN / math.sqrt(classes)
+        scale = 1.0 / math.sqrt(classes)
         out = []
         hw = self.mode == "hardware"
         fx = self.workload.effects
@@ -140,7 +136,11 @@ class Network:
     # -- forward ---------------------------------------------------------------------------------
 
     def forward(self, images_u8: np.ndarray) -> Pass:
-        """h_0 = pixels / 255; a_l = h_{l-1} W_l; h_l = relu(a_l) for hidden layers; y = a_N."""
+        """h_0 = pixels / 255; a_l = h_{l-1} W_l; h_l = min(max(a_l, 0), 1) for hidden layers; y = a_N.
+
+        Hidden activations are ReLU outputs held in fixed point on [0, 1] (WAGE's activation range,
+        as NeuroSim's wrapper quantizes them), so values above 1 saturate.
+        """
         prec = self.workload.precision
         h = images_u8.astype(_F32) * _F32(1.0 / 255.0)
         inputs, pre = [], []
@@ -155,8 +155,12 @@ class Network:
                 a = self.xbars[l].read(x, prec.activation, signed=False)
             inputs.append(x)
             pre.append(a)
-            h = np.maximum(a, _F32(0.0)) if l < n - 1 else a
+            h = a if l == n - 1 else np.clip(a, _F32(0.0), _F32(1.0))
         return Pass(inputs=inputs, pre=pre, y=h)
+
+    def derivative(self, a: np.ndarray) -> np.ndarray:
+        """f'(a) of the hidden activation: 1 where it passes a through (0 < a < 1), else 0."""
+        return (a > 0) & (a < 1)
 
     # -- backward --------------------------------------------------------------------------------
 
@@ -181,30 +185,33 @@ class Network:
 
     # -- weight gradient and update --------------------------------------------------------------
 
-    def update(self, p: Pass, rng: np.random.Generator) -> None:
-        """SGD with momentum on every layer: g_l = h_{l-1}^T delta_l / batch, v <- mu v + g, w <- w - lr v.
+    def update(self, p: Pass, rng: np.random.Generator, lr: float) -> None:
+        """SGD with momentum on shift-normalised gradients (WAGE, as NeuroSim V2 trains):
 
-        On chip, g_l is formed exactly from the integer operands (the weight-gradient unit), rounded
-        stochastically to `gradient` bits (WAGE), accumulated with momentum digitally, and written as
-        programming pulses: n = stochastic_round(-lr v / pulse), one pulse = range * 2 / (levels - 1).
+            g_l = h_{l-1}^T delta_l,   g^_l = g_l / 2^ceil(log2 max|g_l|),
+            v_l <- mu v_l + g^_l,      w_l <- w_l - lr * range_l * v_l
+
+        so `lr` is the largest step of one iteration as a fraction of the layer's weight range,
+        whatever the size of the error. On chip g_l is formed exactly from the integer operands
+        (the weight-gradient unit), g^_l is rounded stochastically to `gradient` bits, momentum is
+        kept digitally, and the step becomes pulses: n = stochastic_round(-lr v_l (levels - 1) / 2).
         """
-        tr = self.workload.training
-        batch = p.y.shape[0]
+        momentum = _F32(self.workload.training.momentum)
         p.pulses = []
         for l, (x, d) in enumerate(zip(p.inputs, p.deltas)):
             v = self.velocity[l]
             if self.mode == "ideal":
-                g = (x.q.T @ d.q) * _F32(1.0 / batch)
+                g = x.q.T @ d.q
+                g *= _F32(1.0 / quant.pow2_scale(float(np.abs(g).max(initial=0.0))))
             else:
-                g = kernels.outer_product_blas(x.q, d.q).astype(_F32) * _F32(x.scale * d.scale / batch)
+                g = kernels.outer_product_blas(x.q, d.q).astype(_F32)
                 g = quant.stochastic(g, self.workload.precision.gradient, rng.random(g.shape, dtype=_F32))
-            v *= _F32(tr.momentum)
+            v *= momentum
             v += g
             if self.mode == "ideal":
-                self.float_w[l] -= _F32(tr.lr) * v
+                self.float_w[l] -= _F32(lr * self.ranges[l]) * v
                 continue
-            pulse = self.ranges[l] * 2.0 / (self.levels - 1)
-            want = v * _F32(-tr.lr / pulse)
+            want = v * _F32(-lr * (self.levels - 1) / 2.0)
             pulses = kernels.to_pulses(want, rng.random(g.shape, dtype=_F32), self.levels - 1)
             self.xbars[l].cells.program(pulses, self._rng_c2c)
             p.pulses.append(pulses)

@@ -1,8 +1,9 @@
 """WAGE-style fixed-point quantizers for activations, errors and gradients.
 
-On chip, activations and errors travel as integers with one power-of-two scale per tensor (a shift
-in the digital periphery): the scale is the smallest power of two covering the tensor's largest
-magnitude, and the values are rounded onto the `bits`-bit grid below it. Gradients are rounded
+On chip, activations travel as fixed-point integers on [0, 1]; errors as integers with one
+power-of-two scale per tensor (a shift in the digital periphery): the scale is the smallest power of
+two covering the tensor's largest magnitude, and the values are rounded onto the `bits`-bit grid
+below it. Gradients are normalised the same way and rounded
 stochastically (Wu et al., "Training and inference with integers in deep neural networks", ICLR
 2018), so updates smaller than one step survive in expectation.
 """
@@ -24,11 +25,10 @@ def pow2_scale(max_abs: float) -> float:
 
 
 def unsigned(x: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
-    """x >= 0 as integers q in [0, 2^bits - 1] with x ~ q * scale, scale = S / (2^bits - 1)."""
+    """x in [0, 1] in fixed point: q = clip(round(x (2^bits - 1)), 0, 2^bits - 1), x ~ q * scale."""
     top = (1 << bits) - 1
-    scale = pow2_scale(float(x.max(initial=0.0))) / top
-    q = np.clip(np.rint(x / _F32(scale)), 0, top).astype(np.int32)
-    return q, scale
+    q = np.clip(np.rint(x * _F32(top)), 0, top).astype(np.int32)
+    return q, 1.0 / top
 
 
 def signed(x: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
@@ -40,13 +40,13 @@ def signed(x: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
 
 
 def stochastic(x: np.ndarray, bits: int, uniform: np.ndarray) -> np.ndarray:
-    """x rounded stochastically onto a signed `bits`-bit grid below its power-of-two scale S:
+    """x normalised by its power-of-two scale S and rounded stochastically to signed `bits` bits:
 
-        q = clip(floor(x / step + u), -(2^(bits-1) - 1), 2^(bits-1) - 1),  step = S / (2^(bits-1) - 1)
+        q = clip(floor(x / S * top + u), -top, top),  top = 2^(bits-1) - 1,  result = q / top
 
-    returned as q * step (float32); E[result] = x inside the range.
+    (WAGE's gradient quantizer); E[result] = x / S, in [-1, 1], float32.
     """
     top = (1 << (bits - 1)) - 1
-    step = pow2_scale(float(np.abs(x).max(initial=0.0))) / top
-    q = np.clip(np.floor(x / _F32(step) + uniform), -top, top)
-    return (q * _F32(step)).astype(_F32)
+    s = pow2_scale(float(np.abs(x).max(initial=0.0)))
+    q = np.clip(np.floor(x * _F32(top / s) + uniform), -top, top)
+    return (q * _F32(1.0 / top)).astype(_F32)

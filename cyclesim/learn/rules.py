@@ -35,10 +35,10 @@ def backward(net: Network, p: Pass, e: np.ndarray, rule: str) -> None:
     if rule == "bp":
         for l in range(n - 2, -1, -1):
             back = net.backward_read(l + 1, deltas[l + 1])
-            deltas[l] = net.error_operand(back * (p.pre[l] > 0))
+            deltas[l] = net.error_operand(back * net.derivative(p.pre[l]))
     else:
         p.error = deltas[n - 1]
         for l in range(n - 1):
             proj = net.feedback_read(l, p.error)
-            deltas[l] = net.error_operand(proj * (p.pre[l] > 0))
+            deltas[l] = net.error_operand(proj * net.derivative(p.pre[l]))
     p.deltas = deltas

@@ -8,6 +8,7 @@ pulses) for the event-driven engine to replay; the others keep nothing.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Callable, Iterable
 
@@ -73,7 +74,7 @@ class Trainer:
             self.test_x, self.test_y = self.test_x[: tr.test_limit], self.test_y[: tr.test_limit]
         self.batches_per_epoch = max(len(self.train_x) // tr.batch_size, 0)
 
-    def step(self, images: np.ndarray, labels: np.ndarray) -> Pass:
+    def step(self, images: np.ndarray, labels: np.ndarray, lr: float | None = None) -> Pass:
         """One training iteration on a batch; returns everything it computed."""
         wl = self.workload
         p = self.net.forward(images)
@@ -83,7 +84,7 @@ class Trainer:
             )
         e = rules.output_error(p.y, labels, wl.training.loss)
         rules.backward(self.net, p, e, wl.rule)
-        self.net.update(p, self._update)
+        self.net.update(p, self._update, wl.training.lr if lr is None else lr)
         self.net.relax(wl.device.retention_interval_s)
         return p
 
@@ -104,7 +105,7 @@ class Trainer:
             idx = order[i * bs : (i + 1) * bs]
             images, labels = self.train_x[idx], self.train_y[idx]
             before = [x.cells.conductance() for x in self.net.xbars] if i in record else None
-            p = self.step(images, labels)
+            p = self.step(images, labels, self.learning_rate(epoch, i))
             correct += int((p.y.argmax(axis=1) == labels).sum())
             seen += len(labels)
             loss += batch_loss(p.y, labels, self.workload.training.loss)
@@ -128,6 +129,16 @@ class Trainer:
             cpu_s=time.process_time() - c0,
         )
         return stats, traces
+
+    def learning_rate(self, epoch: int, iteration: int) -> float:
+        """lr of an iteration: constant, or cosine-annealed over the whole run,
+        lr_t = lr * (1 + cos(pi * t / T)) / 2 with t the iteration count and T the total."""
+        tr = self.workload.training
+        if tr.lr_schedule == "constant":
+            return tr.lr
+        total = max(tr.epochs * self.batches_per_epoch, 1)
+        t = (epoch - 1) * self.batches_per_epoch + iteration
+        return tr.lr * 0.5 * (1.0 + math.cos(math.pi * t / total))
 
     def evaluate(self) -> float:
         """Test accuracy of the network as it is now (forward reads only, in batches)."""

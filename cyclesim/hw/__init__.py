@@ -1,0 +1,1 @@
+"""Hardware model: circuits, floorplan and area."""
