@@ -188,9 +188,12 @@ class Device:
 class Chip:
     """The CIM chip: node, clock, subarray size, ADCs and the training periphery.
 
+    `adc_bits` is the forward read's ADC; `ag_adc_bits` the ADC of the transposed read that BP's
+    transposable arrays add for the activation gradient (NeuroSim's levelOutputAG = 64, 6 bits).
     `wgu` (weight-gradient units) and `feedback_store` default to "auto": one shared WGU for BP and
-    one per layer for DFA; DFA's feedback matrices in RRAM arrays. Set them to separate the effect
-    of the learning rule from the effect of the hardware built for it.
+    one per layer for DFA; DFA's feedback matrices in SRAM, projected digitally (the error has only
+    `classes` entries, so B_l e is classes x hidden MACs). Set them to separate the effect of the
+    learning rule from the effect of the hardware built for it.
     """
 
     node: str = "32nm"
@@ -198,6 +201,7 @@ class Chip:
     clock_hz: float = field(default=1e9, validator=_float_in(1e3, 1e11))
     subarray: int = field(default=128, validator=_int_in(8, 4096))
     adc_bits: int = field(default=5, validator=_int_in(1, 12))
+    ag_adc_bits: int = field(default=6, validator=_int_in(1, 12))
     cols_per_adc: int = field(default=8, validator=_int_in(1, 4096))
     pe_size: int = field(default=2, validator=_int_in(1, 64))  # subarrays per PE side (PE = n x n)
     tile_size: int = field(default=4, validator=_int_in(1, 64))  # PEs per tile side (tile = n x n)
@@ -282,7 +286,7 @@ class Workload:
         """Resolved store of DFA's feedback matrices ("none" for BP)."""
         if self.rule != "dfa":
             return "none"
-        return "rram" if self.chip.feedback_store == "auto" else self.chip.feedback_store
+        return "sram" if self.chip.feedback_store == "auto" else self.chip.feedback_store
 
 
 def to_dict(obj) -> dict:

@@ -207,7 +207,7 @@ def test_weight_precision_needs_enough_device_levels():
     "rule, wgu, store, want_wgu, want_store",
     [
         ("bp", "auto", "auto", "shared", "none"),
-        ("dfa", "auto", "auto", "per_layer", "rram"),
+        ("dfa", "auto", "auto", "per_layer", "sram"),
         ("bp", "per_layer", "sram", "per_layer", "none"),
         ("dfa", "shared", "sram", "shared", "sram"),
         ("dfa", "auto", "rram", "per_layer", "rram"),

@@ -98,7 +98,7 @@ def test_bp_arrays_transposable_shared_wgu():
 
 
 def test_dfa_rram_feedback_arrays():
-    fp = plan(wl((784, 256, 256, 10), rule="dfa"))
+    fp = plan(wl((784, 256, 256, 10), rule="dfa", feedback_store="rram"))
     assert fp.feedback_store == "rram" and fp.feedback_sram_bits == 0
     assert [a.name for a in fp.arrays] == ["layer1", "layer2", "layer3", "feedback1", "feedback2"]
     assert not any(a.transposable for a in fp.arrays)
@@ -108,7 +108,7 @@ def test_dfa_rram_feedback_arrays():
     assert fp.tiles == 3 + 2
     assert fp.wgu == "per_layer" and fp.wgu_shapes == ((784, 256), (256, 256), (256, 10))
     # feedback arrays are held once even when the weights are duplicated
-    dup = plan(wl((784, 256, 256, 10), rule="dfa", duplication=3))
+    dup = plan(wl((784, 256, 256, 10), rule="dfa", feedback_store="rram", duplication=3))
     assert [a.tiles for a in dup.arrays] == [3, 3, 3, 1, 1]
 
 
@@ -149,7 +149,7 @@ def test_max_tiles_fits_and_overflows():
         assert fix in msg
     # feedback arrays count too
     with pytest.raises(MappingError, match="needs 5 tiles"):
-        plan(wl((784, 256, 256, 10), rule="dfa", max_tiles=4))
+        plan(wl((784, 256, 256, 10), rule="dfa", feedback_store="rram", max_tiles=4))
 
 
 def test_json_serialisable():
@@ -176,7 +176,7 @@ def test_frozen():
 
 
 def test_large_network_plans():
-    w = wl((784,) + (4096,) * 9 + (10,), rule="dfa")
+    w = wl((784,) + (4096,) * 9 + (10,), rule="dfa", feedback_store="rram")
     t0 = time.perf_counter()
     fp = plan(w)
     elapsed = time.perf_counter() - t0

@@ -49,15 +49,17 @@ class Pass:
 class Crossbar:
     """One weight matrix as the chip holds it: a `CellArray` plus how it is read."""
 
-    def __init__(self, cells: CellArray, scale: float, subarray: int, adc_bits: int | None):
+    def __init__(self, cells: CellArray, scale: float, subarray: int, adc_bits, ag_adc_bits=None):
         self.cells = cells
         self.scale = scale  # real weight = scale * w, w in [-1, 1]
         self.subarray = subarray
-        self.adc_bits = adc_bits  # None: exact read (no ADC)
+        self.adc_bits = adc_bits  # forward read; None: exact read (no ADC)
+        self.ag_adc_bits = ag_adc_bits  # transposed read
 
     def read(self, x: Operand, bits: int, signed: bool, transposed: bool = False) -> np.ndarray:
         """Real-valued product x @ W (or x @ W^T): y = read(q) * x.scale * scale."""
-        if self.adc_bits is None:
+        adc_bits = self.ag_adc_bits if transposed else self.adc_bits
+        if adc_bits is None:
             w = self.cells.weights()
             raw = x.q.astype(_F32) @ (w.T if transposed else w)
         else:
@@ -65,7 +67,7 @@ class Crossbar:
             if transposed:
                 g = g.T
             raw = kernels.mvm_bitserial(
-                x.q, g, self.cells.g_ref, bits, signed, self.subarray, self.subarray, self.adc_bits
+                x.q, g, self.cells.g_ref, bits, signed, self.subarray, self.subarray, adc_bits
             )
             raw *= _F32(self.cells.weight_per_conductance)
         return raw * _F32(x.scale * self.scale)
@@ -104,8 +106,9 @@ class Network:
                 nonlinear=hw and fx.nonlinearity, c2c=hw and fx.c2c, d2d=hw and fx.d2d,
                 on_off=hw and fx.on_off,
             )  # fmt: skip
-            adc = workload.chip.adc_bits if hw and fx.adc else None
-            self.xbars.append(Crossbar(cells, scale, workload.chip.subarray, adc))
+            on = hw and fx.adc
+            adc, ag = (workload.chip.adc_bits, workload.chip.ag_adc_bits) if on else (None, None)
+            self.xbars.append(Crossbar(cells, scale, workload.chip.subarray, adc, ag))
         self.feedback = self._make_feedback(rng_fb, rng_dev) if workload.rule == "dfa" else []
 
     def _make_feedback(self, rng_fb, rng_dev) -> list:
