@@ -25,6 +25,8 @@ import cyclesim
 from cyclesim import data
 from cyclesim.config import Workload, to_dict
 from cyclesim.errors import ConfigError
+from cyclesim.hw import area as area_mod
+from cyclesim.hw import floorplan as floorplan_mod
 from cyclesim.learn.train import EpochStats, Trainer
 
 
@@ -40,6 +42,8 @@ class Result:
     out_dir: Path | None = None
     data_source: str = ""
     traces: list = attrs.field(factory=list)
+    floorplan: floorplan_mod.Floorplan | None = None
+    area: area_mod.AreaReport | None = None
 
     @property
     def seed(self) -> int:
@@ -62,6 +66,8 @@ class Result:
             "seed": self.seed,
             "dataset_source": self.data_source,
             "accuracy": self.accuracy(),
+            "floorplan": self.floorplan.to_json() if self.floorplan is not None else None,
+            "area": self.area.to_json() if self.area is not None else None,
             "epochs": [attrs.asdict(e) for e in self.epochs],
             "wall_s": self.wall_s,
             "environment": {
@@ -130,7 +136,8 @@ def run(
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"--out {out_dir}: cannot create this folder ({exc.strerror})") from None
-    result = Result(workload=workload, out_dir=out_dir)
+    fp = floorplan_mod.plan(workload)
+    result = Result(workload=workload, out_dir=out_dir, floorplan=fp, area=area_mod.chip_area(workload, fp))
     dataset = data.load(workload.dataset, data_dir, seed=workload.training.seed)
     result.data_source = dataset.source
     seeds = np.random.SeedSequence(workload.training.seed)

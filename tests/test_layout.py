@@ -16,6 +16,7 @@ ALLOWED = {
     "learn": {"device", "kernels", "learn", "errors", "config"},
     "workload": {"config", "errors"},
     "run": {"learn", "data", "config", "errors", "hw", "engine", "device", "kernels"},
+    "hw": {"tech", "config", "errors", "hw"},
 }
 NEVER_IN_CORE = {"rich", "matplotlib"}
 

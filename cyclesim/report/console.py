@@ -91,8 +91,48 @@ def summary_table(result) -> Table:
     return t
 
 
+def bar(fraction: float, width: int = 24) -> str:
+    """A horizontal bar of `width` cells filled to `fraction` (eighth-cell resolution)."""
+    eighths = round(max(0.0, min(fraction, 1.0)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + ("▏▎▍▌▋▊▉"[part - 1] if part else "")).ljust(width)
+
+
+def floorplan_table(fp) -> Table:
+    t = Table(title=f"floorplan: {fp.tiles} tiles, utilisation {100 * fp.utilization:.1f} %",
+              show_edge=False)
+    for col in ("array", "shape", "subarrays", "PEs", "tiles", "utilisation"):
+        t.add_column(col, justify="left" if col in ("array", "shape") else "right")
+    for a in fp.arrays:
+        t.add_row(a.name, f"{a.rows}x{a.cols}", str(a.subarrays), str(a.pes), str(a.tiles),
+                  f"{100 * a.utilization:.1f} %")
+    extra = f"{fp.pes} PEs, {fp.subarrays} subarrays; WGU {fp.wgu}: " + ", ".join(
+        f"{r}x{c}" for r, c in fp.wgu_shapes
+    )
+    if fp.feedback_store != "none":
+        extra += f"; feedback in {fp.feedback_store}"
+    t.caption = extra
+    return t
+
+
+def area_table(area) -> Table:
+    t = Table(title=f"area: {area.total_um2 / 1e6:.2f} mm²", show_edge=False)
+    t.add_column("category")
+    t.add_column("mm²", justify="right")
+    t.add_column("share", justify="right")
+    t.add_column("")
+    for cat, um2 in area.breakdown_um2.items():
+        share = um2 / area.total_um2
+        t.add_row(cat, f"{um2 / 1e6:.3f}", f"{100 * share:.1f} %", bar(share))
+    return t
+
+
 def print_summary(result) -> None:
     console = Console()
+    if result.floorplan is not None:
+        console.print(floorplan_table(result.floorplan))
+    if result.area is not None:
+        console.print(area_table(result.area))
     if result.epochs:
         console.print(summary_table(result))
     else:
