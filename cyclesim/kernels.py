@@ -1,7 +1,8 @@
 """Numerical kernels of the crossbar model, jitted with numba, each with a NumPy reference.
 
 A crossbar computes a matrix-vector product in the analog domain: input bits drive the rows, every
-column sums the currents of its cells, and an ADC digitises each column current. Inputs are applied
+column sums the currents of its cells, a reference column's current is subtracted (signed weights),
+and an ADC digitises the difference. Inputs are applied
 bit-serially and each subarray's partial sums are digitised separately, then shifted and added
 digitally; that ADC step is what these kernels model. Weight updates are integer pulse counts applied
 through the device's nonlinear conductance curve. Kernels take plain arrays only (no attrs, no
@@ -139,31 +140,34 @@ def _span(x, width):
 
 
 @_jit
-def _quantize_into(x, lo, hi, levels, top, weight, offset, out):
-    """out += weight * (Q(x) - offset) with the ADC transfer Q of `adc_shift_add` (flat arrays)."""
+def _quantize_into(x, lo, hi, levels, top, weight, out):
+    """out += weight * Q(x) with the ADC transfer Q of `adc_shift_add` (flat arrays)."""
     half = np.float32(0.5)
     step = (hi - lo) / levels
     if step > 0:
         inv = np.float32(1.0) / step
         for i in range(x.size):
             q = min(np.float32(np.int32((x[i] - lo) * inv)), top)
-            out[i] += weight * ((lo + (q + half) * step) - offset[i])
+            out[i] += weight * (lo + (q + half) * step)
     else:
         for i in range(x.size):
-            out[i] += weight * (x[i] - offset[i])
+            out[i] += weight * x[i]
 
 
 @_jit
 def adc_shift_add(psum, ref, weights, adc_bits, ncols):
-    """Digitise every subarray's column sums with an `adc_bits` ADC, then shift and add.
+    """Subtract the reference column, digitise with an `adc_bits` ADC, then shift and add.
 
-    Each (row-subarray s, bit plane k, column-subarray j) ADC spans the sums it sees over the
-    batch, [lo, hi] (NeuroSim V2's per-read calibrated reference), with step = (hi - lo) / 2**bits;
-    a sum x reads back as the centre of its bin:
-        Q(x) = lo + (min(trunc((x - lo) * (1 / step)), 2**bits - 1) + 0.5) * step.
-    The reference column is digitised the same way over the batch. Each subarray's shift-add
-    result is formed first, then the subarrays are summed in order (as a PE's adder tree does):
-        y_s[b, j*cs + c'] = sum_k weights[k] * (Q(psum[s, k, j, b, c']) - Q(ref[s, k, b]))
+    The reference column's current (ref = g_ref * active rows) is subtracted from every column's
+    current in the analog domain (a mirrored reference, as differential CIM readouts do), so the
+    ADC sees only the signed signal d = psum - ref. Each (row-subarray s, bit plane k,
+    column-subarray j) ADC spans what it sees over the batch, [lo, hi] (a per-read calibrated
+    range, as NeuroSim V2's wrapper uses), with step = (hi - lo) / 2**bits; a value reads back as
+    the centre of its bin:
+        Q(d) = lo + (min(trunc((d - lo) * (1 / step)), 2**bits - 1) + 0.5) * step.
+    Each subarray's shift-add result is formed first, then the subarrays are summed in order (as a
+    PE's adder tree does):
+        y_s[b, j*cs + c'] = sum_k weights[k] * Q(psum[s, k, j, b, c'] - ref[s, k, b])
         y = y_0 + y_1 + ... + y_{S-1}
     so a slice holding one subarray gives exactly that subarray's y_s. `psum` is laid out as
     `bitserial_sums` returns it; `ncols` trims the padded last subarray.
@@ -171,24 +175,20 @@ def adc_shift_add(psum, ref, weights, adc_bits, ncols):
     ns, nb, nj, nbatch, cs = psum.shape
     total = np.zeros((nj, nbatch, cs), dtype=np.float32)
     acc = np.empty((nj, nbatch, cs), dtype=np.float32)
+    diff = np.empty((nbatch, cs), dtype=np.float32)
     levels = np.float32(2.0**adc_bits)
     top = np.float32(2.0**adc_bits - 1.0)
-    qr = np.zeros(nbatch, dtype=np.float32)
-    zero = np.zeros(nbatch, dtype=np.float32)
-    offset = np.empty((nbatch, cs), dtype=np.float32)
     for s in range(ns):
         acc[:] = 0.0
         for k in range(nb):
-            qr[:] = 0.0
-            r = ref[s, k]
-            rlo, rhi = _span(r.reshape(1, nbatch), nbatch)
-            _quantize_into(r, rlo, rhi, levels, top, np.float32(1.0), zero, qr)
-            for b in range(nbatch):
-                offset[b, :] = qr[b]
             for j in range(nj):
                 block = psum[s, k, j]
-                lo, hi = _span(block, min(cs, ncols - j * cs))
-                _quantize_into(block.ravel(), lo, hi, levels, top, weights[k], offset.ravel(), acc[j].ravel())
+                for b in range(nbatch):
+                    r = ref[s, k, b]
+                    for c in range(cs):
+                        diff[b, c] = block[b, c] - r
+                lo, hi = _span(diff, min(cs, ncols - j * cs))
+                _quantize_into(diff.ravel(), lo, hi, levels, top, weights[k], acc[j].ravel())
         total += acc
     out = np.empty((nbatch, ncols), dtype=np.float32)
     for j in range(nj):
@@ -215,10 +215,9 @@ def adc_shift_add_ref(psum, ref, weights, adc_bits, ncols):
     for s in range(ns):
         acc = np.zeros((nj, nbatch, cs), dtype=_F32)
         for k in range(nb):
-            qr = quantize(ref[s, k], nbatch)
             for j in range(nj):
-                qp = quantize(psum[s, k, j], min(cs, ncols - j * cs))
-                acc[j] += weights[k] * (qp - qr[:, None])
+                d = psum[s, k, j] - ref[s, k][:, None]
+                acc[j] += weights[k] * quantize(d, min(cs, ncols - j * cs))
         total += acc
     return total.transpose(1, 0, 2).reshape(nbatch, nj * cs)[:, :ncols].copy()
 
