@@ -190,6 +190,9 @@ class Chip:
 
     `adc_bits` is the forward read's ADC; `ag_adc_bits` the ADC of the transposed read that BP's
     transposable arrays add for the activation gradient (NeuroSim's levelOutputAG = 64, 6 bits).
+    `readout` "digital_reference" digitises each column and the reference column separately and
+    subtracts digitally (NeuroSim); "differential" subtracts the reference current before the ADC,
+    so the ADC's levels cover only the signed signal.
     `wgu` (weight-gradient units) and `feedback_store` default to "auto": one shared WGU for BP and
     one per layer for DFA; DFA's feedback matrices in SRAM, projected digitally (the error has only
     `classes` entries, so B_l e is classes x hidden MACs). Set them to separate the effect of the
@@ -208,6 +211,7 @@ class Chip:
     duplication: int = field(default=1, validator=_int_in(1, 64))  # copies of every layer's weights
     max_tiles: Optional[int] = field(default=None, validator=_opt(_int_in(1)))  # None: sized to fit
     adc_type: str = field(default="mlsa", validator=_one_of(("mlsa", "sar")))
+    readout: str = field(default="digital_reference", validator=_one_of(("digital_reference", "differential")))
     wgu: str = field(default="auto", validator=_one_of(("auto", "shared", "per_layer")))
     feedback_store: str = field(default="auto", validator=_one_of(("auto", "rram", "sram")))
     dram: str = "hbm2"

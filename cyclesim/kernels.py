@@ -1,8 +1,8 @@
 """Numerical kernels of the crossbar model, jitted with numba, each with a NumPy reference.
 
 A crossbar computes a matrix-vector product in the analog domain: input bits drive the rows, every
-column sums the currents of its cells, a reference column's current is subtracted (signed weights),
-and an ADC digitises the difference. Inputs are applied
+column sums the currents of its cells, an ADC digitises each column current, and a reference column
+gives the weights their sign (subtracted digitally, or in the analog domain before the ADC). Inputs are applied
 bit-serially and each subarray's partial sums are digitised separately, then shifted and added
 digitally; that ADC step is what these kernels model. Weight updates are integer pulse counts applied
 through the device's nonlinear conductance curve. Kernels take plain arrays only (no attrs, no
@@ -140,34 +140,36 @@ def _span(x, width):
 
 
 @_jit
-def _quantize_into(x, lo, hi, levels, top, weight, out):
-    """out += weight * Q(x) with the ADC transfer Q of `adc_shift_add` (flat arrays)."""
+def _quantize_into(x, lo, hi, levels, top, weight, offset, out):
+    """out += weight * (Q(x) - offset) with the ADC transfer Q of `adc_shift_add` (flat arrays)."""
     half = np.float32(0.5)
     step = (hi - lo) / levels
     if step > 0:
         inv = np.float32(1.0) / step
         for i in range(x.size):
             q = min(np.float32(np.int32((x[i] - lo) * inv)), top)
-            out[i] += weight * (lo + (q + half) * step)
+            out[i] += weight * ((lo + (q + half) * step) - offset[i])
     else:
         for i in range(x.size):
-            out[i] += weight * x[i]
+            out[i] += weight * (x[i] - offset[i])
 
 
 @_jit
-def adc_shift_add(psum, ref, weights, adc_bits, ncols):
-    """Subtract the reference column, digitise with an `adc_bits` ADC, then shift and add.
+def adc_shift_add(psum, ref, weights, adc_bits, ncols, differential):
+    """Digitise every subarray's column currents with an `adc_bits` ADC, then shift and add.
 
-    The reference column's current (ref = g_ref * active rows) is subtracted from every column's
-    current in the analog domain (a mirrored reference, as differential CIM readouts do), so the
-    ADC sees only the signed signal d = psum - ref. Each (row-subarray s, bit plane k,
-    column-subarray j) ADC spans what it sees over the batch, [lo, hi] (a per-read calibrated
-    range, as NeuroSim V2's wrapper uses), with step = (hi - lo) / 2**bits; a value reads back as
-    the centre of its bin:
-        Q(d) = lo + (min(trunc((d - lo) * (1 / step)), 2**bits - 1) + 0.5) * step.
+    Each (row-subarray s, bit plane k, column-subarray j) ADC spans what it sees over the batch,
+    [lo, hi] (a per-read calibrated range, as NeuroSim V2's wrapper uses), step = (hi - lo) / 2**bits,
+    and a value reads back as the centre of its bin:
+        Q(x) = lo + (min(trunc((x - lo) * (1 / step)), 2**bits - 1) + 0.5) * step.
+    The reference column (ref = g_ref * active rows) gives the weights their sign, either
+      - digitally (NeuroSim): column and reference are digitised separately, Q(psum) - Q(ref), the
+        reference over the batch; the ADC's levels also cover the common-mode current; or
+      - `differential`ly: the reference current is subtracted in the analog domain (a mirrored
+        reference column) and the ADC sees only the signed signal, Q(psum - ref).
     Each subarray's shift-add result is formed first, then the subarrays are summed in order (as a
     PE's adder tree does):
-        y_s[b, j*cs + c'] = sum_k weights[k] * Q(psum[s, k, j, b, c'] - ref[s, k, b])
+        y_s[b, j*cs + c'] = sum_k weights[k] * (read of psum[s, k, j, b, c'] against ref[s, k, b])
         y = y_0 + y_1 + ... + y_{S-1}
     so a slice holding one subarray gives exactly that subarray's y_s. `psum` is laid out as
     `bitserial_sums` returns it; `ncols` trims the padded last subarray.
@@ -175,20 +177,32 @@ def adc_shift_add(psum, ref, weights, adc_bits, ncols):
     ns, nb, nj, nbatch, cs = psum.shape
     total = np.zeros((nj, nbatch, cs), dtype=np.float32)
     acc = np.empty((nj, nbatch, cs), dtype=np.float32)
-    diff = np.empty((nbatch, cs), dtype=np.float32)
+    x = np.empty((nbatch, cs), dtype=np.float32)
+    offset = np.zeros((nbatch, cs), dtype=np.float32)
+    qr = np.zeros(nbatch, dtype=np.float32)
+    zero = np.zeros(nbatch, dtype=np.float32)
     levels = np.float32(2.0**adc_bits)
     top = np.float32(2.0**adc_bits - 1.0)
     for s in range(ns):
         acc[:] = 0.0
         for k in range(nb):
+            r = ref[s, k]
+            if not differential:
+                qr[:] = 0.0
+                rlo, rhi = _span(r.reshape(1, nbatch), nbatch)
+                _quantize_into(r, rlo, rhi, levels, top, np.float32(1.0), zero, qr)
+                for b in range(nbatch):
+                    offset[b, :] = qr[b]
             for j in range(nj):
                 block = psum[s, k, j]
-                for b in range(nbatch):
-                    r = ref[s, k, b]
-                    for c in range(cs):
-                        diff[b, c] = block[b, c] - r
-                lo, hi = _span(diff, min(cs, ncols - j * cs))
-                _quantize_into(diff.ravel(), lo, hi, levels, top, weights[k], acc[j].ravel())
+                if differential:
+                    for b in range(nbatch):
+                        for c in range(cs):
+                            x[b, c] = block[b, c] - r[b]
+                else:
+                    x[:] = block
+                lo, hi = _span(x, min(cs, ncols - j * cs))
+                _quantize_into(x.ravel(), lo, hi, levels, top, weights[k], offset.ravel(), acc[j].ravel())
         total += acc
     out = np.empty((nbatch, ncols), dtype=np.float32)
     for j in range(nj):
@@ -197,7 +211,7 @@ def adc_shift_add(psum, ref, weights, adc_bits, ncols):
     return out
 
 
-def adc_shift_add_ref(psum, ref, weights, adc_bits, ncols):
+def adc_shift_add_ref(psum, ref, weights, adc_bits, ncols, differential):
     """NumPy reference of `adc_shift_add` (same equation, same order of float32 operations)."""
     ns, nb, nj, nbatch, cs = psum.shape
     total = np.zeros((nj, nbatch, cs), dtype=_F32)
@@ -215,25 +229,32 @@ def adc_shift_add_ref(psum, ref, weights, adc_bits, ncols):
     for s in range(ns):
         acc = np.zeros((nj, nbatch, cs), dtype=_F32)
         for k in range(nb):
+            qr = None if differential else quantize(ref[s, k], nbatch)
             for j in range(nj):
-                d = psum[s, k, j] - ref[s, k][:, None]
-                acc[j] += weights[k] * quantize(d, min(cs, ncols - j * cs))
+                width = min(cs, ncols - j * cs)
+                if differential:
+                    acc[j] += weights[k] * quantize(psum[s, k, j] - ref[s, k][:, None], width)
+                else:
+                    acc[j] += weights[k] * (quantize(psum[s, k, j], width) - qr[:, None])
         total += acc
     return total.transpose(1, 0, 2).reshape(nbatch, nj * cs)[:, :ncols].copy()
 
 
-def mvm_bitserial(x_int, g, g_ref, bits, signed, rows_per_sub, cols_per_sub, adc_bits, *, ref=False):
+def mvm_bitserial(
+    x_int, g, g_ref, bits, signed, rows_per_sub, cols_per_sub, adc_bits, *, differential=False, ref=False
+):
     """y = x_int @ (g - g_ref), computed as a crossbar does: bit-serial inputs, per-subarray ADC.
 
     `x_int` (B, R) are integer inputs of `bits` bits (sign-magnitude when `signed`), `g` (R, C)
     the cell conductances and `g_ref` the reference-column conductance, both in units of Gmax; the
-    ADC groups are `rows_per_sub` rows by `cols_per_sub` columns. Returns float32 (B, C) in
+    ADC groups are `rows_per_sub` rows by `cols_per_sub` columns; `differential` subtracts the
+    reference in the analog domain (see `adc_shift_add`). Returns float32 (B, C) in
     conductance units (times 2 / (1 - Gmin/Gmax) gives weight units). `ref=True` runs the NumPy
     references instead of the jitted kernels.
     """
     sums, adc = (bitserial_sums_ref, adc_shift_add_ref) if ref else (bitserial_sums, adc_shift_add)
     psum, count = sums(x_int, np.ascontiguousarray(g, dtype=_F32), bits, signed, rows_per_sub, cols_per_sub)
-    return adc(psum, count * _F32(g_ref), bit_weights(bits, signed), adc_bits, g.shape[1])
+    return adc(psum, count * _F32(g_ref), bit_weights(bits, signed), adc_bits, g.shape[1], differential)
 
 
 # ---------------------------------------------------------------------------------------------

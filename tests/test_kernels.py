@@ -23,12 +23,13 @@ def _inputs(rng, b, r, c, bits, signed):
     return x, g
 
 
+@pytest.mark.parametrize("differential", [False, True])
 @pytest.mark.parametrize("case", CASES)
-def test_mvm_matches_reference(case):
+def test_mvm_matches_reference(case, differential):
     b, r, c, bits, signed, sub, adc = case
     x, g = _inputs(np.random.default_rng(1), b, r, c, bits, signed)
-    fast = k.mvm_bitserial(x, g, 0.55, bits, signed, sub, sub, adc)
-    ref = k.mvm_bitserial(x, g, 0.55, bits, signed, sub, sub, adc, ref=True)
+    fast = k.mvm_bitserial(x, g, 0.55, bits, signed, sub, sub, adc, differential=differential)
+    ref = k.mvm_bitserial(x, g, 0.55, bits, signed, sub, sub, adc, differential=differential, ref=True)
     assert fast.dtype == np.float32 and fast.shape == (b, c)
     assert np.array_equal(fast, ref)
 
@@ -73,12 +74,26 @@ def test_adc_resolution_controls_error():
     assert errs[-1] < 0.02 * np.abs(exact).mean() < errs[0]
 
 
-def test_subarray_slices_sum_to_whole():
+def test_differential_readout_is_finer_at_low_bits():
+    """Subtracting the reference before the ADC leaves its levels for the signal alone."""
+    rng = np.random.default_rng(9)
+    x, g = _inputs(rng, 50, 256, 64, 8, False)
+    exact = x.astype(np.float64) @ (g.astype(np.float64) - 0.55)
+    err = {d: np.abs(k.mvm_bitserial(x, g, 0.55, 8, False, 128, 128, 3, differential=d) - exact).mean()
+           for d in (False, True)}
+    assert err[True] < err[False]
+
+
+@pytest.mark.parametrize("differential", [False, True])
+def test_subarray_slices_sum_to_whole(differential):
     """One subarray's read on its slice gives exactly its share; the layer output is their ordered sum."""
     rng = np.random.default_rng(5)
     x, g = _inputs(rng, 12, 300, 100, 8, True)
-    whole = k.mvm_bitserial(x, g, 0.55, 8, True, 128, 128, 4)
-    parts = [k.mvm_bitserial(x[:, s : s + 128], g[s : s + 128], 0.55, 8, True, 128, 128, 4) for s in (0, 128, 256)]
+    whole = k.mvm_bitserial(x, g, 0.55, 8, True, 128, 128, 4, differential=differential)
+    parts = [
+        k.mvm_bitserial(x[:, s : s + 128], g[s : s + 128], 0.55, 8, True, 128, 128, 4, differential=differential)
+        for s in (0, 128, 256)
+    ]
     total = np.zeros_like(whole)
     for part in parts:
         total += part

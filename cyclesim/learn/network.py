@@ -49,8 +49,10 @@ class Pass:
 class Crossbar:
     """One weight matrix as the chip holds it: a `CellArray` plus how it is read."""
 
-    def __init__(self, cells: CellArray, scale: float, subarray: int, adc_bits, ag_adc_bits=None):
+    def __init__(self, cells: CellArray, scale: float, subarray: int, adc_bits, ag_adc_bits=None,
+                 differential: bool = False):
         self.cells = cells
+        self.differential = differential
         self.scale = scale  # real weight = scale * w, w in [-1, 1]
         self.subarray = subarray
         self.adc_bits = adc_bits  # forward read; None: exact read (no ADC)
@@ -67,7 +69,8 @@ class Crossbar:
             if transposed:
                 g = g.T
             raw = kernels.mvm_bitserial(
-                x.q, g, self.cells.g_ref, bits, signed, self.subarray, self.subarray, adc_bits
+                x.q, g, self.cells.g_ref, bits, signed, self.subarray, self.subarray, adc_bits,
+                differential=self.differential,
             )
             raw *= _F32(self.cells.weight_per_conductance)
         return raw * _F32(x.scale * self.scale)
@@ -108,7 +111,8 @@ class Network:
             )  # fmt: skip
             on = hw and fx.adc
             adc, ag = (workload.chip.adc_bits, workload.chip.ag_adc_bits) if on else (None, None)
-            self.xbars.append(Crossbar(cells, scale, workload.chip.subarray, adc, ag))
+            diff = workload.chip.readout == "differential"
+            self.xbars.append(Crossbar(cells, scale, workload.chip.subarray, adc, ag, diff))
         self.feedback = self._make_feedback(rng_fb, rng_dev) if workload.rule == "dfa" else []
 
     def _make_feedback(self, rng_fb, rng_dev) -> list:
@@ -133,7 +137,8 @@ class Network:
                 nonlinear=False, c2c=False, d2d=hw and in_rram and fx.d2d, on_off=hw and in_rram and fx.on_off,
             )  # fmt: skip
             adc = self.workload.chip.adc_bits if hw and in_rram and fx.adc else None
-            out.append(Crossbar(cells, scale, self.workload.chip.subarray, adc))
+            out.append(Crossbar(cells, scale, self.workload.chip.subarray, adc,
+                                differential=self.workload.chip.readout == "differential"))
         return out
 
     # -- forward ---------------------------------------------------------------------------------
