@@ -110,7 +110,7 @@ class Training:
 
     epochs: int = field(default=10, validator=_int_in(0, 100_000))
     batch_size: int = field(default=200, validator=_int_in(1, 1_000_000))
-    lr: float = field(default=0.02, validator=_float_in(0.0, 1.0, lo_open=True))
+    lr: float = field(default=0.025, validator=_float_in(0.0, 1.0, lo_open=True))
     momentum: float = field(default=0.9, validator=_float_in(0.0, 0.999))
     lr_schedule: str = field(default="cosine", validator=_one_of(("constant", "cosine")))
     loss: str = field(default="sse", validator=_one_of(LOSSES))

@@ -10,7 +10,7 @@ workload = Workload(
     rule="bp",
     dataset="mnist",
     mode="hardware",
-    training=Training(epochs=10, batch_size=200, lr=0.02, lr_schedule="cosine", momentum=0.9, loss="sse", seed=0),
+    training=Training(epochs=10, batch_size=200, lr=0.025, lr_schedule="cosine", momentum=0.9, loss="sse", seed=0),
     precision=Precision(weight=5, gradient=5, activation=8, error=8),
     device=Device.preset("rram_neurosim"),
     chip=Chip(node="32nm", subarray=128, adc_bits=5, cols_per_adc=8, clock_hz=1e9),
