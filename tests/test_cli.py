@@ -485,3 +485,28 @@ def test_entry_point_reports_one_line_and_exit_2(tmp_path):
     assert lines[0].startswith("error: ") and "chip.adc_bits" in lines[0]
     assert "Traceback" not in proc.stdout + proc.stderr
     no_partial_files(out)
+
+
+# ----------------------------------------------------------------------------------------------
+# Malformed technology files
+
+
+@pytest.mark.parametrize(
+    "path, old, new, field",
+    [
+        ("devices/rram_neurosim.toml", 'r_on = "100 kohm"', 'r_on = "-100 kohm"', "r_on"),
+        ("devices/rram_neurosim.toml", 'read_v = "0.5 V"', 'read_v = "0.5 A"', "read_v"),
+        ("nodes/32nm.toml", "vdd = ", "vdd_typo = ", "vdd"),
+    ],
+)
+def test_malformed_tech_file(capsys, tmp_path, monkeypatch, path, old, new, field):
+    tree = tmp_path / "tech"
+    shutil.copytree(ROOT / "tech", tree)
+    target = tree / path
+    text = target.read_text(encoding="utf-8")
+    assert old in text
+    target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    monkeypatch.setenv("CYCLESIM_TECH", str(tree))
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [BP, *TINY, "--set", "training.epochs=0", "--out", out])
+    assert path.split("/")[-1] in line and field in line
