@@ -113,10 +113,8 @@ class CellArray:
 
     def program(self, pulses, rng) -> None:
         """Apply signed pulse counts (positive = potentiate) to every cell, in place."""
-        if self.c2c > 0:
-            noise = rng.standard_normal(self.g.shape, dtype=_F32)
-        else:
-            noise = np.zeros(self.g.shape, dtype=_F32)
+        programmed = int(np.count_nonzero(pulses)) if self.c2c > 0 else 0
+        noise = rng.standard_normal(programmed, dtype=_F32)  # one draw per programmed cell
         kernels.pulse_update(self.g, pulses, self.a_ltp, self.a_ltd, _F32(self.pmax), noise, _F32(self.c2c))
 
     def relax(self, interval_s: float, tau_s: float) -> None:

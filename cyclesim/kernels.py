@@ -199,10 +199,11 @@ def adc_shift_add(psum, ref, weights, adc_bits, ncols, differential):
                     for b in range(nbatch):
                         for c in range(cs):
                             x[b, c] = block[b, c] - r[b]
+                    src = x
                 else:
-                    x[:] = block
-                lo, hi = _span(x, min(cs, ncols - j * cs))
-                _quantize_into(x.ravel(), lo, hi, levels, top, weights[k], offset.ravel(), acc[j].ravel())
+                    src = block
+                lo, hi = _span(src, min(cs, ncols - j * cs))
+                _quantize_into(src.ravel(), lo, hi, levels, top, weights[k], offset.ravel(), acc[j].ravel())
         total += acc
     out = np.empty((nbatch, ncols), dtype=np.float32)
     for j in range(nj):
@@ -334,7 +335,8 @@ def pulse_update(g, pulses, a_ltp, a_ltd, pmax, noise, c2c):
     equivalent pulse number of the present state, P = -A ln(1 - g / B); depression follows the
     mirrored curve 1 - g(Q). `a_ltp`/`a_ltd` are per-cell A (in pulses; A <= 0 means linear,
     g += n / Pmax). Each pulse adds cycle-to-cycle noise of sigma `c2c`, so a cell that gets n
-    pulses moves by an extra c2c * sqrt(|n|) * noise. The result saturates at 0 and 1.
+    pulses moves by an extra c2c * sqrt(|n|) * noise, with `noise` holding one standard normal per
+    programmed cell (n != 0), in C order. The result saturates at 0 and 1.
     Arithmetic is float64, the stored state float32.
     """
     gf = g.ravel()
@@ -344,6 +346,7 @@ def pulse_update(g, pulses, a_ltp, a_ltd, pmax, noise, c2c):
     nf = noise.ravel()
     pm = np.float64(pmax)
     sigma = np.float64(c2c)
+    m = 0
     for i in range(gf.size):
         if pf[i] == 0:
             continue
@@ -368,7 +371,8 @@ def pulse_update(g, pulses, a_ltp, a_ltd, pmax, noise, c2c):
             else:
                 x = x + n / pm
         if sigma > 0:
-            x = x + sigma * np.sqrt(abs(n)) * np.float64(nf[i])
+            x = x + sigma * np.sqrt(abs(n)) * np.float64(nf[m])
+            m += 1
         if x < 0.0:
             x = 0.0
         elif x > 1.0:
@@ -393,5 +397,6 @@ def pulse_update_ref(g, pulses, a_ltp, a_ltd, pmax, noise, c2c):
             out = np.where(mask & (a > 0), y_new if sign > 0 else 1.0 - y_new, out)
             out = np.where(mask & ~(a > 0), x + n / pm, out)
     if c2c > 0:
-        out = np.where(pulses != 0, out + np.float64(c2c) * np.sqrt(np.abs(n)) * noise.astype(np.float64), out)
+        on = pulses != 0
+        out[on] += np.float64(c2c) * np.sqrt(np.abs(n[on])) * noise.astype(np.float64)
     return np.clip(out, 0.0, 1.0).astype(_F32)
