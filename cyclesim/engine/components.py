@@ -1,0 +1,327 @@
+"""Chip components as SimPy actors: each owns its queue(s) and prices one operation at a time.
+
+A CIM chip trains by moving operands between SRAM buffers, H-tree links and off-chip DRAM and by
+reading (or programming) crossbar subarrays, digitising, accumulating and forming weight gradients.
+Every such unit here is a plain class that owns a `Port` (a `simpy.Resource` with `capacity`
+servers); its action methods are generators that queue for the port, hold it for the operation's
+cycles, then record the busy interval and charge the energy to the `Probe`. Use them from a process
+as ``y = yield from sub.read(...)`` or spawn them with ``env.process(buf.read(...))``. Time is in
+clock cycles (integers); a component prices only its own operation, never a whole iteration.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+import simpy
+
+from cyclesim import kernels
+from cyclesim.engine.probe import CATEGORIES, Probe
+from cyclesim.hw.circuits import Cost
+
+__all__ = ["Buffer", "Dram", "HTree", "Port", "Subarray", "Unit", "Wgu", "to_cycles"]
+
+_EPS = 1e-9  # float noise tolerated when rounding delays up to whole cycles
+
+
+def to_cycles(delay_cycles: float) -> int:
+    """Whole cycles of an operation: n = max(1, ceil(delay_cycles - 1e-9)) (the slack absorbs float
+    noise such as 2.0000000000004)."""
+    d = float(delay_cycles)
+    if not (math.isfinite(d) and d >= 0):
+        raise ValueError(f"delay must be finite and >= 0 cycles, got {delay_cycles!r}")
+    return max(1, math.ceil(d - _EPS))
+
+
+def _count(name: str, value) -> int:
+    """A non-negative integer (Python or NumPy), e.g. a number of bits or cycles."""
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {value!r}") from None
+    if n < 0:
+        raise ValueError(f"{name} must be >= 0, got {n}")
+    return n
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _cost(name: str, value) -> Cost:
+    if not isinstance(value, Cost):
+        raise TypeError(f"{name} must be a cyclesim.hw.circuits.Cost, got {type(value).__name__}")
+    return value
+
+
+def _category(value: str) -> str:
+    if value not in CATEGORIES:
+        raise ValueError(f"unknown energy category {value!r}; expected one of {', '.join(CATEGORIES)}")
+    return value
+
+
+def _charge(probe: Probe, default: str, energy, phase: str) -> None:
+    """Charge `energy` (joules to `default`, or a {category: joules} dict) in `phase`."""
+    if isinstance(energy, dict):
+        for category, joules in energy.items():
+            probe.charge(category, phase, joules)
+    else:
+        probe.charge(default, phase, energy)
+
+
+class Port:
+    """`capacity` identical servers behind one FIFO queue (a `simpy.Resource`), with bookkeeping.
+
+    Every request records its wait (`Probe.wait`), every hold its busy interval (`Probe.busy`);
+    the queue depth is sampled (`Probe.queue_depth`) whenever a request has to queue and whenever
+    a queued request is granted.
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, capacity: int, probe: Probe):
+        self.env = env
+        self.name = name
+        self.capacity = _positive_int(f"capacity of {name!r}", capacity)
+        self.probe = probe
+        self.resource = simpy.Resource(env, capacity=self.capacity)
+        probe.register(name, self.capacity)
+
+    def use(self, cycles: int, phase: str, layer: int | None = None, bits: int = 0):
+        """Generator: queue for one server, hold it `cycles` cycles, release it.
+
+        Records wait = grant - request time and the busy interval [grant, grant + cycles).
+        """
+        cycles = _count("cycles", cycles)
+        env, probe, name = self.env, self.probe, self.name
+        queued = env.now
+        with self.resource.request() as req:
+            waited = not req.triggered
+            if waited:
+                probe.queue_depth(name, queued, len(self.resource.queue))
+            yield req
+            granted = env.now
+            if waited:
+                probe.queue_depth(name, granted, len(self.resource.queue))
+            probe.wait(name, queued, granted)
+            if cycles:
+                yield env.timeout(cycles)
+            probe.busy(name, granted, env.now, phase, layer, bits)
+
+
+class Subarray:
+    """One crossbar subarray of `rows` x `cols` cells with its ADCs; reads and programming exclude
+    each other (one server).
+
+    `read` computes the real product of its slice with `cyclesim.kernels.mvm_bitserial`, the
+    subarray being one ADC row group (rows_per_sub = `rows`), so summing the row-subarrays' results
+    in order reproduces the whole layer's read.
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, rows: int, cols: int, probe: Probe):
+        self.name = name
+        self.rows = _positive_int("rows", rows)
+        self.cols = _positive_int("cols", cols)
+        self.probe = probe
+        self.port = Port(env, name, 1, probe)
+
+    def read(self, x_int: np.ndarray, g: np.ndarray, g_ref: float, *, bits: int, signed: bool,
+             adc_bits: int, cols_per_sub: int, differential: bool = False, phase: str,
+             layer: int | None = None, cycles: int, energy_j: dict[str, float]):
+        """Generator: read inputs `x_int` (B, R) against this subarray's conductances `g` (R, C),
+        R <= rows, C <= cols, holding the subarray `cycles` cycles; returns
+        ``mvm_bitserial(x_int, g, g_ref, bits, signed, rows, cols_per_sub, adc_bits,
+        differential=differential)``, float32 (B, C). `energy_j` maps categories ("array", "adc",
+        "accumulation", ...) to the joules of this read."""
+        if g.ndim != 2 or x_int.ndim != 2 or x_int.shape[1] != g.shape[0]:
+            raise ValueError(f"{self.name}: inputs {x_int.shape} do not match conductances {g.shape}")
+        if g.shape[0] > self.rows or g.shape[1] > self.cols:
+            raise ValueError(f"{self.name}: slice {g.shape} exceeds the subarray ({self.rows}, {self.cols})")
+        if not isinstance(energy_j, dict):
+            raise TypeError("Subarray.read: energy_j must be a {category: joules} dict")
+        yield from self.port.use(cycles, phase, layer)
+        _charge(self.probe, "array", energy_j, phase)
+        return kernels.mvm_bitserial(x_int, g, g_ref, bits, signed, self.rows, cols_per_sub, adc_bits,
+                                     differential=differential)
+
+    def program(self, *, cycles: int, energy_j, phase: str, layer: int | None = None):
+        """Generator: program cells (weight update) for `cycles` cycles; `energy_j` joules go to
+        "array" (or pass a {category: joules} dict)."""
+        yield from self.port.use(cycles, phase, layer)
+        _charge(self.probe, "array", energy_j, phase)
+
+
+class Buffer:
+    """SRAM or register-file buffer with `ports` ports of `port_bits` each.
+
+    `read_cost` / `write_cost` are the cost of one access of `port_bits` (as
+    `circuits.sram_buffer` / `circuits.register_file` return it). An access of b bits takes
+        cycles = ceil(b / port_bits) * to_cycles(cost.delay_cycles),
+        energy = b * cost.energy_j / port_bits   (energy per bit moved).
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, port_bits: int, read_cost: Cost,
+                 write_cost: Cost, probe: Probe, *, ports: int = 1, category: str = "buffer"):
+        self.name = name
+        self.port_bits = _positive_int("port_bits", port_bits)
+        self.probe = probe
+        self.category = _category(category)
+        read_cost, write_cost = _cost("read_cost", read_cost), _cost("write_cost", write_cost)
+        self._read = (to_cycles(read_cost.delay_cycles), read_cost.energy_j / self.port_bits)
+        self._write = (to_cycles(write_cost.delay_cycles), write_cost.energy_j / self.port_bits)
+        self.port = Port(env, name, ports, probe)
+
+    def _access(self, per_access, bits, phase, layer):
+        bits = _count("bits", bits)
+        if bits == 0:
+            return
+        cycles_per_access, j_per_bit = per_access
+        yield from self.port.use(-(-bits // self.port_bits) * cycles_per_access, phase, layer, bits)
+        self.probe.charge(self.category, phase, bits * j_per_bit)
+
+    def read(self, bits: int, phase: str, layer: int | None = None):
+        """Generator: read `bits` through one port (0 bits: no-op)."""
+        return self._access(self._read, bits, phase, layer)
+
+    def write(self, bits: int, phase: str, layer: int | None = None):
+        """Generator: write `bits` through one port (0 bits: no-op)."""
+        return self._access(self._write, bits, phase, layer)
+
+    def access_cycles(self, bits: int, write: bool = False) -> int:
+        """Cycles one access of `bits` holds a port (0 for 0 bits)."""
+        return -(-_count("bits", bits) // self.port_bits) * (self._write if write else self._read)[0]
+
+
+class HTree:
+    """One H-tree link of `width_bits` wires, shared by arbitration (FIFO queue, one sender).
+
+    `cost` is `circuits.htree(..., width_bits=width_bits)`: one transfer of width_bits over the
+    link. A send of b bits holds the link for
+        cycles = to_cycles(cost.delay_cycles) + ceil(b / width_bits)   (wire latency + serialisation)
+    and costs b * cost.energy_j / width_bits, charged to "interconnect".
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, width_bits: int, cost: Cost, probe: Probe):
+        self.name = name
+        self.width_bits = _positive_int("width_bits", width_bits)
+        cost = _cost("cost", cost)
+        self.latency_cycles = to_cycles(cost.delay_cycles)
+        self._j_per_bit = cost.energy_j / self.width_bits
+        self.probe = probe
+        self.port = Port(env, name, 1, probe)
+
+    def send_cycles(self, bits: int) -> int:
+        """Cycles a send of `bits` holds the link (0 for 0 bits)."""
+        bits = _count("bits", bits)
+        return self.latency_cycles + -(-bits // self.width_bits) if bits else 0
+
+    def send(self, bits: int, phase: str, layer: int | None = None):
+        """Generator: send `bits` over the link (0 bits: no-op)."""
+        bits = _count("bits", bits)
+        if bits == 0:
+            return
+        yield from self.port.use(self.send_cycles(bits), phase, layer, bits)
+        self.probe.charge("interconnect", phase, bits * self._j_per_bit)
+
+
+class Dram:
+    """Off-chip DRAM: `channels` independent channels behind one queue.
+
+    A transfer of b bits occupies one channel for
+        cycles = max(1, ceil((latency_s + b / bandwidth_bit_per_s) * clock_hz))
+    (`bandwidth_bit_per_s` per channel) and costs b * energy_j_per_bit, charged to "dram".
+    Split a large transfer into several calls to spread it over channels.
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, *, channels: int, bandwidth_bit_per_s: float,
+                 latency_s: float, energy_j_per_bit: float, clock_hz: float, probe: Probe):
+        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+            raise ValueError(f"DRAM {name!r}: channels must be a positive integer, got {channels!r} "
+                             "(a chip without DRAM channels cannot move data off chip)")
+        for label, v in (("bandwidth_bit_per_s", bandwidth_bit_per_s), ("clock_hz", clock_hz)):
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+                raise ValueError(f"DRAM {name!r}: {label} must be a positive finite number, got {v!r}")
+        for label, v in (("latency_s", latency_s), ("energy_j_per_bit", energy_j_per_bit)):
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+                raise ValueError(f"DRAM {name!r}: {label} must be finite and >= 0, got {v!r}")
+        self.name = name
+        self.channels = channels
+        self.bandwidth_bit_per_s = float(bandwidth_bit_per_s)
+        self.latency_s = float(latency_s)
+        self.energy_j_per_bit = float(energy_j_per_bit)
+        self.clock_hz = float(clock_hz)
+        self.probe = probe
+        self.port = Port(env, name, channels, probe)
+
+    @classmethod
+    def from_tech(cls, env: simpy.Environment, name: str, dram, clock_hz: float, probe: Probe) -> "Dram":
+        """A `Dram` with the channels, per-channel bandwidth, latency and energy of a `tech.DramTech`."""
+        return cls(env, name, channels=dram.channels, bandwidth_bit_per_s=dram.bandwidth_bit_per_s,
+                   latency_s=dram.latency_s, energy_j_per_bit=dram.energy_j_per_bit,
+                   clock_hz=clock_hz, probe=probe)
+
+    def transfer_cycles(self, bits: int) -> int:
+        """Cycles one transfer of `bits` holds a channel (0 for 0 bits)."""
+        bits = _count("bits", bits)
+        if bits == 0:
+            return 0
+        return to_cycles((self.latency_s + bits / self.bandwidth_bit_per_s) * self.clock_hz)
+
+    def transfer(self, bits: int, phase: str, layer: int | None = None):
+        """Generator: move `bits` to or from DRAM over one channel (0 bits: no-op)."""
+        cycles = self.transfer_cycles(bits)
+        if cycles == 0:
+            return
+        yield from self.port.use(cycles, phase, layer, bits)
+        self.probe.charge("dram", phase, bits * self.energy_j_per_bit)
+
+
+class Wgu:
+    """Weight-gradient unit(s): `units` SRAM outer-product engines behind one queue.
+
+    The caller prices a block with `circuits.weight_gradient_unit` (cycles, energy); the WGU only
+    serialises blocks on its engines and charges the energy to "wgu".
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, probe: Probe, *, units: int = 1):
+        self.name = name
+        self.probe = probe
+        self.port = Port(env, name, units, probe)
+
+    def outer(self, rows: int, cols: int, *, phase: str, layer: int | None = None, cycles: int,
+              energy_j: float):
+        """Generator: accumulate one rows x cols outer-product block, holding an engine `cycles`."""
+        _positive_int("rows", rows)
+        _positive_int("cols", cols)
+        yield from self.port.use(cycles, phase, layer)
+        self.probe.charge("wgu", phase, energy_j)
+
+
+class Unit:
+    """A digital unit of `lanes` parallel lanes (accumulator, adder tree, activation, ...).
+
+    `cost` is one operation on one lane. n operations take
+        cycles = ceil(n / lanes) * to_cycles(cost.delay_cycles),   energy = n * cost.energy_j,
+    charged to `category` ("accumulation" by default; "other" suits activation units).
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, cost: Cost, probe: Probe, *, lanes: int = 1,
+                 category: str = "accumulation"):
+        self.name = name
+        cost = _cost("cost", cost)
+        self.lanes = _positive_int("lanes", lanes)
+        self.cycles_per_op = to_cycles(cost.delay_cycles)
+        self.energy_j_per_op = cost.energy_j
+        self.category = _category(category)
+        self.probe = probe
+        self.port = Port(env, name, 1, probe)
+
+    def run(self, n_ops: int, phase: str, layer: int | None = None):
+        """Generator: perform `n_ops` operations (0: no-op)."""
+        n = _count("n_ops", n_ops)
+        if n == 0:
+            return
+        yield from self.port.use(-(-n // self.lanes) * self.cycles_per_op, phase, layer)
+        self.probe.charge(self.category, phase, n * self.energy_j_per_op)

@@ -1,0 +1,217 @@
+"""Measurement side of the discrete-event model: what every resource did, waited for and spent.
+
+Each chip resource (a subarray, a buffer port, an H-tree link, a DRAM channel group) reports its busy
+intervals and its requests' queueing times, and every operation charges its energy to one component
+category and one training phase; utilisation, contention and the energy breakdowns of the report are
+all derived from these records, and `Probe.check` verifies that no resource was ever over-booked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+PHASES = ("fw", "ag", "wg", "wu")
+"""Training phases: forward, activation gradient, weight gradient, weight update."""
+
+CATEGORIES = ("array", "adc", "accumulation", "buffer", "interconnect", "dram", "wgu", "other")
+"""Component categories that energy is charged to."""
+
+_PHASE_SET = frozenset(PHASES)
+_CATEGORY_SET = frozenset(CATEGORIES)
+_INF = math.inf
+
+
+def _check_phase(phase: str) -> None:
+    if phase not in _PHASE_SET:
+        raise ValueError(f"unknown phase {phase!r}; expected one of {', '.join(PHASES)}")
+
+
+def _p95(sorted_values: list) -> float:
+    """Nearest-rank 95th percentile: the smallest value with at least 95 % of values <= it."""
+    if not sorted_values:
+        return 0.0
+    return float(sorted_values[max(0, math.ceil(0.95 * len(sorted_values)) - 1)])
+
+
+class Probe:
+    """Records of one simulation, kept in plain lists and dicts (one append per event).
+
+    Busy intervals are stored per resource as tuples ``(start, end, phase, layer, bits)``
+    (half-open, [start, end) in cycles); waits as ``granted - queued``; energy per
+    (category, phase); queue depths as ``(time, depth)`` samples.
+    """
+
+    def __init__(self) -> None:
+        self._busy: dict[str, list[tuple]] = defaultdict(list)
+        self._waits: dict[str, list[int]] = defaultdict(list)
+        self._depth: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._energy: dict[tuple[str, str], float] = defaultdict(float)
+        self._total_j = 0.0
+        self.capacity: dict[str, int] = {}
+
+    # ------------------------------------------------------------------------------ recording
+
+    def register(self, resource: str, capacity: int = 1) -> None:
+        """Declare a resource and how many requests it serves at once (used by summaries/check)."""
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise ValueError(f"capacity of {resource!r} must be a positive integer, got {capacity!r}")
+        if resource in self.capacity and self.capacity[resource] != capacity:
+            raise ValueError(f"resource {resource!r} is already registered with capacity "
+                             f"{self.capacity[resource]}, not {capacity}")
+        self.capacity[resource] = capacity
+
+    def busy(self, resource: str, start: int, end: int, phase: str, layer: int | None = None,
+             bits: int = 0) -> None:
+        """One busy interval [start, end) of one of `resource`'s servers; `bits` moved during it."""
+        if end < start:
+            raise ValueError(f"busy interval of {resource!r} ends before it starts: [{start}, {end})")
+        if phase not in _PHASE_SET:
+            _check_phase(phase)
+        self._busy[resource].append((start, end, phase, layer, bits))
+
+    def wait(self, resource: str, queued: int, granted: int) -> None:
+        """One request to `resource`: queued at `queued`, granted at `granted`."""
+        if granted < queued:
+            raise ValueError(f"request to {resource!r} granted ({granted}) before queued ({queued})")
+        self._waits[resource].append(granted - queued)
+
+    def charge(self, component: str, phase: str, energy_j: float) -> None:
+        """Add `energy_j` joules to a component category in a phase."""
+        if component not in _CATEGORY_SET:
+            raise ValueError(f"unknown energy category {component!r}; "
+                             f"expected one of {', '.join(CATEGORIES)}")
+        if phase not in _PHASE_SET:
+            _check_phase(phase)
+        if not 0.0 <= energy_j < _INF:
+            raise ValueError(f"energy charged to {component!r} must be finite and >= 0, got {energy_j!r}")
+        self._energy[component, phase] += energy_j
+        self._total_j += energy_j
+
+    def queue_depth(self, resource: str, time: int, depth: int) -> None:
+        """A sample of how many requests wait for `resource` at `time` (a step series)."""
+        self._depth[resource].append((time, depth))
+
+    # ------------------------------------------------------------------------------ accessors
+
+    def resources(self) -> list[str]:
+        """Every resource that was registered or recorded anything, sorted by name."""
+        return sorted(set(self.capacity) | set(self._busy) | set(self._waits) | set(self._depth))
+
+    def intervals(self, resource: str) -> list[tuple]:
+        """Busy intervals of `resource` as recorded: ``(start, end, phase, layer, bits)`` tuples."""
+        return list(self._busy.get(resource, ()))
+
+    def waits(self, resource: str) -> list[int]:
+        """Queueing time (cycles) of every request to `resource`, in request-grant order."""
+        return list(self._waits.get(resource, ()))
+
+    def queue_series(self, resource: str) -> list[tuple[int, int]]:
+        """``(time, depth)`` samples of `resource`'s queue (empty: nobody ever waited)."""
+        return list(self._depth.get(resource, ()))
+
+    def busy_cycles(self, resource: str) -> int:
+        """Sum of the lengths of `resource`'s busy intervals (server-cycles)."""
+        return sum(iv[1] - iv[0] for iv in self._busy.get(resource, ()))
+
+    # ------------------------------------------------------------------------------ summaries
+
+    def utilization(self, elapsed: int) -> dict[str, float]:
+        """Per resource: busy cycles / (capacity * elapsed), in [0, 1] for a valid schedule."""
+        if elapsed < 0:
+            raise ValueError(f"elapsed must be >= 0, got {elapsed}")
+        out = {}
+        for r in self.resources():
+            cap = self.capacity.get(r, 1)
+            out[r] = self.busy_cycles(r) / (cap * elapsed) if elapsed > 0 else 0.0
+        return out
+
+    def contention(self, elapsed: int) -> list[dict]:
+        """One row per resource (sorted by name): utilisation, request count, wait statistics
+        (mean, nearest-rank 95th percentile, max, in cycles), busy cycles, bytes moved
+        (sum of the intervals' bits / 8), capacity and the largest sampled queue depth."""
+        util = self.utilization(elapsed)
+        rows = []
+        for r in self.resources():
+            w = sorted(self._waits.get(r, ()))
+            rows.append({
+                "resource": r,
+                "capacity": self.capacity.get(r, 1),
+                "utilization": util[r],
+                "requests": len(w),
+                "wait_mean_cycles": sum(w) / len(w) if w else 0.0,
+                "wait_p95_cycles": _p95(w),
+                "wait_max_cycles": float(w[-1]) if w else 0.0,
+                "busy_cycles": self.busy_cycles(r),
+                "bytes": sum(iv[4] for iv in self._busy.get(r, ())) / 8.0,
+                "queue_max": max((d for _, d in self._depth.get(r, ())), default=0),
+            })
+        return rows
+
+    def energy_by_component(self) -> dict[str, float]:
+        """Joules per component category (every category, zeros included), summed over phases."""
+        out = dict.fromkeys(CATEGORIES, 0.0)
+        for (c, _), e in self._energy.items():
+            out[c] += e
+        return out
+
+    def energy_by_phase(self) -> dict[str, float]:
+        """Joules per phase (every phase, zeros included), summed over categories."""
+        out = dict.fromkeys(PHASES, 0.0)
+        for (_, p), e in self._energy.items():
+            out[p] += e
+        return out
+
+    def energy_table(self) -> dict[tuple[str, str], float]:
+        """Joules per (category, phase) pair that was charged."""
+        return dict(self._energy)
+
+    @property
+    def total_energy_j(self) -> float:
+        """Running total of every charge (accumulated independently of the breakdowns)."""
+        return self._total_j
+
+    # ------------------------------------------------------------------------------ invariant
+
+    def check(self, elapsed: int, capacity: dict[str, int] | None = None) -> None:
+        """Raise AssertionError if the records are inconsistent.
+
+        For each resource with capacity c (from `capacity`, else as registered, else 1):
+        every interval lies in [0, elapsed]; at no instant more than c intervals overlap
+        (sweep line over start/end events, an end at t frees its server before a start at t);
+        busy cycles <= c * elapsed. Energy: the category totals and the phase totals each sum to
+        `total_energy_j` (relative tolerance 1e-9).
+        """
+        caps = dict(self.capacity)
+        caps.update(capacity or {})
+        for r, ivs in self._busy.items():
+            cap = caps.get(r, 1)
+            if not ivs:
+                continue
+            n = len(ivs)
+            starts = np.fromiter((iv[0] for iv in ivs), dtype=np.float64, count=n)
+            ends = np.fromiter((iv[1] for iv in ivs), dtype=np.float64, count=n)
+            assert starts.min() >= 0, f"{r}: busy interval starts before 0 ({starts.min()})"
+            assert ends.max() <= elapsed, f"{r}: busy until {ends.max()}, after elapsed = {elapsed}"
+            busy = float((ends - starts).sum())
+            assert busy <= cap * elapsed, (
+                f"{r}: busy {busy} cycles > capacity {cap} x elapsed {elapsed}")
+            keep = ends > starts  # zero-length intervals occupy no time
+            s, e = starts[keep], ends[keep]
+            times = np.concatenate([s, e])
+            deltas = np.concatenate([np.ones(s.size, np.int64), -np.ones(e.size, np.int64)])
+            order = np.lexsort((deltas, times))  # by time, ends (-1) before starts (+1)
+            running = np.cumsum(deltas[order])
+            if running.size:
+                peak = int(running.max())
+                if peak > cap:
+                    at = times[order][int(np.argmax(running))]
+                    raise AssertionError(
+                        f"{r}: {peak} overlapping busy intervals at cycle {at:g}, capacity {cap}")
+        total = self._total_j
+        for label, parts in (("category", self.energy_by_component()), ("phase", self.energy_by_phase())):
+            s = math.fsum(parts.values())
+            assert math.isclose(s, total, rel_tol=1e-9, abs_tol=1e-30), (
+                f"energy by {label} sums to {s!r} J, total is {total!r} J")

@@ -1,0 +1,131 @@
+"""Probe: utilisation, wait statistics, energy breakdowns and the over-booking check."""
+
+import math
+
+import pytest
+
+from cyclesim.engine.probe import CATEGORIES, PHASES, Probe
+
+
+def test_utilization_uses_capacity():
+    p = Probe()
+    p.register("buf", 1)
+    p.register("dram", 4)
+    p.busy("buf", 0, 30, "fw", 0, bits=64)
+    p.busy("buf", 50, 70, "ag", 1)
+    for k in range(4):
+        p.busy("dram", 0, 25, "wg", 0)
+    u = p.utilization(100)
+    assert u["buf"] == pytest.approx(0.5)
+    assert u["dram"] == pytest.approx(0.25)
+    assert p.utilization(0)["buf"] == 0.0
+    assert p.intervals("buf") == [(0, 30, "fw", 0, 64), (50, 70, "ag", 1, 0)]
+    assert all(type(iv) is tuple for iv in p.intervals("buf"))
+
+
+def test_wait_statistics_p95():
+    p = Probe()
+    p.register("link")
+    for w in range(1, 101):  # waits 1..100
+        p.wait("link", 10, 10 + w)
+    p.busy("link", 0, 40, "fw", bits=800)
+    row = {r["resource"]: r for r in p.contention(200)}["link"]
+    assert row["requests"] == 100
+    assert row["wait_mean_cycles"] == pytest.approx(50.5)
+    assert row["wait_p95_cycles"] == 95.0  # nearest rank: ceil(0.95 * 100) = 95th value
+    assert row["wait_max_cycles"] == 100.0
+    assert row["busy_cycles"] == 40
+    assert row["bytes"] == 100.0
+    assert row["utilization"] == pytest.approx(0.2)
+    assert set(row) >= {"resource", "utilization", "requests", "wait_mean_cycles", "wait_p95_cycles",
+                        "wait_max_cycles", "busy_cycles", "bytes"}
+    # a small sample: p95 of [0, 0, 7] is the largest value
+    q = Probe()
+    for g in (0, 0, 7):
+        q.wait("x", 0, g)
+    assert q.contention(10)[0]["wait_p95_cycles"] == 7.0
+
+
+def test_energy_sums():
+    p = Probe()
+    p.charge("array", "fw", 1e-9)
+    p.charge("adc", "fw", 2e-9)
+    p.charge("dram", "wg", 5e-9)
+    p.charge("array", "wu", 0.5e-9)
+    by_c, by_p = p.energy_by_component(), p.energy_by_phase()
+    assert list(by_c) == list(CATEGORIES) and list(by_p) == list(PHASES)
+    assert by_c["array"] == pytest.approx(1.5e-9) and by_c["buffer"] == 0.0
+    assert by_p["fw"] == pytest.approx(3e-9) and by_p["ag"] == 0.0
+    assert p.total_energy_j == pytest.approx(8.5e-9)
+    assert math.fsum(by_c.values()) == pytest.approx(p.total_energy_j)
+    assert p.energy_table()[("dram", "wg")] == 5e-9
+    p.check(0)
+
+
+def test_rejects_bad_records():
+    p = Probe()
+    with pytest.raises(ValueError, match="category"):
+        p.charge("adcs", "fw", 1.0)
+    with pytest.raises(ValueError, match="phase"):
+        p.charge("adc", "forward", 1.0)
+    with pytest.raises(ValueError, match=">= 0"):
+        p.charge("adc", "fw", -1.0)
+    with pytest.raises(ValueError, match="phase"):
+        p.busy("r", 0, 1, "bp")
+    with pytest.raises(ValueError):
+        p.busy("r", 5, 4, "fw")
+    with pytest.raises(ValueError):
+        p.wait("r", 5, 4)
+
+
+def test_check_passes_valid_schedule():
+    p = Probe()
+    p.register("a", 1)
+    p.register("b", 2)
+    p.busy("a", 0, 10, "fw")
+    p.busy("a", 10, 20, "fw")  # back-to-back: the end at 10 frees the server
+    p.busy("a", 20, 20, "fw")  # zero-length
+    p.busy("b", 0, 10, "fw")
+    p.busy("b", 5, 15, "fw")
+    p.busy("b", 10, 20, "fw")
+    p.charge("buffer", "fw", 1.0)
+    p.check(20)
+
+
+def test_check_catches_over_booking():
+    p = Probe()
+    p.register("a", 1)
+    p.busy("a", 0, 10, "fw")
+    p.busy("a", 9, 12, "fw")
+    with pytest.raises(AssertionError, match="2 overlapping busy intervals at cycle 9"):
+        p.check(20)
+    with pytest.raises(AssertionError, match="capacity 1 x elapsed 12"):  # 13 busy cycles in 12
+        p.check(12)
+    # the same intervals are valid with two servers (given to check explicitly)
+    p.check(12, {"a": 2})
+    q = Probe()
+    q.busy("b", 0, 5, "fw")
+    q.busy("b", 4, 6, "fw")  # unregistered: capacity 1
+    with pytest.raises(AssertionError):
+        q.check(6)
+
+
+def test_check_catches_busy_beyond_elapsed_and_energy_mismatch():
+    p = Probe()
+    p.busy("a", 0, 10, "fw")
+    with pytest.raises(AssertionError, match="elapsed"):
+        p.check(8)
+    q = Probe()
+    q.charge("array", "fw", 1.0)
+    q._total_j += 1.0  # corrupt the running total
+    with pytest.raises(AssertionError, match="energy"):
+        q.check(0)
+
+
+def test_queue_depth_series():
+    p = Probe()
+    p.queue_depth("dram", 3, 1)
+    p.queue_depth("dram", 4, 2)
+    p.queue_depth("dram", 9, 0)
+    assert p.queue_series("dram") == [(3, 1), (4, 2), (9, 0)]
+    assert p.contention(10)[0]["queue_max"] == 2
