@@ -215,6 +215,7 @@ class Chip:
     wgu: str = field(default="auto", validator=_one_of(("auto", "shared", "per_layer")))
     feedback_store: str = field(default="auto", validator=_one_of(("auto", "rram", "sram")))
     dram: str = "hbm2"
+    dram_channels: Optional[int] = field(default=None, validator=_opt(_int_in(1, 1024)))  # None: tech default
     gradient_accumulation: str = field(default="dram", validator=_one_of(("dram", "on_chip")))
 
     @cols_per_adc.validator

@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 import cyclesim
 from cyclesim import data
 from cyclesim.config import Workload, to_dict
+from cyclesim.engine import schedule
 from cyclesim.errors import ConfigError
 from cyclesim.hw import area as area_mod
 from cyclesim.hw import floorplan as floorplan_mod
@@ -41,9 +42,58 @@ class Result:
     wall_s: float = 0.0
     out_dir: Path | None = None
     data_source: str = ""
-    traces: list = attrs.field(factory=list)
     floorplan: floorplan_mod.Floorplan | None = None
     area: area_mod.AreaReport | None = None
+    simulated: list = attrs.field(factory=list)  # schedule.IterationResult per simulated iteration
+    batches_per_epoch: int = 0
+    engine_note: str | None = None
+
+    def latency(self) -> dict | None:
+        """Mean simulated iteration, extrapolated to an epoch (DESIGN.md section 6)."""
+        if not self.simulated:
+            return None
+        n = len(self.simulated)
+        clk = self.simulated[0].clock_hz
+        cycles = sum(r.cycles for r in self.simulated) / n
+        shares = [r.phase_time() for r in self.simulated]
+        phases = {p: sum(s[p] for s in shares) / n / clk for p in ("fw", "ag", "wg", "wu", "idle")}
+        return {
+            "iteration_s": cycles / clk,
+            "iteration_cycles": cycles,
+            "epoch_s": cycles / clk * self.batches_per_epoch,
+            "per_phase_s": phases,
+            "per_layer": self.simulated[-1].per_layer(),
+            "simulated_iterations": n,
+            "events_per_iteration": sum(r.events for r in self.simulated) / n,
+        }
+
+    def energy(self) -> dict | None:
+        if not self.simulated:
+            return None
+        n = len(self.simulated)
+        per_comp: dict = {}
+        per_phase: dict = {}
+        for r in self.simulated:
+            for k, v in r.probe.energy_by_component().items():
+                per_comp[k] = per_comp.get(k, 0.0) + v / n
+            for k, v in r.probe.energy_by_phase().items():
+                per_phase[k] = per_phase.get(k, 0.0) + v / n
+        dynamic = sum(per_comp.values())
+        leak = sum(r.leakage_w * r.seconds for r in self.simulated) / n
+        return {
+            "iteration_j": dynamic + leak,
+            "epoch_j": (dynamic + leak) * self.batches_per_epoch,
+            "leakage_j": leak,
+            "per_phase_j": per_phase,
+            "per_component_j": per_comp,
+        }
+
+    def contention(self) -> list | None:
+        if not self.simulated:
+            return None
+        last = self.simulated[-1]
+        rows = last.probe.contention(last.cycles)
+        return sorted(rows, key=lambda r: -r["utilization"])
 
     @property
     def seed(self) -> int:
@@ -68,6 +118,10 @@ class Result:
             "accuracy": self.accuracy(),
             "floorplan": self.floorplan.to_json() if self.floorplan is not None else None,
             "area": self.area.to_json() if self.area is not None else None,
+            "latency": self.latency(),
+            "energy": self.energy(),
+            "contention": self.contention(),
+            "engine_note": self.engine_note,
             "epochs": [attrs.asdict(e) for e in self.epochs],
             "wall_s": self.wall_s,
             "environment": {
@@ -115,6 +169,10 @@ def default_out_dir(workload: Workload) -> Path:
     return Path("runs") / f"{workload.name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
+def _engine_applies(workload: Workload) -> bool:
+    return (workload.mode == "hardware" and workload.effects.adc and workload.sim.iterations_per_epoch > 0)
+
+
 def run(
     workload: Workload,
     *,
@@ -122,11 +180,12 @@ def run(
     data_dir: str | None = None,
     on_epoch: Callable[[EpochStats], None] | None = None,
     on_batch: Callable[[int, int, int], None] | None = None,
-    record_iterations: int = 0,
+    on_simulated: Callable[[schedule.IterationResult], None] | None = None,
 ) -> Result:
     """Train `workload`, writing results under `out_dir` after every epoch.
 
-    `record_iterations` first iterations of every epoch are recorded as `Trace`s (for the engine).
+    The first `sim.iterations_per_epoch` iterations of every epoch are recorded and replayed by the
+    event-driven engine (with `training.epochs=0`, one iteration on the first batch).
     KeyboardInterrupt ends the run cleanly: the completed epochs stay written and status says
     "interrupted" (the exception is re-raised for the caller to report).
     """
@@ -145,11 +204,28 @@ def run(
         # Overflow on the way to a divergence is detected and reported as DivergenceError.
         with threadpool_limits(limits=1), np.errstate(over="ignore", invalid="ignore"):
             trainer = Trainer(workload, dataset, seeds)
+            result.batches_per_epoch = trainer.batches_per_epoch
+            engine = _engine_applies(workload)
+            result.engine_note = None if engine else (
+                "latency and energy come from replaying hardware-mode iterations with ADCs; "
+                "run with mode=hardware, effects.adc=true and sim.iterations_per_epoch >= 1"
+            )
+
+            def simulate(traces):
+                for tr in traces:
+                    sim = schedule.simulate(workload, fp, trainer.net, tr)
+                    result.simulated.append(sim)
+                    if on_simulated is not None:
+                        on_simulated(sim)
+
+            record = range(workload.sim.iterations_per_epoch if engine else 0)
+            if workload.training.epochs == 0 and engine:
+                simulate([trainer.trace_first_batch()])
             for epoch in range(1, workload.training.epochs + 1):
                 batch_cb = (lambda i, n, _e=epoch: on_batch(_e, i, n)) if on_batch else None
-                stats, traces = trainer.run_epoch(epoch, range(record_iterations), batch_cb)
+                stats, traces = trainer.run_epoch(epoch, record, batch_cb)
+                simulate(traces)
                 result.epochs.append(stats)
-                result.traces.extend(traces)
                 result.wall_s = time.perf_counter() - t0
                 save(result)
                 if on_epoch is not None:

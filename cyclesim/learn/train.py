@@ -130,6 +130,13 @@ class Trainer:
         )
         return stats, traces
 
+    def trace_first_batch(self) -> Trace:
+        """Run and record one iteration on the first training batch (for `epochs=0` runs)."""
+        bs = self.workload.training.batch_size
+        images, labels = self.train_x[:bs], self.train_y[:bs]
+        before = [x.cells.conductance() for x in self.net.xbars]
+        return Trace(0, 0, labels, before, self.step(images, labels, self.learning_rate(1, 0)))
+
     def learning_rate(self, epoch: int, iteration: int) -> float:
         """lr of an iteration: constant, or cosine-annealed over the whole run,
         lr_t = lr * (1 + cos(pi * t / T)) / 2 with t the iteration count and T the total."""

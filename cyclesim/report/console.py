@@ -127,12 +127,59 @@ def area_table(area) -> Table:
     return t
 
 
+def latency_table(lat: dict, energy: dict) -> Table:
+    t = Table(title=f"iteration: {lat['iteration_s'] * 1e6:,.1f} µs ({lat['iteration_cycles']:,.0f} cycles), "
+              f"{energy['iteration_j'] * 1e3:.3f} mJ; epoch {lat['epoch_s']:.3f} s, {energy['epoch_j']:.2f} J",
+              show_edge=False)
+    t.add_column("phase")
+    t.add_column("µs", justify="right")
+    t.add_column("share", justify="right")
+    t.add_column("")
+    t.add_column("energy mJ", justify="right")
+    total = sum(lat["per_phase_s"].values()) or 1.0
+    for phase, sec in lat["per_phase_s"].items():
+        e = energy["per_phase_j"].get(phase)
+        t.add_row(phase, f"{sec * 1e6:,.1f}", f"{100 * sec / total:.1f} %", bar(sec / total, 16),
+                  "" if e is None else f"{e * 1e3:.4f}")
+    return t
+
+
+def energy_table(energy: dict) -> Table:
+    t = Table(title="energy per component (one iteration)", show_edge=False)
+    t.add_column("component")
+    t.add_column("mJ", justify="right")
+    t.add_column("share", justify="right")
+    t.add_column("")
+    total = sum(energy["per_component_j"].values()) or 1.0
+    for comp, j in sorted(energy["per_component_j"].items(), key=lambda kv: -kv[1]):
+        t.add_row(comp, f"{j * 1e3:.5f}", f"{100 * j / total:.2f} %", bar(j / total, 16))
+    t.caption = f"leakage {energy['leakage_j'] * 1e3:.5f} mJ"
+    return t
+
+
+def contention_table(rows: list, top: int = 8) -> Table:
+    t = Table(title="most contended resources", show_edge=False)
+    for col in ("resource", "util.", "requests", "wait mean", "wait p95", "wait max"):
+        t.add_column(col, justify="left" if col == "resource" else "right")
+    for r in rows[:top]:
+        t.add_row(r["resource"], f"{100 * r['utilization']:.1f} %", str(r["requests"]),
+                  f"{r['wait_mean_cycles']:,.0f}", f"{r['wait_p95_cycles']:,.0f}", f"{r['wait_max_cycles']:,.0f}")
+    return t
+
+
 def print_summary(result) -> None:
     console = Console()
     if result.floorplan is not None:
         console.print(floorplan_table(result.floorplan))
     if result.area is not None:
         console.print(area_table(result.area))
+    lat, energy = result.latency(), result.energy()
+    if lat is not None:
+        console.print(latency_table(lat, energy))
+        console.print(energy_table(energy))
+        console.print(contention_table(result.contention()))
+    elif result.engine_note:
+        console.print(result.engine_note)
     if result.epochs:
         console.print(summary_table(result))
     else:

@@ -1,0 +1,396 @@
+"""One training iteration as SimPy processes: FW, then AG, WG and WU, on the chip's components.
+
+The forward pass reads every layer's subarrays (all in parallel within a layer, layers one after
+another), accumulates and activates; the backward phases follow the rule's dependencies as SimPy
+events: BP's activation gradient of layer l waits for delta_{l+1} (a transposed read of W_{l+1});
+DFA projects the output error to every hidden layer at once. Each layer's weight gradient is formed
+per sample in a weight-gradient unit (shared or per layer) and, as in NeuroSim V2, accumulated
+through DRAM; the update programs the arrays once per batch. No latency is computed here: each
+component prices its own operation, and the iteration's length is whatever the event simulation
+of these dependencies and queues gives.
+"""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+import numpy as np
+import simpy
+
+from cyclesim import tech
+from cyclesim.engine.components import Buffer, Dram, HTree, Subarray, Unit, Wgu, to_cycles
+from cyclesim.engine.probe import Probe
+from cyclesim.errors import ConfigError
+from cyclesim.hw import area as area_mod
+from cyclesim.hw import circuits as c
+from cyclesim.learn import quant, rules
+
+_F32 = np.float32
+
+
+@attrs.frozen
+class IterationResult:
+    """What one simulated iteration measured and computed."""
+
+    cycles: int
+    clock_hz: float
+    probe: Probe
+    phase_cycles: dict  # phase -> cycles from its first start to its last end
+    leakage_w: float  # static power of the chip
+    y: np.ndarray  # network output the engine computed
+    deltas: list  # per layer: the delta Operand the engine computed
+    grads: list  # per layer: exact integer weight gradients (WGU)
+    events: int
+
+    @property
+    def seconds(self) -> float:
+        return self.cycles / self.clock_hz
+
+    def phase_time(self) -> dict:
+        """The iteration's cycles attributed to phases: every cycle is split equally among the
+        phases that keep some resource busy in it (cycles with nothing busy count as "idle"), so
+        the parts add up to the iteration's length even where DFA's phases overlap."""
+        edges = []
+        for res in self.probe.resources():
+            for start, end, phase, _layer, _bits in self.probe.intervals(res):
+                if end > start:
+                    edges.append((start, 1, phase))
+                    edges.append((end, -1, phase))
+        edges.sort(key=lambda e: (e[0], e[1]))
+        out = {"fw": 0.0, "ag": 0.0, "wg": 0.0, "wu": 0.0, "idle": 0.0}
+        active = {p: 0 for p in ("fw", "ag", "wg", "wu")}
+        last = 0
+        for t, step, phase in edges:
+            if t > last:
+                on = [p for p, n in active.items() if n > 0]
+                for p in on or ["idle"]:
+                    out[p] += (t - last) / max(len(on), 1)
+                last = t
+            active[phase] += step
+        out["idle"] += self.cycles - last
+        return out
+
+    def per_layer(self) -> list[dict]:
+        """Per layer and phase: busy cycles summed over the layer's resources' intervals."""
+        rows: dict = {}
+        for res in self.probe.resources():
+            for start, end, phase, layer, _bits in self.probe.intervals(res):
+                if layer is None:
+                    continue
+                row = rows.setdefault(layer, {"layer": layer + 1, "fw": 0, "ag": 0, "wg": 0, "wu": 0})
+                row[phase] += end - start
+        return [rows[k] for k in sorted(rows)]
+
+
+def simulate(workload, fp, net, trace) -> IterationResult:
+    """Simulate one recorded iteration of `workload` on the chip that `fp` lays out."""
+    return Iteration(workload, fp, net, trace).run()
+
+
+class Chip:
+    """The workload's chip as SimPy components, with per-operation costs from the circuit models."""
+
+    def __init__(self, env, workload, fp, net, probe: Probe):
+        self.env, self.wl, self.fp, self.net, self.probe = env, workload, fp, net, probe
+        chip, prec, dev = workload.chip, workload.precision, workload.device
+        clk = chip.clock_hz
+        node = tech.node(chip.node, chip.flavor)
+        self.node = node
+        sub = chip.subarray
+        self.sub = sub
+        parts = c.subarray(node, clk, device=dev, rows=sub, cols=sub, cols_per_adc=chip.cols_per_adc,
+                           adc_bits=chip.adc_bits, adc_kind=chip.adc_type, input_bits=prec.activation)
+        ag = c.subarray(node, clk, device=dev, rows=sub, cols=sub, cols_per_adc=chip.cols_per_adc,
+                        adc_bits=chip.ag_adc_bits, adc_kind=chip.adc_type, input_bits=prec.error,
+                        transposable=True)
+        # One bit plane of one sample: the read pulse, then cols_per_adc conversions per ADC and
+        # a shift-add step (the columns sharing an ADC are converted one after another).
+        self.plane_cycles = {
+            "fw": to_cycles(parts["cells"].delay_cycles)
+            + chip.cols_per_adc * to_cycles(parts["adc"].delay_cycles)
+            + to_cycles(parts["shift_add"].delay_cycles),
+            "ag": to_cycles(ag["cells"].delay_cycles)
+            + chip.cols_per_adc * to_cycles(ag["adc_transposed"].delay_cycles)
+            + to_cycles(ag["shift_add_transposed"].delay_cycles),
+        }
+        # Energy of converting and accumulating every line of a full subarray once (one plane).
+        self.plane_energy = {
+            "fw": (parts["adc"].energy_j, parts["shift_add"].energy_j),
+            "ag": (ag["adc_transposed"].energy_j, ag["shift_add_transposed"].energy_j),
+        }
+        self.read_j_per_gmax = dev.read_v**2 * dev.read_pulse_s / dev.r_on_ohm  # per unit G/Gmax
+        self.write_pulse_cycles = to_cycles(dev.write_pulse_s * clk)
+        g_mean = (1.0 + 1.0 / dev.on_off_ratio) / 2.0 / dev.r_on_ohm
+        self.pulse_j = dev.write_v**2 * g_mean * dev.write_pulse_s
+        # Subarrays of every weight array, by (row block, column block).
+        self.subarrays = []
+        for a in fp.weights:
+            self.subarrays.append({(s, j): Subarray(env, f"{a.name}.sub{s}.{j}", sub, sub, probe)
+                                   for s in range(a.sub_rows) for j in range(a.sub_cols)})
+        sizes = workload.network.sizes
+        gbuf_bits = 2 * sum(sizes) * (prec.activation + prec.error)
+        rd = c.register_file(node, clk, bits_capacity=gbuf_bits, port_bits=sub)
+        self.gbuf = Buffer(env, "global_buffer", sub, rd, rd, probe)
+        tile_area = area_mod.chip_area(workload, fp).total_um2 * 1e-12
+        width = fp.tile_size * sub
+        tree = area_mod.htree(node, clk, side_m=math.sqrt(tile_area), leaves=max(fp.tiles, 2),
+                              width_bits=width, pitch_f=area_mod.GLOBAL_PITCH_F)
+        self.htree = HTree(env, "chip_htree", width, c.Cost(0.0, tree.energy_j, tree.delay_cycles, 0.0), probe)
+        self.htree_j_per_bit = tree.energy_j / width
+        dram = tech.dram(chip.dram)
+        channels = chip.dram_channels or dram.channels
+        self.dram = Dram(env, "dram", channels=channels, bandwidth_bit_per_s=dram.bandwidth_bit_per_s,
+                         latency_s=dram.latency_s, energy_j_per_bit=dram.energy_j_per_bit,
+                         clock_hz=clk, probe=probe)
+        lanes = fp.tile_size * fp.pe_size * sub // chip.cols_per_adc
+        acc_bits = chip.adc_bits + prec.activation + math.ceil(math.log2(max(sizes)))
+        self.accum = Unit(env, "accumulation", c.accumulator(node, clk, bits=acc_bits), probe, lanes=lanes)
+        self.activation = Unit(env, "activation", c.activation_unit(node, clk, bits=prec.activation),
+                               probe, lanes=lanes, category="other")
+        self.feedback_mac = Unit(env, "feedback_mac", c.accumulator(node, clk, bits=prec.error + prec.weight + 4),
+                                 probe, lanes=lanes)
+        # Weight-gradient units: one shared (sized for the largest layer) or one per layer.
+        self.wgu_costs = []
+        for l, a in enumerate(fp.weights):
+            rows, cols = a.rows, a.cols
+            self.wgu_costs.append(c.weight_gradient_unit(node, clk, rows=rows, cols=cols, bits=prec.gradient))
+        if fp.wgu == "shared":
+            shared = Wgu(env, "wgu", probe)
+            self.wgus = [shared] * len(fp.weights)
+        else:
+            self.wgus = [Wgu(env, f"wgu{l + 1}", probe) for l in range(len(fp.weights))]
+        self.grad_bits = prec.gradient
+        # Static power of the whole chip: every allocated subarray with its periphery, the WGUs.
+        per_sub = sum(p.leakage_w for p in parts.values())
+        allocated = fp.tiles * fp.tile_size**2 * fp.pe_size**2
+        self.leakage_w = per_sub * allocated + sum(w.leakage_w for w in self.wgu_costs)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def transfer(self, bits: int, phase: str, layer: int | None):
+        """Global buffer <-> tiles over the chip H-tree."""
+        yield from self.gbuf.read(bits, phase, layer)
+        yield from self.htree.send(bits, phase, layer)
+
+    def read_layer(self, l: int, x, g: np.ndarray, phase: str, transposed: bool):
+        """All subarrays of layer l read `x` in parallel; returns the ordered sum of their outputs."""
+        wl = self.wl
+        chip, prec = wl.chip, wl.precision
+        xbar = self.net.xbars[l]
+        a = self.fp.weights[l]
+        sub = self.sub
+        bits = prec.error if transposed else prec.activation
+        adc_bits = chip.ag_adc_bits if transposed else chip.adc_bits
+        planes = 2 * (bits - 1) if transposed else bits
+        batch = x.q.shape[0]
+        procs = {}
+        for (s, j), sa in self.subarrays[l].items():
+            rs, cs = slice(s * sub, (s + 1) * sub), slice(j * sub, (j + 1) * sub)
+            gs = g[rs, cs]
+            if transposed:
+                xs, gslice = x.q[:, cs], np.ascontiguousarray(gs.T)
+            else:
+                xs, gslice = x.q[:, rs], np.ascontiguousarray(gs)
+            # Data-dependent array energy: every set input bit drives its row's cells for a pulse.
+            active = self._active_bits(xs, bits, transposed)
+            e_array = self.read_j_per_gmax * float(active @ gslice.sum(axis=1, dtype=np.float64))
+            lines = gslice.shape[1]
+            e_adc, e_sa = self.plane_energy[phase]
+            frac = lines / sub * planes * batch
+            energy = {"array": e_array, "adc": e_adc * frac, "accumulation": e_sa * frac}
+            cycles = batch * planes * self.plane_cycles[phase]
+            procs[(s, j)] = self.env.process(sa.read(
+                xs, gslice, xbar.cells.g_ref, bits=bits, signed=transposed, adc_bits=adc_bits,
+                cols_per_sub=sub, differential=xbar.differential, phase=phase, layer=l,
+                cycles=cycles, energy_j=energy))  # fmt: skip
+        yield simpy.AllOf(self.env, list(procs.values()))
+        # Assemble exactly as the fused kernel does: per output block, add the blocks in order.
+        out_rows, out_cols = (a.cols, a.rows) if transposed else (a.rows, a.cols)
+        raw = np.zeros((batch, out_cols), dtype=_F32)
+        inner = a.sub_cols if transposed else a.sub_rows
+        outer = a.sub_rows if transposed else a.sub_cols
+        for o in range(outer):
+            block = np.zeros((batch, min(sub, out_cols - o * sub)), dtype=_F32)
+            for i in range(inner):
+                key = (o, i) if transposed else (i, o)
+                block += procs[key].value
+            raw[:, o * sub : o * sub + block.shape[1]] = block
+        # Partial sums of the row blocks are added in the PEs and tiles.
+        yield from self.accum.run(batch * out_cols * max(inner - 1, 0), phase, l)
+        raw *= _F32(xbar.cells.weight_per_conductance)
+        return raw * _F32(x.scale * xbar.scale)
+
+    @staticmethod
+    def _active_bits(xs: np.ndarray, bits: int, signed: bool) -> np.ndarray:
+        """Set input bits per row over the batch and all planes (sign-magnitude when signed)."""
+        v = np.abs(xs.astype(np.int64)) if signed else xs.astype(np.int64)
+        mag = bits - 1 if signed else bits
+        total = np.zeros(xs.shape[1], dtype=np.float64)
+        for k in range(mag):
+            total += ((v >> k) & 1).sum(axis=0)
+        return total
+
+
+class Iteration:
+    """Simulate one recorded training iteration (a `learn.train.Trace`) on the chip."""
+
+    def __init__(self, workload, fp, net, trace):
+        if workload.mode != "hardware" or not workload.effects.adc:
+            raise ConfigError(
+                "the engine replays hardware-mode iterations with ADCs; set mode=hardware and "
+                "effects.adc=true (or sim.iterations_per_epoch=0 to skip the engine)"
+            )
+        self.wl, self.fp, self.net, self.trace = workload, fp, net, trace
+        self.env = simpy.Environment()
+        self.probe = Probe()
+        self.chip = Chip(self.env, workload, fp, net, self.probe)
+        self.n = len(workload.network.sizes) - 1
+        self.phase_span: dict = {}
+        self.out: dict = {}
+
+    def _mark(self, phase: str, start: int):
+        lo, hi = self.phase_span.get(phase, (start, start))
+        self.phase_span[phase] = (min(lo, start), max(hi, self.env.now))
+
+    # -- phases --------------------------------------------------------------------------------
+
+    def forward(self):
+        wl, net, chip, tr = self.wl, self.net, self.chip, self.trace
+        prec = wl.precision
+        x = tr.step.inputs[0]
+        inputs, pre = [], []
+        batch = x.q.shape[0]
+        for l in range(self.n):
+            t0 = self.env.now
+            fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
+            yield from chip.transfer(batch * fan_in * prec.activation, "fw", l)
+            a = yield from chip.read_layer(l, x, tr.conductances[l], "fw", transposed=False)
+            yield from chip.activation.run(batch * fan_out, "fw", l)
+            yield from chip.gbuf.write(batch * fan_out * prec.activation, "fw", l)
+            # Activations are kept in DRAM for the weight gradient.
+            yield from chip.dram.transfer(batch * fan_in * prec.activation, "fw", l)
+            inputs.append(x)
+            pre.append(a)
+            if l < self.n - 1:
+                q, sc = quant.unsigned(np.clip(a, _F32(0.0), _F32(1.0)), prec.activation)
+                x = type(x)(q, sc)
+            self._mark("fw", t0)
+        self.out.update(inputs=inputs, pre=pre, y=pre[-1])
+
+    def weight_update(self, l: int, ready: simpy.Event | None):
+        """WG of layer l per sample (WGU + DRAM accumulation), then WU once `ready` fires."""
+        wl, chip = self.wl, self.chip
+        a = self.fp.weights[l]
+        x, d = self.out["inputs"][l], self.out["deltas"][l]
+        batch = x.q.shape[0]
+        grad_bits = a.rows * a.cols * chip.grad_bits
+        cost = chip.wgu_costs[l]
+        t0 = self.env.now
+        for b in range(batch):
+            yield from chip.wgus[l].outer(a.rows, a.cols, phase="wg", layer=l,
+                                          cycles=to_cycles(cost.delay_cycles), energy_j=cost.energy_j)
+            if wl.chip.gradient_accumulation == "dram":
+                if b > 0:
+                    yield from chip.dram.transfer(grad_bits, "wg", l)  # read the running sum back
+                yield from chip.dram.transfer(grad_bits, "wg", l)  # write the updated sum
+        if wl.chip.gradient_accumulation == "on_chip":
+            yield from chip.dram.transfer(grad_bits, "wg", l)
+        self._mark("wg", t0)
+        self.out["grads"][l] = _exact_gradient(x, d)
+        if ready is not None:
+            yield ready
+        # WU: read the batch gradient, program every subarray row by row (pulses from the trace).
+        t1 = self.env.now
+        yield from chip.dram.transfer(grad_bits, "wu", l)
+        pulses = self.trace.step.pulses[l]
+        sub = chip.sub
+        procs = []
+        for (s, j), sa in chip.subarrays[l].items():
+            block = np.abs(pulses[s * sub : (s + 1) * sub, j * sub : (j + 1) * sub])
+            # Rows are programmed one after another, all columns of a row together; a row takes
+            # as many pulses as its most-programmed cell.
+            n_pulses = int(block.max(axis=1).sum()) if block.size else 0
+            if n_pulses == 0:
+                continue
+            energy = chip.pulse_j * float(block.sum())
+            procs.append(self.env.process(sa.program(cycles=n_pulses * chip.write_pulse_cycles,
+                                                     energy_j=energy, phase="wu", layer=l)))
+        if procs:
+            yield simpy.AllOf(self.env, procs)
+        self._mark("wu", t1)
+
+    def backward(self):
+        wl, net, chip = self.wl, self.net, self.chip
+        n = self.n
+        pre = self.out["pre"]
+        e = rules.output_error(self.out["y"], self.trace.labels, wl.training.loss)
+        deltas = [None] * n
+        deltas[n - 1] = net.error_operand(e)
+        self.out["deltas"] = deltas
+        self.out["grads"] = [None] * n
+        batch = e.shape[0]
+        procs = []
+        if wl.rule == "bp":
+            # W_{l+1} may be reprogrammed only after the transposed read that uses it.
+            read_done = [self.env.event() for _ in range(n)]
+            read_done[0].succeed()
+            procs.append(self.env.process(self.weight_update(n - 1, read_done[n - 1])))
+            for l in range(n - 2, -1, -1):
+                t0 = self.env.now
+                d = deltas[l + 1]
+                yield from chip.transfer(batch * wl.network.sizes[l + 2] * wl.precision.error, "ag", l + 1)
+                back = yield from chip.read_layer(l + 1, d, self.trace.conductances[l + 1], "ag", transposed=True)
+                read_done[l + 1].succeed()
+                yield from chip.activation.run(batch * wl.network.sizes[l + 1], "ag", l)
+                deltas[l] = net.error_operand(back * net.derivative(pre[l]))
+                self._mark("ag", t0)
+                procs.append(self.env.process(self.weight_update(l, read_done[l])))
+        else:
+            err = deltas[n - 1]
+            procs.append(self.env.process(self.weight_update(n - 1, None)))
+            for l in range(n - 1):
+                procs.append(self.env.process(self._dfa_layer(l, err)))
+        yield simpy.AllOf(self.env, procs)
+
+    def _dfa_layer(self, l: int, err):
+        wl, net, chip = self.wl, self.net, self.chip
+        t0 = self.env.now
+        batch = err.q.shape[0]
+        hidden = wl.network.sizes[l + 1]
+        classes = wl.network.sizes[-1]
+        yield from chip.feedback_mac.run(batch * classes * hidden, "ag", l)
+        proj = net.feedback_read(l, err)
+        self.out["deltas"][l] = net.error_operand(proj * net.derivative(self.out["pre"][l]))
+        self._mark("ag", t0)
+        yield from self.weight_update(l, None)
+
+    def iteration(self):
+        yield from self.forward()
+        yield from self.backward()
+
+    def run(self, max_events: int = 5_000_000) -> IterationResult:
+        proc = self.env.process(self.iteration())
+        events = 0
+        while not proc.triggered:
+            if self.env.peek() == simpy.core.Infinity:
+                raise ConfigError("the simulated iteration stopped making progress (deadlock); "
+                                  "check chip.dram_channels and the WGU arrangement")
+            self.env.step()
+            events += 1
+            if events > max_events:
+                raise ConfigError(f"the simulated iteration exceeded {max_events} events; "
+                                  "reduce the batch or network size")
+        if not proc.ok:
+            raise proc.value
+        cycles = int(self.env.now)
+        spans = {p: hi - lo for p, (lo, hi) in self.phase_span.items()}
+        return IterationResult(cycles=cycles, clock_hz=self.wl.chip.clock_hz, probe=self.probe,
+                               phase_cycles=spans, leakage_w=self.chip.leakage_w, y=self.out["y"], deltas=self.out["deltas"],
+                               grads=self.out["grads"], events=events)
+
+
+def _exact_gradient(x, d) -> np.ndarray:
+    from cyclesim import kernels
+
+    return kernels.outer_product_blas(x.q, d.q)
