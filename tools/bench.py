@@ -13,6 +13,8 @@ Network MNIST 784-256-256-10, batch 200, SGD with momentum, SSE loss (e = y - t)
   (bp, hardware), (dfa, hardware), (bp, ideal) and (dfa, ideal): 300 training batches plus the
   test-set evaluation. Numba kernels are compiled by a small warm-up run before any timing.
 
+* ``engine_<rule>_iteration`` -- one simulated iteration of the default network at batch 200
+  (<= 3 s CPU) and the engine's events per CPU second against a bare SimPy timeout loop (>= 40 %).
 * ``cost_model_<rule>_10x4096`` -- mapping and costing (floorplan + area) of 784-4096x9-10; an
   absolute target (<= 100 ms CPU), not a ratio.
 
@@ -156,6 +158,48 @@ def time_cost_model(repeats: int) -> list[dict]:
     return rows
 
 
+def time_engine(ds, repeats: int) -> list[dict]:
+    """Engine speed: raw SimPy event rate vs the engine's, and one simulated iteration's CPU time."""
+    import simpy
+
+    from cyclesim.engine.schedule import simulate
+    from cyclesim.hw.floorplan import plan
+
+    def raw_rate(n=200_000):
+        env = simpy.Environment()
+
+        def loop():
+            for _ in range(n):
+                yield env.timeout(1)
+
+        env.process(loop())
+        c0 = time.process_time()
+        env.run()
+        return n / (time.process_time() - c0)
+
+    rows = []
+    raw = statistics.median(raw_rate() for _ in range(repeats))
+    for rule in ("bp", "dfa"):
+        wl = Workload(rule=rule, training=Training(epochs=0))
+        tr = Trainer(wl, ds, np.random.SeedSequence(0))
+        trace = tr.trace_first_batch()
+        fp = plan(wl)
+        simulate(wl, fp, tr.net, trace)  # warm
+        times, events = [], 0
+        for _ in range(repeats):
+            with threadpool_limits(1):
+                c0 = time.process_time()
+                r = simulate(wl, fp, tr.net, trace)
+                times.append(time.process_time() - c0)
+            events = r.events
+        med = statistics.median(times)
+        rate = events / med
+        rows.append(dict(case=f"engine_{rule}_iteration", times=times, median_s=med, events=events,
+                         event_rate=rate, raw_simpy_rate=raw, rate_ratio=rate / raw,
+                         passed=med <= 3.0 and rate / raw >= 0.4))
+    return rows
+
+
 def warm_up(ds) -> None:
     """Compile numba kernels (and touch every code path) once per rule and mode before timing."""
     for rule, mode in CASES:
@@ -218,6 +262,12 @@ def main(argv=None) -> int:
         runs = " ".join(f"{t:.2f}" for t in r["times"])
         print(f"{r['case']:<22} {r['median_s']:>12.3f} {r['ratio']:>7.2f}x {target:>8} {result:>6} "
               f"{r['test_accuracy']:>9.4f}  {runs}")
+    engine_rows = time_engine(ds, args.repeats)
+    print()
+    for r in engine_rows:
+        print(f"{r['case']:<28} median {r['median_s']:.3f} s CPU (target <= 3 s), {r['events']} events, "
+              f"{r['event_rate']:,.0f} events/s = {100 * r['rate_ratio']:.0f} % of raw SimPy "
+              f"({r['raw_simpy_rate']:,.0f}/s; target >= 40 %)  {'PASS' if r['passed'] else 'FAIL'}")
     cost_rows = time_cost_model(args.repeats)
     print()
     for r in cost_rows:
@@ -226,14 +276,14 @@ def main(argv=None) -> int:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
     print()
     print(f"peak memory (ru_maxrss): {peak_mib:.1f} MiB")
-    all_pass = all(r["passed"] for r in rows + cost_rows if r["passed"] is not None)
+    all_pass = all(r["passed"] for r in rows + cost_rows + engine_rows if r["passed"] is not None)
     print(f"overall [{label}]: {'PASS' if all_pass else 'FAIL'}")
 
     if args.json:
         out = dict(
             mode=label.lower(), repeats=args.repeats, batches=batches, batch_size=BATCH,
             sizes=list(SIZES), test_images=len(ds.test_x), clock="process_time", blas_threads=1,
-            reference=REFERENCE, rows=rows, cost_model=cost_rows, peak_rss_mib=peak_mib,
+            reference=REFERENCE, rows=rows, cost_model=cost_rows, engine=engine_rows, peak_rss_mib=peak_mib,
             all_pass=all_pass,
         )
         with open(args.json, "w") as fh:

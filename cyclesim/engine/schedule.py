@@ -242,7 +242,7 @@ class Iteration:
                 "effects.adc=true (or sim.iterations_per_epoch=0 to skip the engine)"
             )
         self.wl, self.fp, self.net, self.trace = workload, fp, net, trace
-        self.env = simpy.Environment()
+        self.env = _CountingEnvironment()
         self.probe = Probe()
         self.chip = Chip(self.env, workload, fp, net, self.probe)
         self.n = len(workload.network.sizes) - 1
@@ -369,25 +369,33 @@ class Iteration:
         yield from self.forward()
         yield from self.backward()
 
-    def run(self, max_events: int = 5_000_000) -> IterationResult:
+    def run(self) -> IterationResult:
         proc = self.env.process(self.iteration())
-        events = 0
-        while not proc.triggered:
-            if self.env.peek() == simpy.core.Infinity:
-                raise ConfigError("the simulated iteration stopped making progress (deadlock); "
-                                  "check chip.dram_channels and the WGU arrangement")
-            self.env.step()
-            events += 1
-            if events > max_events:
-                raise ConfigError(f"the simulated iteration exceeded {max_events} events; "
-                                  "reduce the batch or network size")
-        if not proc.ok:
-            raise proc.value
+        try:
+            self.env.run(until=proc)
+        except RuntimeError as exc:  # SimPy: no events left but the iteration has not finished
+            if "No scheduled events left" not in str(exc):
+                raise
+            raise ConfigError("the simulated iteration stopped making progress (deadlock); "
+                              "check chip.dram_channels and the WGU arrangement") from None
+        events = self.env.events
         cycles = int(self.env.now)
         spans = {p: hi - lo for p, (lo, hi) in self.phase_span.items()}
         return IterationResult(cycles=cycles, clock_hz=self.wl.chip.clock_hz, probe=self.probe,
                                phase_cycles=spans, leakage_w=self.chip.leakage_w, y=self.out["y"], deltas=self.out["deltas"],
                                grads=self.out["grads"], events=events)
+
+
+class _CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it processes."""
+
+    def __init__(self):
+        super().__init__()
+        self.events = 0
+
+    def step(self):
+        self.events += 1
+        super().step()
 
 
 def _exact_gradient(x, d) -> np.ndarray:
