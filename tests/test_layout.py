@@ -17,6 +17,7 @@ ALLOWED = {
     "workload": {"config", "errors"},
     "run": {"learn", "data", "config", "errors", "hw", "engine", "device", "kernels"},
     "hw": {"tech", "config", "errors", "hw"},
+    "engine": {"engine", "hw", "kernels", "tech", "errors", "learn"},
 }
 NEVER_IN_CORE = {"rich", "matplotlib"}
 
