@@ -109,3 +109,15 @@ def test_busy_port_makes_the_second_reader_wait():
         env.process(buf.read(1280, "fw", 0))
     env.run()
     assert probe.waits("pe_buffer") == [0, 20]
+
+
+@pytest.mark.parametrize("rule", ["bp", "dfa"])
+def test_pipelined_forward_same_numbers_less_time(rule):
+    wl, tr, trace = traced(rule, sizes=(784, 150, 140, 10), batch=40)
+    seq = schedule.simulate(wl, plan(wl), tr.net, trace)
+    wl_p = attrs.evolve(wl, sim=attrs.evolve(wl.sim, dataflow="pipelined"))
+    pipe = schedule.simulate(wl_p, plan(wl_p), tr.net, trace)
+    assert np.array_equal(pipe.y, seq.y)
+    assert all(np.array_equal(a.q, b.q) for a, b in zip(pipe.deltas, seq.deltas))
+    assert pipe.phase_time()["fw"] < seq.phase_time()["fw"]
+    pipe.probe.check(pipe.cycles)

@@ -173,18 +173,17 @@ class Chip:
         yield from self.gbuf.read(bits, phase, layer)
         yield from self.htree.send(bits, phase, layer)
 
-    def read_layer(self, l: int, x, g: np.ndarray, phase: str, transposed: bool):
-        """All subarrays of layer l read `x` in parallel; returns the ordered sum of their outputs."""
+    def reads(self, l: int, x, g: np.ndarray, phase: str, transposed: bool) -> list:
+        """Every subarray's part of reading `x` through layer l: (key, subarray, read arguments,
+        energy per category for the whole batch, cycles per sample)."""
         wl = self.wl
         chip, prec = wl.chip, wl.precision
         xbar = self.net.xbars[l]
-        a = self.fp.weights[l]
         sub = self.sub
         bits = prec.error if transposed else prec.activation
-        adc_bits = chip.ag_adc_bits if transposed else chip.adc_bits
         planes = 2 * (bits - 1) if transposed else bits
         batch = x.q.shape[0]
-        procs = {}
+        out = []
         for (s, j), sa in self.subarrays[l].items():
             rs, cs = slice(s * sub, (s + 1) * sub), slice(j * sub, (j + 1) * sub)
             gs = g[rs, cs]
@@ -195,31 +194,47 @@ class Chip:
             # Data-dependent array energy: every set input bit drives its row's cells for a pulse.
             active = self._active_bits(xs, bits, transposed)
             e_array = self.read_j_per_gmax * float(active @ gslice.sum(axis=1, dtype=np.float64))
-            lines = gslice.shape[1]
             e_adc, e_sa = self.plane_energy[phase]
-            frac = lines / sub * planes * batch
+            frac = gslice.shape[1] / sub * planes * batch
             energy = {"array": e_array, "adc": e_adc * frac, "accumulation": e_sa * frac}
-            cycles = batch * planes * self.plane_cycles[phase]
-            procs[(s, j)] = self.env.process(sa.read(
-                xs, gslice, xbar.cells.g_ref, bits=bits, signed=transposed, adc_bits=adc_bits,
-                cols_per_sub=sub, differential=xbar.differential, phase=phase, layer=l,
-                cycles=cycles, energy_j=energy))  # fmt: skip
-        yield simpy.AllOf(self.env, list(procs.values()))
-        # Assemble exactly as the fused kernel does: per output block, add the blocks in order.
-        out_rows, out_cols = (a.cols, a.rows) if transposed else (a.rows, a.cols)
-        raw = np.zeros((batch, out_cols), dtype=_F32)
+            args = dict(x_int=xs, g=gslice, g_ref=xbar.cells.g_ref, bits=bits, signed=transposed,
+                        adc_bits=chip.ag_adc_bits if transposed else chip.adc_bits, cols_per_sub=sub,
+                        differential=xbar.differential)
+            out.append(((s, j), sa, args, energy, planes * self.plane_cycles[phase]))
+        return out
+
+    def assemble(self, l: int, x, parts: dict, transposed: bool) -> np.ndarray:
+        """The layer's output from its subarrays' results, summed per output block in order (as
+        the fused kernel and the PE/tile adder trees do), in real units."""
+        a, sub, xbar = self.fp.weights[l], self.sub, self.net.xbars[l]
+        batch = x.q.shape[0]
+        out_cols = a.rows if transposed else a.cols
         inner = a.sub_cols if transposed else a.sub_rows
         outer = a.sub_rows if transposed else a.sub_cols
+        raw = np.zeros((batch, out_cols), dtype=_F32)
         for o in range(outer):
             block = np.zeros((batch, min(sub, out_cols - o * sub)), dtype=_F32)
             for i in range(inner):
-                key = (o, i) if transposed else (i, o)
-                block += procs[key].value
+                block += parts[(o, i) if transposed else (i, o)]
             raw[:, o * sub : o * sub + block.shape[1]] = block
-        # Partial sums of the row blocks are added in the PEs and tiles.
-        yield from self.accum.run(batch * out_cols * max(inner - 1, 0), phase, l)
         raw *= _F32(xbar.cells.weight_per_conductance)
         return raw * _F32(x.scale * xbar.scale)
+
+    def read_layer(self, l: int, x, g: np.ndarray, phase: str, transposed: bool):
+        """All subarrays of layer l read the whole batch `x` in parallel (each running the kernel
+        on its slice); returns the layer's output."""
+        batch = x.q.shape[0]
+        procs = {}
+        for key, sa, args, energy, cycles in self.reads(l, x, g, phase, transposed):
+            procs[key] = self.env.process(sa.read(**args, phase=phase, layer=l, cycles=batch * cycles,
+                                                  energy_j=energy))
+        yield simpy.AllOf(self.env, list(procs.values()))
+        out = self.assemble(l, x, {k: p.value for k, p in procs.items()}, transposed)
+        a = self.fp.weights[l]
+        inner = a.sub_cols if transposed else a.sub_rows
+        # Partial sums of the row blocks are added in the PEs and tiles.
+        yield from self.accum.run(batch * out.shape[1] * max(inner - 1, 0), phase, l)
+        return out
 
     @staticmethod
     def _active_bits(xs: np.ndarray, bits: int, signed: bool) -> np.ndarray:
@@ -277,6 +292,59 @@ class Iteration:
                 x = type(x)(q, sc)
             self._mark("fw", t0)
         self.out.update(inputs=inputs, pre=pre, y=pre[-1])
+
+    def forward_pipelined(self):
+        """FW with layers as pipeline stages: samples stream through `simpy.Store`s, each stage
+        reading one sample at a time while the next stage works on the previous sample.
+
+        The values are those of the batch reads (the ADC ranges are calibrated per batch), computed
+        with the same kernels and order as the layer-sequential path; the stages only time them.
+        """
+        wl, chip, tr = self.wl, self.chip, self.trace
+        prec = wl.precision
+        from cyclesim import kernels
+
+        x = tr.step.inputs[0]
+        batch = x.q.shape[0]
+        inputs, pre, plans = [], [], []
+        for l in range(self.n):
+            reads = chip.reads(l, x, tr.conductances[l], "fw", transposed=False)
+            parts = {key: kernels.mvm_bitserial(**args, rows_per_sub=chip.sub) for key, _sa, args, _e, _c in reads}
+            a = chip.assemble(l, x, parts, transposed=False)
+            inputs.append(x)
+            pre.append(a)
+            plans.append(reads)
+            if l < self.n - 1:
+                q, sc = quant.unsigned(np.clip(a, _F32(0.0), _F32(1.0)), prec.activation)
+                x = type(x)(q, sc)
+        self.out.update(inputs=inputs, pre=pre, y=pre[-1])
+        stores = [simpy.Store(self.env) for _ in range(self.n + 1)]
+        for b in range(batch):
+            stores[0].put(b)
+        t0 = self.env.now
+        stages = [self.env.process(self._stage(l, plans[l], stores[l], stores[l + 1], batch))
+                  for l in range(self.n)]
+        yield simpy.AllOf(self.env, stages)
+        self._mark("fw", t0)
+
+    def _stage(self, l: int, reads: list, src: simpy.Store, dst: simpy.Store, batch: int):
+        wl, chip = self.wl, self.chip
+        prec = wl.precision
+        fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
+        a = self.fp.weights[l]
+        for _key, _sa, _args, energy, _c in reads:  # the batch's read energy, charged once
+            for category, joules in energy.items():
+                self.probe.charge(category, "fw", joules)
+        for _ in range(batch):
+            b = yield src.get()
+            yield from chip.transfer(fan_in * prec.activation, "fw", l)
+            subs = [self.env.process(sa.port.use(cycles, "fw", l)) for _k, sa, _a, _e, cycles in reads]
+            yield simpy.AllOf(self.env, subs)
+            yield from chip.accum.run(fan_out * max(a.sub_rows - 1, 0), "fw", l)
+            yield from chip.activation.run(fan_out, "fw", l)
+            yield from chip.gbuf.write(fan_out * prec.activation, "fw", l)
+            yield from chip.dram.transfer(fan_in * prec.activation, "fw", l)
+            yield dst.put(b)
 
     def weight_update(self, l: int, ready: simpy.Event | None):
         """WG of layer l per sample (WGU + DRAM accumulation), then WU once `ready` fires."""
@@ -366,7 +434,10 @@ class Iteration:
         yield from self.weight_update(l, None)
 
     def iteration(self):
-        yield from self.forward()
+        if self.wl.sim.dataflow == "pipelined":
+            yield from self.forward_pipelined()
+        else:
+            yield from self.forward()
         yield from self.backward()
 
     def run(self) -> IterationResult:
