@@ -36,7 +36,6 @@ class IterationResult:
     cycles: int
     clock_hz: float
     probe: Probe
-    phase_cycles: dict  # phase -> cycles from its first start to its last end
     leakage_w: float  # static power of the chip
     y: np.ndarray  # network output the engine computed
     deltas: list  # per layer: the delta Operand the engine computed
@@ -132,9 +131,9 @@ class Chip:
         gbuf_bits = 2 * sum(sizes) * (prec.activation + prec.error)
         rd = c.register_file(node, clk, bits_capacity=gbuf_bits, port_bits=sub)
         self.gbuf = Buffer(env, "global_buffer", sub, rd, rd, probe)
-        tile_area = area_mod.chip_area(workload, fp).total_um2 * 1e-12
+        chip_area_m2 = area_mod.chip_area(workload, fp).total_um2 * 1e-12
         width = fp.tile_size * sub
-        tree = area_mod.htree(node, clk, side_m=math.sqrt(tile_area), leaves=max(fp.tiles, 2),
+        tree = area_mod.htree(node, clk, side_m=math.sqrt(chip_area_m2), leaves=max(fp.tiles, 2),
                               width_bits=width, pitch_f=area_mod.GLOBAL_PITCH_F)
         self.htree = HTree(env, "chip_htree", width, c.Cost(0.0, tree.energy_j, tree.delay_cycles, 0.0), probe)
         self.htree_j_per_bit = tree.energy_j / width
@@ -261,12 +260,7 @@ class Iteration:
         self.probe = Probe()
         self.chip = Chip(self.env, workload, fp, net, self.probe)
         self.n = len(workload.network.sizes) - 1
-        self.phase_span: dict = {}
         self.out: dict = {}
-
-    def _mark(self, phase: str, start: int):
-        lo, hi = self.phase_span.get(phase, (start, start))
-        self.phase_span[phase] = (min(lo, start), max(hi, self.env.now))
 
     # -- phases --------------------------------------------------------------------------------
 
@@ -277,7 +271,6 @@ class Iteration:
         inputs, pre = [], []
         batch = x.q.shape[0]
         for l in range(self.n):
-            t0 = self.env.now
             fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
             yield from chip.transfer(batch * fan_in * prec.activation, "fw", l)
             a = yield from chip.read_layer(l, x, tr.conductances[l], "fw", transposed=False)
@@ -290,7 +283,6 @@ class Iteration:
             if l < self.n - 1:
                 q, sc = quant.unsigned(np.clip(a, _F32(0.0), _F32(1.0)), prec.activation)
                 x = type(x)(q, sc)
-            self._mark("fw", t0)
         self.out.update(inputs=inputs, pre=pre, y=pre[-1])
 
     def forward_pipelined(self):
@@ -321,11 +313,9 @@ class Iteration:
         stores = [simpy.Store(self.env) for _ in range(self.n + 1)]
         for b in range(batch):
             stores[0].put(b)
-        t0 = self.env.now
         stages = [self.env.process(self._stage(l, plans[l], stores[l], stores[l + 1], batch))
                   for l in range(self.n)]
         yield simpy.AllOf(self.env, stages)
-        self._mark("fw", t0)
 
     def _stage(self, l: int, reads: list, src: simpy.Store, dst: simpy.Store, batch: int):
         wl, chip = self.wl, self.chip
@@ -354,7 +344,6 @@ class Iteration:
         batch = x.q.shape[0]
         grad_bits = a.rows * a.cols * chip.grad_bits
         cost = chip.wgu_costs[l]
-        t0 = self.env.now
         for b in range(batch):
             yield from chip.wgus[l].outer(a.rows, a.cols, phase="wg", layer=l,
                                           cycles=to_cycles(cost.delay_cycles), energy_j=cost.energy_j)
@@ -364,12 +353,10 @@ class Iteration:
                 yield from chip.dram.transfer(grad_bits, "wg", l)  # write the updated sum
         if wl.chip.gradient_accumulation == "on_chip":
             yield from chip.dram.transfer(grad_bits, "wg", l)
-        self._mark("wg", t0)
         self.out["grads"][l] = _exact_gradient(x, d)
         if ready is not None:
             yield ready
         # WU: read the batch gradient, program every subarray row by row (pulses from the trace).
-        t1 = self.env.now
         yield from chip.dram.transfer(grad_bits, "wu", l)
         pulses = self.trace.step.pulses[l]
         sub = chip.sub
@@ -386,7 +373,6 @@ class Iteration:
                                                      energy_j=energy, phase="wu", layer=l)))
         if procs:
             yield simpy.AllOf(self.env, procs)
-        self._mark("wu", t1)
 
     def backward(self):
         wl, net, chip = self.wl, self.net, self.chip
@@ -405,14 +391,12 @@ class Iteration:
             read_done[0].succeed()
             procs.append(self.env.process(self.weight_update(n - 1, read_done[n - 1])))
             for l in range(n - 2, -1, -1):
-                t0 = self.env.now
                 d = deltas[l + 1]
                 yield from chip.transfer(batch * wl.network.sizes[l + 2] * wl.precision.error, "ag", l + 1)
                 back = yield from chip.read_layer(l + 1, d, self.trace.conductances[l + 1], "ag", transposed=True)
                 read_done[l + 1].succeed()
                 yield from chip.activation.run(batch * wl.network.sizes[l + 1], "ag", l)
                 deltas[l] = net.error_operand(back * net.derivative(pre[l]))
-                self._mark("ag", t0)
                 procs.append(self.env.process(self.weight_update(l, read_done[l])))
         else:
             err = deltas[n - 1]
@@ -423,14 +407,12 @@ class Iteration:
 
     def _dfa_layer(self, l: int, err):
         wl, net, chip = self.wl, self.net, self.chip
-        t0 = self.env.now
         batch = err.q.shape[0]
         hidden = wl.network.sizes[l + 1]
         classes = wl.network.sizes[-1]
         yield from chip.feedback_mac.run(batch * classes * hidden, "ag", l)
         proj = net.feedback_read(l, err)
         self.out["deltas"][l] = net.error_operand(proj * net.derivative(self.out["pre"][l]))
-        self._mark("ag", t0)
         yield from self.weight_update(l, None)
 
     def iteration(self):
@@ -451,9 +433,8 @@ class Iteration:
                               "check chip.dram_channels and the WGU arrangement") from None
         events = self.env.events
         cycles = int(self.env.now)
-        spans = {p: hi - lo for p, (lo, hi) in self.phase_span.items()}
         return IterationResult(cycles=cycles, clock_hz=self.wl.chip.clock_hz, probe=self.probe,
-                               phase_cycles=spans, leakage_w=self.chip.leakage_w, y=self.out["y"], deltas=self.out["deltas"],
+                               leakage_w=self.chip.leakage_w, y=self.out["y"], deltas=self.out["deltas"],
                                grads=self.out["grads"], events=events)
 
 
