@@ -1,4 +1,5 @@
-"""Command line: `python -m cyclesim WORKLOAD [--set key=value ...] [--out DIR] [--seed N]`.
+"""Command line: `python -m cyclesim WORKLOAD [--set key=value ...] [--out DIR] [--seed N]`,
+and `python -m cyclesim compare A B [--set ...]` (A, B: workload files or results.json files).
 
 Exit codes: 0 success, 2 a problem the user can fix (printed as one line), 130 interrupted.
 """
@@ -28,7 +29,51 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def compare_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m cyclesim compare",
+                                description="Put two runs side by side (workload files are run first).")
+    p.add_argument("a", type=Path, help="workload file or results.json")
+    p.add_argument("b", type=Path, help="workload file or results.json")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override applied to both workload files")
+    p.add_argument("--out", type=Path, default=None, help="folder for the two runs (default runs/compare-<time>)")
+    p.add_argument("--data-dir", default=None)
+    return p
+
+
+def compare(argv: list[str]) -> int:
+    args = compare_parser().parse_args(argv)
+    from rich.console import Console
+
+    from cyclesim import run as run_mod
+    from cyclesim.report import compare as cmp
+    from cyclesim.report import console
+
+    docs = []
+    try:
+        root = args.out or Path("runs") / f"compare-{__import__('time').strftime('%Y%m%d-%H%M%S')}"
+        for tag, path in (("a", args.a), ("b", args.b)):
+            if path.suffix == ".json":
+                docs.append(cmp.load_results(path))
+                continue
+            wl = workload_file.apply(workload_file.load(path), list(args.overrides))
+            result = console.run_with_progress(wl, out_dir=root / f"{tag}-{wl.name}",
+                                               data_dir=args.data_dir, quiet=True)
+            docs.append(result.to_json())
+    except UserError as exc:
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    Console().print(cmp.table(docs[0], docs[1], str(args.a), str(args.b)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "compare":
+        return compare(argv[1:])
     args = parser().parse_args(argv)
     from cyclesim.report import console  # imported late: keeps `--help` fast
 

@@ -510,3 +510,27 @@ def test_malformed_tech_file(capsys, tmp_path, monkeypatch, path, old, new, fiel
     out = tmp_path / "out"
     line = expect_user_error(capsys, [BP, *TINY, "--set", "training.epochs=0", "--out", out])
     assert path.split("/")[-1] in line and field in line
+
+
+# ----------------------------------------------------------------------------------------------
+# compare
+
+
+def test_compare_two_results_files(capsys, tmp_path):
+    outs = []
+    for rule in ("bp", "dfa"):
+        out = tmp_path / rule
+        code, _, _ = run_main(capsys, [BP if rule == "bp" else DFA, *TINY, "--set", "training.epochs=0", "--out", out])
+        assert code == 0
+        outs.append(out / "results.json")
+    code, text, err = run_main(capsys, ["compare", *outs])
+    assert code == 0 and not err
+    a, b = (read_results(p.parent) for p in outs)
+    want = a["latency"]["iteration_s"] / b["latency"]["iteration_s"]
+    assert f"{want:.3f}" in text
+    assert f"{a['area']['breakdown_um2']['adc'] / b['area']['breakdown_um2']['adc']:.3f}" in text
+
+
+def test_compare_missing_file(capsys, tmp_path):
+    line = expect_user_error(capsys, ["compare", tmp_path / "nope.json", tmp_path / "also.json"])
+    assert "nope.json" in line

@@ -1,0 +1,78 @@
+"""Two runs side by side: accuracy, area per category, latency per phase, energy per component.
+
+Each side is a results.json file or a workload file (which is run first, with the same `--set`
+overrides applied to both). Every figure is read from the results.json documents, so the table
+shows exactly the numbers the two runs wrote, with the ratio A/B beside them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.table import Table
+
+from cyclesim.errors import ConfigError
+
+
+def load_results(path: Path) -> dict:
+    """A results.json document, or one clear error."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path} not found; give a results.json file or a workload file") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path} is not a readable results.json ({exc})") from None
+    if not isinstance(doc, dict) or "config" not in doc:
+        raise ConfigError(f"{path} is not a cyclesim results.json (no 'config' block)")
+    return doc
+
+
+def rows(a: dict, b: dict) -> list[tuple[str, str, float | None, float | None]]:
+    """(section, item, value A, value B) for every figure both documents can be compared on."""
+    out = []
+    acc_a, acc_b = (d.get("accuracy") or {} for d in (a, b))
+    out.append(("accuracy", "final test", acc_a.get("final_test"), acc_b.get("final_test")))
+    area_a, area_b = (d.get("area") or {} for d in (a, b))
+    if area_a and area_b:
+        out.append(("area mm²", "total", area_a["total_um2"] / 1e6, area_b["total_um2"] / 1e6))
+        for cat in area_a["breakdown_um2"]:
+            out.append(("area mm²", cat, area_a["breakdown_um2"][cat] / 1e6, area_b["breakdown_um2"].get(cat, 0.0) / 1e6))
+    lat_a, lat_b = (d.get("latency") or {} for d in (a, b))
+    if lat_a and lat_b:
+        out.append(("latency µs", "iteration", lat_a["iteration_s"] * 1e6, lat_b["iteration_s"] * 1e6))
+        for ph in lat_a["per_phase_s"]:
+            out.append(("latency µs", ph, lat_a["per_phase_s"][ph] * 1e6, lat_b["per_phase_s"].get(ph, 0.0) * 1e6))
+        out.append(("latency s", "epoch", lat_a["epoch_s"], lat_b["epoch_s"]))
+    en_a, en_b = (d.get("energy") or {} for d in (a, b))
+    if en_a and en_b:
+        out.append(("energy mJ", "iteration", en_a["iteration_j"] * 1e3, en_b["iteration_j"] * 1e3))
+        for comp in en_a["per_component_j"]:
+            out.append(("energy mJ", comp, en_a["per_component_j"][comp] * 1e3,
+                        en_b["per_component_j"].get(comp, 0.0) * 1e3))
+    return out
+
+
+def ratio(va, vb) -> float | None:
+    """A / B, or None when either is missing or B is zero."""
+    if va is None or vb is None or vb == 0:
+        return None
+    return va / vb
+
+
+def table(a: dict, b: dict, name_a: str, name_b: str) -> Table:
+    t = Table(title=f"A = {name_a}   B = {name_b}", show_edge=False)
+    for col in ("", "", "A", "B", "A / B"):
+        t.add_column(col, justify="right" if col in ("A", "B", "A / B") else "left")
+    last = None
+    for section, item, va, vb in rows(a, b):
+        r = ratio(va, vb)
+        t.add_row(section if section != last else "", item, _fmt(va), _fmt(vb), "–" if r is None else f"{r:.3f}")
+        last = section
+    return t
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "–"
+    return f"{v:,.4g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.3e}"
