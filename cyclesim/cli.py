@@ -26,7 +26,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="root seed (sets training.seed)")
     p.add_argument("--data-dir", default=None, help="folder with the dataset files (else $CYCLESIM_DATA, cache, download)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
+    p.add_argument("--timeline", action="store_true", help="draw the last simulated iteration's timeline")
+    p.add_argument("--window", type=_window, default=None, metavar="START:END",
+                   help="cycles shown by --timeline (and written by --trace)")
+    p.add_argument("--trace", type=Path, default=None, metavar="FILE",
+                   help="write the last simulated iteration as Chrome trace JSON (ui.perfetto.dev)")
     return p
+
+
+def _window(text: str) -> tuple[int, int]:
+    try:
+        a, b = (int(v.replace("_", "")) for v in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected START:END in cycles, got {text!r}") from None
+    if not 0 <= a < b:
+        raise argparse.ArgumentTypeError(f"need 0 <= START < END, got {text!r}")
+    return a, b
 
 
 def compare_parser() -> argparse.ArgumentParser:
@@ -96,4 +111,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"interrupted{where}", file=sys.stderr)
         return 130
     console.print_summary(result)
+    if result.simulated:
+        from cyclesim.report import export
+
+        last = result.simulated[-1]
+        if args.timeline:
+            from rich.console import Console
+
+            from cyclesim.report.timeline import render
+
+            con = Console()
+            window = args.window
+            if window is not None:
+                window = (window[0], min(window[1], last.cycles))
+            con.print(render(last, con.width, window if window and window[0] < window[1] else None))
+        if args.trace is not None:
+            export.write_trace(args.trace, last, args.window)
+            print(f"trace: {args.trace}")
     return 0

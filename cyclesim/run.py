@@ -163,6 +163,10 @@ def save(result: Result) -> None:
         return
     write_atomic(result.out_dir / "results.json", json.dumps(result.to_json(), indent=2) + "\n")
     write_atomic(result.out_dir / "epochs.csv", epochs_csv(result.epochs))
+    if result.simulated:
+        from cyclesim.report.export import layers_csv
+
+        write_atomic(result.out_dir / "layers.csv", layers_csv(result.simulated[-1]))
 
 
 def default_out_dir(workload: Workload) -> Path:

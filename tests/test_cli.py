@@ -534,3 +534,14 @@ def test_compare_two_results_files(capsys, tmp_path):
 def test_compare_missing_file(capsys, tmp_path):
     line = expect_user_error(capsys, ["compare", tmp_path / "nope.json", tmp_path / "also.json"])
     assert "nope.json" in line
+
+
+def test_timeline_and_trace(capsys, tmp_path):
+    out, trace = tmp_path / "out", tmp_path / "trace.json"
+    code, text, err = run_main(capsys, [DFA, *TINY, "--set", "training.epochs=0", "--timeline",
+                                        "--window", "0:100000", "--trace", trace, "--out", out])
+    assert code == 0, err
+    assert "timeline" in text and "layer1 subarrays" in text
+    doc = json.loads(trace.read_text())
+    assert doc["traceEvents"] and doc["otherData"]["clock_hz"] == 1e9
+    assert (out / "layers.csv").read_text().startswith("layer,")

@@ -1,0 +1,100 @@
+"""Timeline of one simulated iteration: a row per resource, time across, phases in colour.
+
+Each character cell covers an equal slice of cycles; it shows the phase that kept the resource busy
+longest in that slice (a full block when busy the whole slice, a lighter one when partly busy), and
+a dotted cell where requests were queueing for the resource but it was idle or busy elsewhere.
+Subarrays are grouped per layer (busy when any of the layer's subarrays is); DRAM channels and
+other multi-server resources show how many servers were busy.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.table import Table
+from rich.text import Text
+
+PHASE_STYLE = {"fw": "cyan", "ag": "magenta", "wg": "yellow", "wu": "green"}
+FULL, PART, WAIT, IDLE = "█", "▄", "·", " "
+
+
+def _group(resource: str) -> str:
+    """Row a resource is drawn in: subarrays collapse into one row per layer."""
+    m = re.match(r"(layer\d+)\.sub", resource)
+    return f"{m.group(1)} subarrays" if m else resource
+
+
+def _order(name: str) -> tuple:
+    m = re.match(r"layer(\d+)", name)
+    if m:
+        return (0, int(m.group(1)), name)
+    for i, prefix in enumerate(("global_buffer", "chip_htree", "accumulation", "activation", "feedback", "wgu", "dram")):
+        if name.startswith(prefix):
+            return (1 + i, 0, name)
+    return (9, 0, name)
+
+
+def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Table:
+    """A rich Table drawing `result` (an engine IterationResult) in about `width` columns."""
+    probe = result.probe
+    start, end = window if window is not None else (0, result.cycles)
+    if not 0 <= start < end:
+        raise ValueError(f"timeline window must satisfy 0 <= start < end, got {start}:{end}")
+    names = sorted({_group(r) for r in probe.resources()}, key=_order)
+    label_w = max(len(n) for n in names) if names else 8
+    cols = max(width - label_w - 3, 10)
+    span = (end - start) / cols
+    # busy[group][col][phase] = cycles; waiting[group][col] = True
+    busy = {n: [dict() for _ in range(cols)] for n in names}
+    servers = {n: 0 for n in names}
+    for res in probe.resources():
+        g = _group(res)
+        servers[g] += probe.capacity.get(res, 1) if not g.endswith("subarrays") else 0
+        for s, e, phase, _layer, _bits in probe.intervals(res):
+            s, e = max(s, start), min(e, end)
+            if e <= s:
+                continue
+            c0, c1 = int((s - start) / span), min(int((e - start) / span), cols - 1)
+            for c in range(c0, c1 + 1):
+                lo, hi = start + c * span, start + (c + 1) * span
+                overlap = min(e, hi) - max(s, lo)
+                if overlap > 0:
+                    busy[g][c][phase] = busy[g][c].get(phase, 0.0) + overlap
+    waiting = {n: [False] * cols for n in names}
+    for res in probe.resources():
+        g = _group(res)
+        series = probe.queue_series(res)
+        for (t, depth), nxt in zip(series, series[1:] + [(end, 0)]):
+            if depth > 0:
+                a, b = max(t, start), min(nxt[0], end)
+                for c in range(max(int((a - start) / span), 0), min(int((b - start) / span), cols - 1) + 1):
+                    waiting[g][c] = True
+    table = Table(show_header=False, show_edge=False, box=None, pad_edge=False, padding=(0, 1))
+    table.add_column(width=label_w, no_wrap=True)
+    table.add_column(no_wrap=True)
+    for n in names:
+        line = Text()
+        cap = max(servers[n], 1)
+        for c in range(cols):
+            cell = busy[n][c]
+            if cell:
+                phase = max(cell, key=cell.get)
+                fill = sum(cell.values()) / (span * cap)
+                line.append(FULL if fill >= 0.75 else PART, style=PHASE_STYLE[phase])
+            elif waiting[n][c]:
+                line.append(WAIT, style="red")
+            else:
+                line.append(IDLE)
+        table.add_row(n, line)
+    scale = Text(f"{start:,}".ljust(cols // 2) + f"{end:,} cycles".rjust(cols - cols // 2))
+    table.add_row("", scale)
+    legend = Text()
+    for phase, style in PHASE_STYLE.items():
+        legend.append(FULL, style=style)
+        legend.append(f" {phase}  ")
+    legend.append(f"{PART} partly busy  ")
+    legend.append(WAIT, style="red")
+    legend.append(" queueing")
+    table.add_row("", legend)
+    table.title = f"timeline: cycles {start:,}–{end:,} ({(end - start) / result.clock_hz * 1e6:,.1f} µs)"
+    return table
