@@ -29,6 +29,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeline", action="store_true", help="draw the last simulated iteration's timeline")
     p.add_argument("--window", type=_window, default=None, metavar="START:END",
                    help="cycles shown by --timeline (and written by --trace)")
+    p.add_argument("--contention", action="store_true",
+                   help="show per-resource queueing and the iteration's critical path")
     p.add_argument("--trace", type=Path, default=None, metavar="FILE",
                    help="write the last simulated iteration as Chrome trace JSON (ui.perfetto.dev)")
     return p
@@ -125,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
             if window is not None:
                 window = (window[0], min(window[1], last.cycles))
             con.print(render(last, con.width, window if window and window[0] < window[1] else None))
+        if args.contention:
+            from rich.console import Console
+
+            con = Console()
+            con.print(console.contention_view(last))
+            con.print(console.critical_path_table(last))
         if args.trace is not None:
             export.write_trace(args.trace, last, args.window)
             print(f"trace: {args.trace}")

@@ -186,3 +186,74 @@ def print_summary(result) -> None:
         console.print("no training epochs (training.epochs=0)")
     if result.out_dir is not None:
         console.print(f"results: {result.out_dir / 'results.json'}  ({result.wall_s:.1f} s)")
+
+
+def critical_path(result) -> list[tuple]:
+    """The chain of operations that set the iteration's length, found backwards from its end:
+    the operation that finished last, then, repeatedly, the operation that finished latest at or
+    before the current one started. Returns (resource, start, end, phase, layer) in time order."""
+    import bisect
+
+    ops = sorted(
+        ((s, e, ph, ly, res) for res in result.probe.resources() for s, e, ph, ly, _b in result.probe.intervals(res)
+         if e > s),
+        key=lambda o: (o[1], o[0]),
+    )
+    if not ops:
+        return []
+    ends = [o[1] for o in ops]
+    path = [ops[-1]]
+    while path[-1][0] > 0:
+        i = bisect.bisect_right(ends, path[-1][0]) - 1
+        if i < 0:
+            break
+        path.append(ops[i])
+    return [(res, s, e, ph, ly) for s, e, ph, ly, res in reversed(path)]
+
+
+def _kind(resource: str) -> str:
+    return resource.split(".")[0] + " subarrays" if ".sub" in resource else resource
+
+
+def critical_path_table(result, top: int = 10) -> Table:
+    """Critical path summarised by (resource kind, phase, layer): cycles on the path and share."""
+    path = critical_path(result)
+    groups: dict = {}
+    for res, s, e, ph, ly in path:
+        key = (_kind(res), ph, "" if ly is None else str(ly + 1))
+        groups[key] = groups.get(key, 0) + (e - s)
+    t = Table(title=f"critical path: {len(path)} operations, {sum(groups.values()):,} of {result.cycles:,} cycles",
+              show_edge=False)
+    for col in ("resource", "phase", "layer", "cycles", "share"):
+        t.add_column(col, justify="right" if col in ("cycles", "share") else "left")
+    for (kind, ph, ly), cyc in sorted(groups.items(), key=lambda kv: -kv[1])[:top]:
+        t.add_row(kind, ph, ly, f"{cyc:,}", f"{100 * cyc / result.cycles:.1f} %")
+    return t
+
+
+def queue_sparkline(series: list, end: int, width: int = 24) -> str:
+    """Queue length over [0, end] as block characters (maximum depth per slice)."""
+    if not series or end <= 0:
+        return " " * width
+    buckets = [0] * width
+    points = series + [(end, 0)]
+    for (t, depth), (t_next, _) in zip(points, points[1:]):
+        first = min(int(t / end * width), width - 1)
+        last = min(int(max(t_next - 1, t) / end * width), width - 1)
+        for b in range(first, last + 1):
+            buckets[b] = max(buckets[b], depth)
+    top = max(buckets) or 1
+    return "".join(" " if d == 0 else SPARK[min(int(d / top * (len(SPARK) - 1)), len(SPARK) - 1)] for d in buckets)
+
+
+def contention_view(result, top: int = 12) -> Table:
+    """Per resource: utilisation, requests, waits (mean/p95/max cycles) and the queue over time."""
+    rows = sorted(result.probe.contention(result.cycles), key=lambda r: (-r["wait_mean_cycles"], -r["utilization"]))
+    t = Table(title="contention (most waiting first)", show_edge=False)
+    for col in ("resource", "util.", "requests", "wait mean", "p95", "max", "queue over time"):
+        t.add_column(col, justify="left" if col in ("resource", "queue over time") else "right")
+    for r in rows[:top]:
+        t.add_row(r["resource"], f"{100 * r['utilization']:.1f} %", str(r["requests"]),
+                  f"{r['wait_mean_cycles']:,.0f}", f"{r['wait_p95_cycles']:,.0f}", f"{r['wait_max_cycles']:,.0f}",
+                  queue_sparkline(result.probe.queue_series(r["resource"]), result.cycles))
+    return t
