@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f"; completed epochs are kept in {out}" if out is not None else ""
         print(f"interrupted{where}", file=sys.stderr)
         return 130
-    console.print_summary(result)
+    if not args.quiet:
+        console.print_summary(result)
     if result.simulated:
         from cyclesim.report import export
 
@@ -136,4 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.trace is not None:
             export.write_trace(args.trace, last, args.window)
             print(f"trace: {args.trace}")
+    from rich.console import Console
+
+    Console().print(console.headline(result))
     return 0

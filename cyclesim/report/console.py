@@ -184,8 +184,36 @@ def print_summary(result) -> None:
         console.print(summary_table(result))
     else:
         console.print("no training epochs (training.epochs=0)")
+
+
+def headline(result) -> Panel:
+    """The run's key figures in one panel, printed last so they stay on screen."""
+    wl = result.workload
+    acc = result.accuracy()
+    parts = [f"[bold]{wl.name}[/] {wl.rule.upper()} {'-'.join(map(str, wl.network.sizes))} {wl.dataset} "
+             f"mode={wl.mode} seed={wl.training.seed} status={result.status}"]
+    if acc["final_test"] is not None:
+        parts.append(f"accuracy: test {100 * acc['final_test']:.2f} % after {len(result.epochs)} epochs "
+                     f"(train {100 * acc['train'][-1]:.2f} %)")
+    if result.area is not None:
+        s = result.area.shares
+        top = max(s, key=s.get)
+        parts.append(f"area: {result.area.total_um2 / 1e6:.2f} mm², {result.floorplan.tiles} tiles, "
+                     f"utilisation {100 * result.floorplan.utilization:.1f} %, largest {top} {100 * s[top]:.1f} %")
+    lat, en = result.latency(), result.energy()
+    if lat is not None:
+        ph = lat["per_phase_s"]
+        total = sum(ph.values()) or 1.0
+        parts.append(f"latency: {lat['iteration_s'] * 1e6:,.1f} µs per iteration, {lat['epoch_s']:.3f} s per epoch "
+                     f"(fw {100 * ph['fw'] / total:.0f} / ag {100 * ph['ag'] / total:.0f} / "
+                     f"wg {100 * ph['wg'] / total:.0f} / wu {100 * ph['wu'] / total:.0f} %)")
+        comp = en["per_component_j"]
+        big = max(comp, key=comp.get)
+        parts.append(f"energy: {en['iteration_j'] * 1e3:.3f} mJ per iteration, {en['epoch_j']:.2f} J per epoch "
+                     f"({big} {100 * comp[big] / (sum(comp.values()) or 1.0):.1f} %)")
     if result.out_dir is not None:
-        console.print(f"results: {result.out_dir / 'results.json'}  ({result.wall_s:.1f} s)")
+        parts.append(f"results: {result.out_dir / 'results.json'}  ({result.wall_s:.1f} s)")
+    return Panel("\n".join(parts), title="summary", expand=False)
 
 
 def critical_path(result) -> list[tuple]:
