@@ -31,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
                    help="cycles shown by --timeline (and written by --trace)")
     p.add_argument("--contention", action="store_true",
                    help="show per-resource queueing and the iteration's critical path")
+    p.add_argument("--plots", type=Path, default=None, metavar="DIR",
+                   help="write PNG figures (accuracy, area, phases, timeline); needs the `plots` extra")
     p.add_argument("--trace", type=Path, default=None, metavar="FILE",
                    help="write the last simulated iteration as Chrome trace JSON (ui.perfetto.dev)")
     return p
@@ -137,6 +139,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.trace is not None:
             export.write_trace(args.trace, last, args.window)
             print(f"trace: {args.trace}")
+    if args.plots is not None:
+        from cyclesim.report import plots
+
+        try:
+            written = plots.all_plots(result.to_json(), result.simulated[-1] if result.simulated else None, args.plots)
+        except UserError as exc:
+            print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+            return 2
+        print("plots: " + ", ".join(str(p) for p in written))
     from rich.console import Console
 
     Console().print(console.headline(result))

@@ -6,10 +6,10 @@ optional extra (`pip install -e ".[plots]"`), imported only when a plot is drawn
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from cyclesim.errors import ConfigError
+from cyclesim.report.timeline import row_of, row_order
 
 PHASE_COLOR = {"fw": "tab:cyan", "ag": "tab:purple", "wg": "tab:olive", "wu": "tab:green"}
 FIGSIZE = (6.4, 4.0)
@@ -54,6 +54,7 @@ def accuracy(docs: list[dict], labels: list[str], path) -> Path:
                         label=f"{label} {key}")
     ax.set_title("Accuracy per epoch")
     ax.set_xlabel("epoch")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("accuracy (%)")
     ax.grid(alpha=0.3)
     if ax.lines:
@@ -103,22 +104,6 @@ def phases(doc: dict, path) -> Path:
     return _save(plt, fig, path)
 
 
-def _group(resource: str) -> str:
-    """Row a resource is drawn in: subarrays collapse into one row per layer."""
-    m = re.match(r"(layer\d+)\.sub", resource)
-    return f"{m.group(1)} subarrays" if m else resource
-
-
-def _order(name: str) -> tuple:
-    m = re.match(r"layer(\d+)", name)
-    if m:
-        return (0, int(m.group(1)), name)
-    for i, prefix in enumerate(("global_buffer", "chip_htree", "accumulation", "activation", "feedback", "wgu", "dram")):
-        if name.startswith(prefix):
-            return (1 + i, 0, name)
-    return (9, 0, name)
-
-
 def timeline(result, path, window: tuple[int, int] | None = None) -> Path:
     """Busy intervals of one simulated iteration (an engine IterationResult), a row per resource.
 
@@ -134,12 +119,12 @@ def timeline(result, path, window: tuple[int, int] | None = None) -> Path:
     probe = result.probe
     rows: dict[str, dict[str, list]] = {}
     for res in probe.resources():
-        row = rows.setdefault(_group(res), {})
+        row = rows.setdefault(row_of(res), {})
         for s, e, phase, _layer, _bits in probe.intervals(res):
             s, e = max(s, start), min(e, end)
             if e > s:
                 row.setdefault(phase, []).append((s * us, (e - s) * us))
-    names = sorted(rows, key=_order)
+    names = sorted(rows, key=row_order)
     fig, ax = plt.subplots(figsize=FIGSIZE)
     for y, name in enumerate(names):
         for phase, bars in rows[name].items():
@@ -148,9 +133,9 @@ def timeline(result, path, window: tuple[int, int] | None = None) -> Path:
     ax.invert_yaxis()
     ax.set_xlim(start * us, end * us)
     ax.set_xlabel("time (µs)")
-    ax.set_title(f"Iteration timeline ({(end - start) * us:,.1f} µs)")
+    ax.set_title(f"Iteration timeline ({(end - start) * us:,.1f} µs)", loc="left")
     ax.legend(handles=[Patch(color=c, label=p) for p, c in PHASE_COLOR.items()], fontsize=7,
-              loc="upper right")
+              loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=4, frameon=False)
     return _save(plt, fig, path)
 
 

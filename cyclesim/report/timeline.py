@@ -18,13 +18,13 @@ PHASE_STYLE = {"fw": "cyan", "ag": "magenta", "wg": "yellow", "wu": "green"}
 FULL, PART, WAIT, IDLE = "█", "▄", "·", " "
 
 
-def _group(resource: str) -> str:
+def row_of(resource: str) -> str:
     """Row a resource is drawn in: subarrays collapse into one row per layer."""
     m = re.match(r"(layer\d+)\.sub", resource)
     return f"{m.group(1)} subarrays" if m else resource
 
 
-def _order(name: str) -> tuple:
+def row_order(name: str) -> tuple:
     m = re.match(r"layer(\d+)", name)
     if m:
         return (0, int(m.group(1)), name)
@@ -40,7 +40,7 @@ def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Ta
     start, end = window if window is not None else (0, result.cycles)
     if not 0 <= start < end:
         raise ValueError(f"timeline window must satisfy 0 <= start < end, got {start}:{end}")
-    names = sorted({_group(r) for r in probe.resources()}, key=_order)
+    names = sorted({row_of(r) for r in probe.resources()}, key=row_order)
     label_w = max(len(n) for n in names) if names else 8
     cols = max(width - label_w - 3, 10)
     span = (end - start) / cols
@@ -48,7 +48,7 @@ def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Ta
     busy = {n: [dict() for _ in range(cols)] for n in names}
     servers = {n: 0 for n in names}
     for res in probe.resources():
-        g = _group(res)
+        g = row_of(res)
         servers[g] += probe.capacity.get(res, 1) if not g.endswith("subarrays") else 0
         for s, e, phase, _layer, _bits in probe.intervals(res):
             s, e = max(s, start), min(e, end)
@@ -62,7 +62,7 @@ def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Ta
                     busy[g][c][phase] = busy[g][c].get(phase, 0.0) + overlap
     waiting = {n: [False] * cols for n in names}
     for res in probe.resources():
-        g = _group(res)
+        g = row_of(res)
         series = probe.queue_series(res)
         for (t, depth), nxt in zip(series, series[1:] + [(end, 0)]):
             if depth > 0:
