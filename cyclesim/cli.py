@@ -31,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
                    help="cycles shown by --timeline (and written by --trace)")
     p.add_argument("--contention", action="store_true",
                    help="show per-resource queueing and the iteration's critical path")
+    p.add_argument("--trace-window", type=_window, default=None, metavar="START:END",
+                   help="cycles written by --trace (default: --window, else the whole iteration)")
     p.add_argument("--plots", type=Path, default=None, metavar="DIR",
                    help="write PNG figures (accuracy, area, phases, timeline); needs the `plots` extra")
     p.add_argument("--trace", type=Path, default=None, metavar="FILE",
@@ -115,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"interrupted{where}", file=sys.stderr)
         return 130
     if not args.quiet:
-        console.print_summary(result)
+        from rich.console import Console
+
+        Console().print(result)
     if result.simulated:
         from cyclesim.report import export
 
@@ -137,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             con.print(console.contention_view(last))
             con.print(console.critical_path_table(last))
         if args.trace is not None:
-            export.write_trace(args.trace, last, args.window)
+            export.write_trace(args.trace, last, args.trace_window or args.window)
             print(f"trace: {args.trace}")
     if args.plots is not None:
         from cyclesim.report import plots

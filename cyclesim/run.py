@@ -88,6 +88,12 @@ class Result:
             "per_component_j": per_comp,
         }
 
+    def __rich__(self):
+        """The run's report as rich renderables (built by cyclesim.report.console)."""
+        from cyclesim.report import console  # the report layer; the core itself never imports rich
+
+        return console.render_result(self)
+
     def contention(self) -> list | None:
         if not self.simulated:
             return None

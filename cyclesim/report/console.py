@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -57,7 +57,7 @@ def run_with_progress(wl: Workload, *, out_dir: Path, data_dir: str | None, quie
         console.print(header(wl))
     show_bar = console.is_terminal and not quiet
     progress = Progress(
-        TextColumn("epoch {task.fields[epoch]}"),
+        TextColumn("{task.description} {task.fields[epoch]}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -65,17 +65,23 @@ def run_with_progress(wl: Workload, *, out_dir: Path, data_dir: str | None, quie
         transient=True,
         disable=not show_bar,
     )
-    task = progress.add_task("train", total=None, epoch=1)
+    task = progress.add_task("epoch", total=None, epoch=1)
+    sims = wl.training.epochs * wl.sim.iterations_per_epoch or 1
+    sim_task = progress.add_task("simulated iterations", total=sims, epoch="")
 
     def on_batch(epoch: int, i: int, n: int) -> None:
         progress.update(task, completed=i, total=n, epoch=epoch)
+
+    def on_simulated(_sim) -> None:
+        progress.advance(sim_task)
 
     def on_epoch(stats) -> None:
         if not quiet:
             progress.console.print(epoch_line(stats))
 
     with progress:
-        return run_mod.run(wl, out_dir=out_dir, data_dir=data_dir, on_epoch=on_epoch, on_batch=on_batch)
+        return run_mod.run(wl, out_dir=out_dir, data_dir=data_dir, on_epoch=on_epoch, on_batch=on_batch,
+                           on_simulated=on_simulated)
 
 
 def summary_table(result) -> Table:
@@ -167,23 +173,20 @@ def contention_table(rows: list, top: int = 8) -> Table:
     return t
 
 
-def print_summary(result) -> None:
-    console = Console()
+def render_result(result) -> Group:
+    """Every table of a run's report, in reading order (what `Result.__rich__` shows)."""
+    parts = []
     if result.floorplan is not None:
-        console.print(floorplan_table(result.floorplan))
+        parts.append(floorplan_table(result.floorplan))
     if result.area is not None:
-        console.print(area_table(result.area))
+        parts.append(area_table(result.area))
     lat, energy = result.latency(), result.energy()
     if lat is not None:
-        console.print(latency_table(lat, energy))
-        console.print(energy_table(energy))
-        console.print(contention_table(result.contention()))
+        parts += [latency_table(lat, energy), energy_table(energy), contention_table(result.contention())]
     elif result.engine_note:
-        console.print(result.engine_note)
-    if result.epochs:
-        console.print(summary_table(result))
-    else:
-        console.print("no training epochs (training.epochs=0)")
+        parts.append(result.engine_note)
+    parts.append(summary_table(result) if result.epochs else "no training epochs (training.epochs=0)")
+    return Group(*parts)
 
 
 def headline(result) -> Panel:
