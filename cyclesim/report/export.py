@@ -39,7 +39,7 @@ def _group(resource: str) -> int:
     return 5
 
 
-def _lanes(intervals: list[tuple]) -> tuple[list[tuple[int, tuple]], int]:
+def lanes(intervals: list[tuple]) -> tuple[list[tuple[int, tuple]], int]:
     """Assign every interval to a lane (greedy: the first lane free at its start) so that no two
     intervals of a lane overlap; returns ``[(lane, interval), ...]`` and the number of lanes."""
     free_at: list[int] = []  # per lane: the end of its last interval
@@ -92,7 +92,7 @@ def chrome_trace(result, window: tuple[int, int] | None = None) -> dict:
     resources = sorted(probe.resources(), key=lambda r: (_group(r), _natural(r)))
     tid = 0
     for res in resources:
-        assigned, n_lanes = _lanes(probe.intervals(res))
+        assigned, n_lanes = lanes(probe.intervals(res))
         n_lanes = max(n_lanes, 1)
         split = n_lanes > 1 or probe.capacity.get(res, 1) > 1
         first_tid = tid + 1

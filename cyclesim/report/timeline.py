@@ -3,8 +3,8 @@
 Each character cell covers an equal slice of cycles; it shows the phase that kept the resource busy
 longest in that slice (a full block when busy the whole slice, a lighter one when partly busy), and
 a dotted cell where requests were queueing for the resource but it was idle or busy elsewhere.
-Subarrays are grouped per layer (busy when any of the layer's subarrays is); DRAM channels and
-other multi-server resources show how many servers were busy.
+Subarrays are grouped per layer (busy when any of the layer's subarrays is); DRAM channels get a row
+each (transfers assigned to the first free channel).
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ def row_order(name: str) -> tuple:
     m = re.match(r"layer(\d+)", name)
     if m:
         return (0, int(m.group(1)), name)
+    lane = re.search(r"(\d+)\]$", name) or re.search(r"(\d+)$", name)
+    n = int(lane.group(1)) if lane else 0
     for i, prefix in enumerate(("global_buffer", "chip_htree", "accumulation", "activation", "feedback", "wgu", "dram")):
         if name.startswith(prefix):
-            return (1 + i, 0, name)
-    return (9, 0, name)
+            return (1 + i, n, name)
+    return (9, n, name)
 
 
 def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Table:
@@ -40,17 +42,34 @@ def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Ta
     start, end = window if window is not None else (0, result.cycles)
     if not 0 <= start < end:
         raise ValueError(f"timeline window must satisfy 0 <= start < end, got {start}:{end}")
-    names = sorted({row_of(r) for r in probe.resources()}, key=row_order)
+    # Rows: subarrays grouped per layer; a multi-server resource (DRAM channels) one row per lane.
+    from cyclesim.report.export import lanes
+
+    row_intervals: dict = {}
+    row_servers: dict = {}
+    queue_rows: dict = {}
+    for res in probe.resources():
+        ivs = probe.intervals(res)
+        if probe.capacity.get(res, 1) > 1:
+            assigned, n = lanes(ivs)
+            for lane in range(max(n, 1)):
+                row_intervals.setdefault(f"{res}[{lane}]", [])
+                row_servers[f"{res}[{lane}]"] = 1
+            for lane, iv in assigned:
+                row_intervals[f"{res}[{lane}]"].append(iv)
+            queue_rows[res] = f"{res}[0]"
+        else:
+            row = row_of(res)
+            row_intervals.setdefault(row, []).extend(ivs)
+            row_servers[row] = 1 if row.endswith("subarrays") else row_servers.get(row, 0) + 1
+            queue_rows[res] = row
+    names = sorted(row_intervals, key=row_order)
     label_w = max(len(n) for n in names) if names else 8
     cols = max(width - label_w - 3, 10)
     span = (end - start) / cols
-    # busy[group][col][phase] = cycles; waiting[group][col] = True
     busy = {n: [dict() for _ in range(cols)] for n in names}
-    servers = {n: 0 for n in names}
-    for res in probe.resources():
-        g = row_of(res)
-        servers[g] += probe.capacity.get(res, 1) if not g.endswith("subarrays") else 0
-        for s, e, phase, _layer, _bits in probe.intervals(res):
+    for row, ivs in row_intervals.items():
+        for s, e, phase, _layer, _bits in ivs:
             s, e = max(s, start), min(e, end)
             if e <= s:
                 continue
@@ -59,10 +78,10 @@ def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Ta
                 lo, hi = start + c * span, start + (c + 1) * span
                 overlap = min(e, hi) - max(s, lo)
                 if overlap > 0:
-                    busy[g][c][phase] = busy[g][c].get(phase, 0.0) + overlap
+                    busy[row][c][phase] = busy[row][c].get(phase, 0.0) + overlap
     waiting = {n: [False] * cols for n in names}
     for res in probe.resources():
-        g = row_of(res)
+        g = queue_rows[res]
         series = probe.queue_series(res)
         for (t, depth), nxt in zip(series, series[1:] + [(end, 0)]):
             if depth > 0:
@@ -74,7 +93,7 @@ def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Ta
     table.add_column(no_wrap=True)
     for n in names:
         line = Text()
-        cap = max(servers[n], 1)
+        cap = max(row_servers[n], 1)
         for c in range(cols):
             cell = busy[n][c]
             if cell:
