@@ -2,7 +2,7 @@
 
 Each side is a results.json file or a workload file (which is run first, with the same `--set`
 overrides applied to both). Every figure is read from the results.json documents, so the table
-shows exactly the numbers the two runs wrote, with the ratio A/B beside them.
+shows exactly the numbers the two runs wrote, with the difference B − A and the ratio A/B.
 """
 
 from __future__ import annotations
@@ -62,12 +62,14 @@ def ratio(va, vb) -> float | None:
 
 def table(a: dict, b: dict, name_a: str, name_b: str) -> Table:
     t = Table(title=f"A = {name_a}   B = {name_b}", show_edge=False)
-    for col in ("", "", "A", "B", "A / B"):
-        t.add_column(col, justify="right" if col in ("A", "B", "A / B") else "left")
+    for col in ("", "", "A", "B", "B − A", "A / B"):
+        t.add_column(col, justify="left" if col == "" else "right")
     last = None
     for section, item, va, vb in rows(a, b):
         r = ratio(va, vb)
-        t.add_row(section if section != last else "", item, _fmt(va), _fmt(vb), "–" if r is None else f"{r:.3f}")
+        diff = None if va is None or vb is None else vb - va
+        t.add_row(section if section != last else "", item, _fmt(va), _fmt(vb), _fmt(diff),
+                  "–" if r is None else f"{r:.3f}")
         last = section
     return t
 
@@ -75,4 +77,4 @@ def table(a: dict, b: dict, name_a: str, name_b: str) -> Table:
 def _fmt(v) -> str:
     if v is None:
         return "–"
-    return f"{v:,.4g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.3e}"
+    return f"{v:,.4g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.2e}"
