@@ -163,6 +163,16 @@ def epochs_csv(epochs: list[EpochStats]) -> str:
     return buf.getvalue()
 
 
+def layers_csv(result) -> str:
+    """layers.csv: per layer (1-based), the busy cycles of its resources in each phase."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["layer", "fw_cycles", "ag_cycles", "wg_cycles", "wu_cycles"])
+    for row in result.per_layer():
+        w.writerow([row["layer"], row["fw"], row["ag"], row["wg"], row["wu"]])
+    return buf.getvalue()
+
+
 def save(result: Result) -> None:
     """Write results.json and epochs.csv for what the run has completed."""
     if result.out_dir is None:
@@ -170,8 +180,6 @@ def save(result: Result) -> None:
     write_atomic(result.out_dir / "results.json", json.dumps(result.to_json(), indent=2) + "\n")
     write_atomic(result.out_dir / "epochs.csv", epochs_csv(result.epochs))
     if result.simulated:
-        from cyclesim.report.export import layers_csv
-
         write_atomic(result.out_dir / "layers.csv", layers_csv(result.simulated[-1]))
 
 

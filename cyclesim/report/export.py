@@ -2,16 +2,16 @@
 
 `chrome_trace` turns the probe's busy intervals and queue-depth samples into a Chrome trace event
 document (open it in ui.perfetto.dev or chrome://tracing), one track per resource server;
-`layers_csv` tabulates the busy cycles of every layer in every training phase.
+`layers_csv` (re-exported from `cyclesim.run`) tabulates the busy cycles of every layer and phase.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from pathlib import Path
+
+from cyclesim.run import layers_csv  # noqa: F401  (re-exported: exports and runs share it)
 
 PID = 1
 """The single trace process: the chip."""
@@ -135,12 +135,3 @@ def write_trace(path, result, window: tuple[int, int] | None = None) -> None:
     text = json.dumps(chrome_trace(result, window), separators=(",", ":"))
     write_atomic(Path(path), text)
 
-
-def layers_csv(result) -> str:
-    """layers.csv: per layer (1-based), the busy cycles of its resources in each phase."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["layer", "fw_cycles", "ag_cycles", "wg_cycles", "wu_cycles"])
-    for row in result.per_layer():
-        w.writerow([row["layer"], row["fw"], row["ag"], row["wg"], row["wu"]])
-    return buf.getvalue()
