@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from cyclesim.run import layers_csv  # noqa: F401  (re-exported: exports and runs share it)
+from cyclesim.run import layers_csv, write_atomic  # noqa: F401  (layers_csv re-exported)
 
 PID = 1
 """The single trace process: the chip."""
@@ -130,7 +130,6 @@ def chrome_trace(result, window: tuple[int, int] | None = None) -> dict:
 
 def write_trace(path, result, window: tuple[int, int] | None = None) -> None:
     """Write `chrome_trace(result, window)` to `path` atomically as compact JSON."""
-    from cyclesim.run import write_atomic  # imported here: cyclesim.run may import this module
 
     text = json.dumps(chrome_trace(result, window), separators=(",", ":"))
     write_atomic(Path(path), text)
