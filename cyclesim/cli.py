@@ -1,7 +1,9 @@
 """Command line: `python -m cyclesim WORKLOAD [--set key=value ...] [--out DIR] [--seed N]`,
-and `python -m cyclesim compare A B [--set ...]` (A, B: workload files or results.json files).
+`python -m cyclesim compare A B [--set ...]` (A, B: workload files or results.json files), and
+`python -m cyclesim sweep FILE [--workers N] [--out DIR] [--set ...] [--seed N]`.
 
-Exit codes: 0 success, 2 a problem the user can fix (printed as one line), 130 interrupted.
+Exit codes: 0 success, 2 a problem the user can fix (printed as one line), 130 interrupted;
+`sweep` exits 1 when some points failed.
 """
 
 from __future__ import annotations
@@ -91,10 +93,59 @@ def compare(argv: list[str]) -> int:
     return 0
 
 
+def sweep_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m cyclesim sweep",
+                                description="Run every point of a sweep file; resumes where a previous run stopped.")
+    p.add_argument("file", type=Path, help="sweep file (Python defining `points`), e.g. workloads/sweeps/adc_bits.py")
+    p.add_argument("--workers", type=int, default=1, help="points run in parallel processes (default 1: in-process)")
+    p.add_argument("--out", type=Path, default=None, help="sweep folder (default runs/sweep-<name>)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override applied to every point")
+    p.add_argument("--seed", type=int, default=None, help="root seed of the per-point training seeds (default 0)")
+    p.add_argument("--data-dir", default=None)
+    return p
+
+
+def sweep(argv: list[str]) -> int:
+    args = sweep_parser().parse_args(argv)
+    from cyclesim import sweep as sweep_mod
+
+    try:
+        sw = sweep_mod.load_sweep(args.file, seed=args.seed).with_overrides(args.overrides)
+        out = args.out or Path("runs") / f"sweep-{sw.name}"
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(TextColumn(f"sweep {sw.name}"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(),
+                          console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("sweep", total=len(sw.points), failed=0)
+                summary = sweep_mod.run_sweep(
+                    sw, out, workers=args.workers, data_dir=args.data_dir,
+                    progress=lambda d, t, f: bar.update(task, completed=d, total=t, failed=f))
+        else:
+            summary = sweep_mod.run_sweep(sw, out, workers=args.workers, data_dir=args.data_dir)
+    except UserError as exc:
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; finished points are kept, rerun the same command to resume", file=sys.stderr)
+        return 130
+    if summary.failed:
+        print(f"{summary.failed} of {summary.total} points failed; see {out / 'points'}", file=sys.stderr)
+        return 1
+    print(f"sweep {sw.name}: {summary.total} points complete ({summary.done} run, {summary.skipped} already done); "
+          f"table: {out / 'table.csv'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "compare":
         return compare(argv[1:])
+    if argv and argv[0] == "sweep":
+        return sweep(argv[1:])
     args = parser().parse_args(argv)
     from cyclesim.report import console  # imported late: keeps `--help` fast
 

@@ -16,6 +16,7 @@ ALLOWED = {
     "learn": {"device", "kernels", "learn", "errors", "config"},
     "workload": {"config", "errors"},
     "run": {"learn", "data", "config", "errors", "hw", "engine", "device", "kernels"},
+    "sweep": {"config", "errors", "run", "workload", "kernels", "data", "learn", "sweep"},
     "hw": {"tech", "config", "errors", "hw"},
     "engine": {"engine", "hw", "kernels", "tech", "errors", "learn"},
 }

@@ -1,0 +1,225 @@
+"""Tests of sweeps (cyclesim.sweep and `python -m cyclesim sweep`): point files, tables, resume,
+failing points, malformed sweep files, seeds and the process pool. Every point is a tiny run on the
+synthetic dataset (one epoch of 4 batches)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cyclesim import cli
+from cyclesim import sweep as sweep_mod
+from cyclesim.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BASE = """
+import attrs
+from cyclesim import Network, Training, Workload
+
+base = Workload(
+    name="tiny", network=Network(sizes=(784, 32, 10)), rule="dfa", dataset="synthetic", mode="ideal",
+    training=Training(epochs=1, batch_size=50, train_limit=200, test_limit=100),
+)
+"""
+
+THREE = BASE + """
+name = "three"
+points = [
+    attrs.evolve(base, training=attrs.evolve(base.training, lr=0.01)),
+    attrs.evolve(base, training=attrs.evolve(base.training, lr=0.05)),
+    attrs.evolve(base, mode="hardware", chip=attrs.evolve(base.chip, adc_bits=3)),
+]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "sweep.py") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def point_files(out: Path) -> dict[str, float]:
+    return {p.name: p.stat().st_mtime_ns for p in (out / "points").glob("*.json")}
+
+
+def strip_wall(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]
+
+
+@pytest.fixture
+def three(tmp_path):
+    sw = sweep_mod.load_sweep(write(tmp_path, THREE))
+    out = tmp_path / "out"
+    summary = sweep_mod.run_sweep(sw, out)
+    return sw, out, summary
+
+
+def test_sweep_runs_points_and_writes_tables(three):
+    sw, out, summary = three
+    assert sw.name == "three"
+    assert (summary.total, summary.done, summary.skipped, summary.failed) == (3, 3, 0, 0)
+    keys = [k for k, _ in sw.points]
+    assert len(set(keys)) == 3 and all(k.startswith(f"p{i:03d}-s0-") for i, k in enumerate(keys))
+    assert sorted(point_files(out)) == sorted(f"{k}.json" for k in keys)
+    rec = json.loads((out / "points" / f"{keys[0]}.json").read_text())
+    assert rec["status"] == "complete" and rec["wall_s"] > 0
+    assert rec["results"]["status"] == "complete" and rec["results"]["accuracy"]["final_test"] is not None
+
+    rows = sweep_mod.load_table(out)
+    with open(out / "table.csv", newline="") as fh:
+        csv_rows = list(csv.DictReader(fh))
+    assert [r["key"] for r in rows] == keys == [r["key"] for r in csv_rows]
+    for col in ("key", "status", "network.sizes", "training.lr", "chip.adc_bits", "mode", "seed", "final_test",
+                "area_total_um2", "iteration_latency_s", "epoch_latency_s", "iteration_energy_j"):
+        assert col in rows[0] and col in csv_rows[0], col
+    assert rows[0]["network.sizes"] == "784-32-10" and csv_rows[0]["network.sizes"] == "784-32-10"
+    assert [r["training.lr"] for r in rows] == [0.01, 0.05, 0.025]
+    assert all(r["status"] == "complete" and 0 <= r["final_test"] <= 1 and r["area_total_um2"] > 0 for r in rows)
+    # Latency and energy come from the engine, which only replays hardware-mode points.
+    assert rows[0]["iteration_latency_s"] is None and csv_rows[0]["iteration_latency_s"] == ""
+    assert rows[2]["iteration_latency_s"] > 0 and rows[2]["epoch_latency_s"] > 0 and rows[2]["iteration_energy_j"] > 0
+
+
+def test_rerun_skips_complete_points_and_resumes_a_missing_one(three):
+    sw, out, _ = three
+    before = point_files(out)
+    summary = sweep_mod.run_sweep(sw, out)
+    assert (summary.done, summary.skipped, summary.failed) == (0, 3, 0)
+    assert point_files(out) == before  # nothing recomputed
+
+    # A sweep killed before its second point finished: that point's file is missing.
+    lost = f"{sw.points[1][0]}.json"
+    (out / "points" / lost).unlink()
+    summary = sweep_mod.run_sweep(sw, out)
+    assert (summary.done, summary.skipped, summary.failed) == (1, 2, 0)
+    after = point_files(out)
+    assert {k: v for k, v in after.items() if k != lost} == {k: v for k, v in before.items() if k != lost}
+    assert lost in after and [r["status"] for r in sweep_mod.load_table(out)] == ["complete"] * 3
+
+
+def test_progress_callback_counts_points(tmp_path):
+    sw = sweep_mod.load_sweep(write(tmp_path, THREE))
+    calls = []
+    sweep_mod.run_sweep(sw, tmp_path / "out", progress=lambda d, t, f: calls.append((d, t, f)))
+    assert calls == [(0, 3, 0), (1, 3, 0), (2, 3, 0), (3, 3, 0)]
+
+
+def test_failing_point_is_recorded_and_the_others_complete(tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "nodata"
+    empty.mkdir()
+    monkeypatch.setenv("CYCLESIM_DATA", str(empty))
+    monkeypatch.setenv("CYCLESIM_NO_DOWNLOAD", "1")
+    path = write(tmp_path, BASE + """
+points = [base, attrs.evolve(base, dataset="mnist"), attrs.evolve(base, training=attrs.evolve(base.training, lr=0.05))]
+""")
+    sw = sweep_mod.load_sweep(path)
+    out = tmp_path / "out"
+    summary = sweep_mod.run_sweep(sw, out)
+    assert (summary.done, summary.failed) == (2, 1)
+    rec = json.loads((out / "points" / f"{sw.points[1][0]}.json").read_text())
+    assert rec["status"] == "failed"
+    assert "mnist" in rec["error"] and "\n" not in rec["error"]
+    assert "Traceback" in rec["traceback"] and "DataError" in rec["traceback"]
+    rows = sweep_mod.load_table(out)
+    assert [r["status"] for r in rows] == ["complete", "failed", "complete"]
+    assert rows[1]["final_test"] is None and rows[1]["error"] == rec["error"]
+
+    # Failed points are retried on rerun; through the CLI the sweep exits 1 with one line.
+    capsys.readouterr()
+    assert cli.main(["sweep", str(path), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"1 of 3 points failed; see {out / 'points'}"
+    assert json.loads((out / "points" / f"{sw.points[1][0]}.json").read_text())["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (BASE + "points = [base,\n", "syntax error"),
+        (BASE + "pts = [base]\n", "does not define `points`"),
+        (BASE + "points = [base, 'chip.adc_bits=3']\n", "points[1] must be a cyclesim.Workload"),
+        (BASE + "points = [attrs.evolve(base, mode='analog')]\n", "invalid configuration"),
+        (BASE + "points = []\n", "empty"),
+        (BASE + "points = [base]\nseeds = 0\n", "seeds"),
+    ],
+)
+def test_malformed_sweep_file(tmp_path, capsys, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        sweep_mod.load_sweep(path)
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err
+    assert not out.exists()
+
+
+def test_missing_file_and_bad_override_exit_2(tmp_path, capsys):
+    assert cli.main(["sweep", str(tmp_path / "nope.py")]) == 2
+    assert "not found" in capsys.readouterr().err
+    path = write(tmp_path, THREE)
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(path), "--out", str(out), "--set", "chip.adc_bitz=3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "adc_bitz" in err
+    assert not out.exists()
+
+
+def test_cli_sweep_success_with_overrides(tmp_path, capsys):
+    path = write(tmp_path, THREE)
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(path), "--out", str(out), "--set", "training.test_limit=50", "--seed", "3"]) == 0
+    assert "3 points complete" in capsys.readouterr().out
+    rows = sweep_mod.load_table(out)
+    assert [r["training.test_limit"] for r in rows] == [50] * 3
+    assert {r["seed"] for r in rows} == {sweep_mod.seed_values(1, 3)[0]}
+
+
+def test_same_seed_gives_identical_rows(tmp_path):
+    path = write(tmp_path, THREE)
+    a = sweep_mod.run_sweep(sweep_mod.load_sweep(path, seed=7), tmp_path / "a")
+    b = sweep_mod.run_sweep(sweep_mod.load_sweep(path, seed=7), tmp_path / "b")
+    assert a.done == b.done == 3
+    assert strip_wall(sweep_mod.load_table(tmp_path / "a")) == strip_wall(sweep_mod.load_table(tmp_path / "b"))
+    other = sweep_mod.load_sweep(path, seed=8)
+    assert [k for k, _ in other.points] != [k for k, _ in sweep_mod.load_sweep(path, seed=7).points]
+
+
+def test_seeds_multiply_points_with_distinct_training_seeds(tmp_path):
+    path = write(tmp_path, BASE + """
+seeds = 2
+points = [base, attrs.evolve(base, training=attrs.evolve(base.training, lr=0.05))]
+""")
+    sw = sweep_mod.load_sweep(path, seed=5)
+    assert sw.name == "sweep"  # the file's stem when `name` is not set
+    assert len(sw.points) == 4
+    seeds = [wl.training.seed for _, wl in sw.points]
+    assert seeds[0] != seeds[1] and seeds[:2] == seeds[2:] == sweep_mod.seed_values(2, 5)
+    assert len({k for k, _ in sw.points}) == 4
+    summary = sweep_mod.run_sweep(sw, tmp_path / "out")
+    assert summary.done == 4
+    rows = sweep_mod.load_table(tmp_path / "out")
+    assert [r["seed"] for r in rows] == seeds
+
+
+def test_workers_2_match_in_process(tmp_path):
+    path = write(tmp_path, BASE + """
+points = [base, attrs.evolve(base, mode="hardware", chip=attrs.evolve(base.chip, adc_bits=4))]
+""")
+    sw = sweep_mod.load_sweep(path)
+    one = sweep_mod.run_sweep(sw, tmp_path / "one", workers=1)
+    two = sweep_mod.run_sweep(sw, tmp_path / "two", workers=2)
+    assert one.done == two.done == 2 and two.failed == 0
+    assert strip_wall(sweep_mod.load_table(tmp_path / "one")) == strip_wall(sweep_mod.load_table(tmp_path / "two"))
+
+
+def test_shipped_adc_bits_sweep_loads():
+    sw = sweep_mod.load_sweep(ROOT / "workloads" / "sweeps" / "adc_bits.py")
+    assert sw.name == "adc_bits"
+    assert [wl.chip.adc_bits for _, wl in sw.points] == [1, 2, 3, 4, 5, 6]
+    assert {(wl.rule, wl.training.epochs) for _, wl in sw.points} == {("bp", 3)}
