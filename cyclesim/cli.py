@@ -68,7 +68,6 @@ def compare(argv: list[str]) -> int:
     args = compare_parser().parse_args(argv)
     from rich.console import Console
 
-    from cyclesim import run as run_mod
     from cyclesim.report import compare as cmp
     from cyclesim.report import console
 

@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import json
-import runpy
 import time
 import traceback
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 from cyclesim import config
 from cyclesim.config import Workload
+from cyclesim import workload as workload_file
 from cyclesim.errors import ConfigError, UserError
 
 TABLE_RESULTS = (
@@ -107,20 +107,7 @@ def load_sweep(path: str | Path, *, seed: int | None = None) -> Sweep:
     `training.seed` set to that seed; root seed `seed` (default 0). Raises ConfigError (one line)
     for a missing or broken file, a missing/empty `points`, a non-Workload point or bad `seeds`."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"sweep file {path} not found; pass a path like workloads/sweeps/adc_bits.py")
-    try:
-        ns = runpy.run_path(str(path), run_name="__sweep__")
-    except SyntaxError as exc:
-        raise ConfigError(f"{exc.filename or path}:{exc.lineno}: syntax error: {exc.msg}") from None
-    except UserError as exc:
-        raise ConfigError(f"{path}: {_one_line(exc)}") from None
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{path}: invalid configuration: {_one_line(exc)}") from None
-    except SystemExit as exc:
-        raise ConfigError(f"{path}: the sweep file called sys.exit({exc.code!r})") from None
-    except Exception as exc:
-        raise ConfigError(f"{path}: the sweep file raised {type(exc).__name__}: {_one_line(exc)}") from None
+    ns = workload_file.run_file(path, "sweep")
     if "points" not in ns:
         raise ConfigError(f"{path} does not define `points`; add `points = [attrs.evolve(base, ...), ...]`")
     try:

@@ -21,13 +21,17 @@ _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
 
-def load(path: str | Path) -> Workload:
-    """Run a workload file and return its `workload` object."""
+def run_file(path: str | Path, what: str) -> dict:
+    """Execute a user's Python file (a `what` file: "workload" or "sweep") and return its namespace.
+
+    Anything the file does wrong ends as one ConfigError line naming the file.
+    """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"workload file {path} not found; pass a path like workloads/dfa_3layer.py")
+        example = "workloads/dfa_3layer.py" if what == "workload" else "workloads/sweeps/adc_bits.py"
+        raise ConfigError(f"{what} file {path} not found; pass a path like {example}")
     try:
-        namespace = runpy.run_path(str(path), run_name="__workload__")
+        return runpy.run_path(str(path), run_name=f"__{what}__")
     except SyntaxError as exc:
         where = exc.filename or str(path)
         raise ConfigError(f"{where}:{exc.lineno}: syntax error: {exc.msg}") from None
@@ -36,10 +40,16 @@ def load(path: str | Path) -> Workload:
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{path}: invalid configuration: {' '.join(str(exc).split())}") from None
     except SystemExit as exc:
-        raise ConfigError(f"{path}: the workload file called sys.exit({exc.code!r})") from None
+        raise ConfigError(f"{path}: the {what} file called sys.exit({exc.code!r})") from None
     except Exception as exc:  # the user's code raised: report it as theirs, in one line
         detail = " ".join(str(exc).split())
-        raise ConfigError(f"{path}: the workload file raised {type(exc).__name__}: {detail}") from None
+        raise ConfigError(f"{path}: the {what} file raised {type(exc).__name__}: {detail}") from None
+
+
+def load(path: str | Path) -> Workload:
+    """Run a workload file and return its `workload` object."""
+    path = Path(path)
+    namespace = run_file(path, "workload")
     if "workload" not in namespace:
         raise ConfigError(f"{path} does not define `workload`; add `workload = Workload(...)`")
     wl = namespace["workload"]

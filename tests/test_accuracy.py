@@ -2,7 +2,6 @@
 
 import os
 
-import attrs
 import pytest
 
 from cyclesim import run as run_mod

@@ -265,7 +265,7 @@ class Iteration:
     # -- phases --------------------------------------------------------------------------------
 
     def forward(self):
-        wl, net, chip, tr = self.wl, self.net, self.chip, self.trace
+        wl, chip, tr = self.wl, self.chip, self.trace
         prec = wl.precision
         x = tr.step.inputs[0]
         inputs, pre = [], []
@@ -280,10 +280,13 @@ class Iteration:
             yield from chip.dram.transfer(batch * fan_in * prec.activation, "fw", l)
             inputs.append(x)
             pre.append(a)
-            if l < self.n - 1:
-                q, sc = quant.unsigned(np.clip(a, _F32(0.0), _F32(1.0)), prec.activation)
-                x = type(x)(q, sc)
+            x = self._next_input(a, x)
         self.out.update(inputs=inputs, pre=pre, y=pre[-1])
+
+    def _next_input(self, a: np.ndarray, x):
+        """The next layer's input operand: ReLU in fixed point on [0, 1], as `Network.forward`."""
+        q, sc = quant.unsigned(np.clip(a, _F32(0.0), _F32(1.0)), self.wl.precision.activation)
+        return type(x)(q, sc)
 
     def forward_pipelined(self):
         """FW with layers as pipeline stages: samples stream through `simpy.Store`s, each stage
@@ -292,8 +295,7 @@ class Iteration:
         The values are those of the batch reads (the ADC ranges are calibrated per batch), computed
         with the same kernels and order as the layer-sequential path; the stages only time them.
         """
-        wl, chip, tr = self.wl, self.chip, self.trace
-        prec = wl.precision
+        chip, tr = self.chip, self.trace
         from cyclesim import kernels
 
         x = tr.step.inputs[0]
@@ -306,9 +308,7 @@ class Iteration:
             inputs.append(x)
             pre.append(a)
             plans.append(reads)
-            if l < self.n - 1:
-                q, sc = quant.unsigned(np.clip(a, _F32(0.0), _F32(1.0)), prec.activation)
-                x = type(x)(q, sc)
+            x = self._next_input(a, x)
         self.out.update(inputs=inputs, pre=pre, y=pre[-1])
         stores = [simpy.Store(self.env) for _ in range(self.n + 1)]
         for b in range(batch):
