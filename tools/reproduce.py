@@ -1,0 +1,375 @@
+"""Reproduce the paper's findings: run every experiment in workloads/paper/ and write docs/RESULTS.md.
+
+Each experiment is a sweep file; this tool runs it with the resumable sweep runner (so an interrupted
+reproduction resumes), reduces the per-point results to a table (mean ± sd over seeds), draws a
+figure (PNG, needs the `plots` extra) and states the paper's claim beside ours with a verdict that
+is computed from the numbers, never written by hand.
+
+    python tools/reproduce.py [--quick] [--workers N] [--out DIR]
+
+`--quick` sets CYCLESIM_QUICK=1 (one seed, fewer epochs; see each sweep file) and trains on the
+first 20000 MNIST images; its report says so at the top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cyclesim import sweep as sweep_mod  # noqa: E402
+
+PAPER = ROOT / "workloads" / "paper"
+
+
+# ------------------------------------------------------------------------------------- data
+
+
+def run_experiment(name: str, out: Path, workers: int, quick: bool) -> list[dict]:
+    """Run (or resume) one sweep file; return the results documents of its complete points."""
+    sw = sweep_mod.load_sweep(PAPER / f"{name}.py")
+    overrides = ["training.train_limit=20000"] if quick else []
+    sweep_mod.run_sweep(sw, out / name, workers=workers, overrides=overrides)
+    docs = []
+    for path in sorted((out / name / "points").glob("*.json")):
+        rec = json.loads(path.read_text(encoding="utf-8"))
+        if rec.get("status") == "complete":
+            docs.append(rec["results"])
+    return docs
+
+
+def cfg(doc: dict, dotted: str):
+    v = doc["config"]
+    for part in dotted.split("."):
+        v = v[part]
+    return tuple(v) if isinstance(v, list) else v
+
+
+def final(doc: dict) -> float | None:
+    return doc["accuracy"]["final_test"]
+
+
+def stats(values: list[float]) -> tuple[float, float]:
+    values = [v for v in values if v is not None]
+    if not values:
+        return float("nan"), float("nan")
+    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+
+
+def accuracy_by(docs: list[dict], field: str, keep=lambda d: True) -> dict:
+    """{(rule, value): (mean %, sd %)} of final test accuracy over seeds."""
+    groups: dict = {}
+    for d in docs:
+        if keep(d):
+            groups.setdefault((d["config"]["rule"], cfg(d, field)), []).append(final(d))
+    return {k: tuple(100 * x for x in stats(v)) for k, v in groups.items()}
+
+
+def md_accuracy_table(acc: dict, field_label: str) -> str:
+    values = sorted({v for _r, v in acc}, key=lambda v: (v is None, v if v is not None else 0))
+    lines = [f"| {field_label} | BP (%) | DFA (%) |", "|---|---|---|"]
+    for v in values:
+        cells = []
+        for rule in ("bp", "dfa"):
+            m = acc.get((rule, v))
+            cells.append("–" if m is None else f"{m[0]:.2f} ± {m[1]:.2f}")
+        lines.append(f"| {v} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ figures
+
+
+def figure_lines(acc: dict, path: Path, xlabel: str, title: str, logx: bool = False) -> str | None:
+    """Accuracy vs a setting, one line per rule; returns the markdown image link or None."""
+    try:
+        from cyclesim.report.plots import _pyplot
+
+        plt = _pyplot()
+    except Exception:
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    for rule, colour in (("bp", "tab:blue"), ("dfa", "tab:orange")):
+        pts = sorted((v, m) for (r, v), m in acc.items() if r == rule and v is not None)
+        if pts:
+            xs = [p[0] for p in pts]
+            ax.errorbar(xs, [p[1][0] for p in pts], yerr=[p[1][1] for p in pts], marker="o", capsize=3,
+                        color=colour, label=rule.upper())
+    if logx:
+        ax.set_xscale("log", base=2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("final test accuracy (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return f"![{title}](figures/{path.name})"
+
+
+# ----------------------------------------------------------------------------- the findings
+
+
+def section(title: str, paper: str, body: str, verdict: str, reason: str, figure: str | None) -> str:
+    parts = [f"## {title}", "", f"**Paper:** {paper}", "", body, ""]
+    if figure:
+        parts += [figure, ""]
+    parts += [f"**Verdict: {verdict}.** {reason}", ""]
+    return "\n".join(parts)
+
+
+def finding_parity(docs, figs):
+    acc = {}
+    for d in docs:
+        acc.setdefault((d["config"]["dataset"], d["config"]["rule"]), []).append(final(d))
+    rows = ["| dataset | BP (%) | DFA (%) | gap (pt) |", "|---|---|---|---|"]
+    gaps = []
+    for ds in ("mnist", "fashion-mnist"):
+        b, f = stats(acc.get((ds, "bp"), [])), stats(acc.get((ds, "dfa"), []))
+        gaps.append(100 * (b[0] - f[0]))
+        rows.append(f"| {ds} | {100 * b[0]:.2f} ± {100 * b[1]:.2f} | {100 * f[0]:.2f} ± {100 * f[1]:.2f} | {gaps[-1]:.2f} |")
+    ok = all(0 <= g < 2.5 for g in gaps)
+    return section("1. Float parity (ideal mode)",
+                   "BP and DFA are comparable in float on MNIST/Fashion-MNIST MLPs; BP stays ahead.",
+                   "\n".join(rows), "reproduced" if ok else "partly",
+                   f"BP leads by {', '.join(f'{g:.2f}' for g in gaps)} points (MNIST, Fashion-MNIST).", None)
+
+
+def finding_width(docs, figs):
+    acc = accuracy_by(docs, "network.sizes")
+    acc = {(r, v[1]): m for (r, v), m in acc.items()}
+    fig = figure_lines(acc, figs / "width.png", "hidden width", "Accuracy vs width (784-w-w-10)", logx=True)
+    narrow = min(v for _r, v in acc)
+    b, f = acc.get(("bp", narrow), (float("nan"),))[0], acc.get(("dfa", narrow), (float("nan"),))[0]
+    verdict = "reproduced" if f < b - 10 else ("partly" if f < b else "not reproduced")
+    return section("1b. Width (Table I)",
+                   "At width 8 DFA collapses (~8 %) while BP reaches ~44 %; the gap closes with width.",
+                   md_accuracy_table(acc, "width"), verdict,
+                   f"At width {narrow}: BP {b:.1f} %, DFA {f:.1f} %.", fig)
+
+
+def finding_adc(docs, figs):
+    acc = accuracy_by(docs, "chip.adc_bits")
+    fig = figure_lines(acc, figs / "adc_bits.png", "ADC bits", "Accuracy vs ADC precision (in training)")
+    one = [acc[(r, 1)][0] for r in ("bp", "dfa") if (r, 1) in acc]
+    gap3 = [acc[(r, 6)][0] - acc[(r, 3)][0] for r in ("bp", "dfa") if (r, 3) in acc and (r, 6) in acc]
+    stops = all(a <= 20 for a in one)
+    adequate = all(g <= 3 for g in gap3)
+    verdict = "reproduced" if stops and adequate else ("partly" if stops else "not reproduced")
+    return section("2. ADC precision",
+                   "1 bit: training stops; 2 bits: threshold; ≥ 3 bits: adequate. ADC dominates area and energy.",
+                   md_accuracy_table(acc, "ADC bits"), verdict,
+                   f"1-bit accuracy {', '.join(f'{a:.1f}' for a in one)} % (BP, DFA); 3-bit is "
+                   f"{', '.join(f'{g:.1f}' for g in gap3)} points below 6-bit (BP, DFA).", fig)
+
+
+def finding_subarray(docs, figs):
+    acc = accuracy_by(docs, "chip.subarray")
+    fig = figure_lines(acc, figs / "subarray.png", "subarray rows = columns", "Accuracy vs subarray size", logx=True)
+    from cyclesim.config import Workload, Chip
+    from cyclesim.hw.area import chip_area
+    from cyclesim.hw.floorplan import plan
+
+    rows = ["| subarray | chip area mm² (BP) | ADC share (BP) |", "|---|---|---|"]
+    for s in sorted({v for _r, v in acc}):
+        wl = Workload(rule="bp", chip=Chip(subarray=s))
+        a = chip_area(wl, plan(wl))
+        rows.append(f"| {s} | {a.total_um2 / 1e6:.2f} | {100 * a.shares['adc']:.1f} % |")
+    sizes = sorted({v for _r, v in acc})
+    drop = [acc[(r, sizes[0])][0] - acc[(r, sizes[-1])][0] for r in ("bp", "dfa") if (r, sizes[0]) in acc]
+    verdict = "reproduced" if any(d > 0.5 for d in drop) else "partly"
+    return section("3. Subarray size",
+                   "Larger subarrays cut peripheral overhead but raise partial-sum error: a trade-off.",
+                   md_accuracy_table(acc, "subarray") + "\n\n" + "\n".join(rows), verdict,
+                   f"Accuracy change from {sizes[0]} to {sizes[-1]} rows: "
+                   f"{', '.join(f'{-d:+.1f}' for d in drop)} points (BP, DFA); area in the second table.", fig)
+
+
+def finding_precision(docs, figs):
+    out = []
+    drops = {}
+    for field, label in (("precision.error", "error bits"), ("precision.gradient", "gradient bits"),
+                         ("precision.activation", "activation bits")):
+        others = [f for f in ("precision.error", "precision.gradient", "precision.activation") if f != field]
+        default = {"precision.error": 8, "precision.gradient": 5, "precision.activation": 8}
+        acc = accuracy_by(docs, field, keep=lambda d: all(cfg(d, o) == default[o] for o in others))
+        out.append(f"**{label}**\n\n" + md_accuracy_table(acc, label))
+        lo = min(v for _r, v in acc)
+        drops[field] = {r: acc.get((r, default[field]), (0,))[0] - acc.get((r, lo), (0,))[0] for r in ("bp", "dfa")}
+        figure_lines(acc, figs / f"{field.split('.')[1]}_bits.png", label, f"Accuracy vs {label}")
+    e = drops["precision.error"]
+    verdict = "reproduced" if e["dfa"] < e["bp"] else "not reproduced"
+    return section("4. Quantization",
+                   "DFA is more robust to error quantization; BP needs more gradient/error precision; both need activation precision.",
+                   "\n\n".join(out), verdict,
+                   f"Lowest error precision costs BP {e['bp']:.1f} and DFA {e['dfa']:.1f} points.",
+                   "![error bits](figures/error_bits.png)")
+
+
+def finding_variation(docs, figs):
+    c2c = accuracy_by(docs, "device.c2c", keep=lambda d: cfg(d, "device.d2d") == 0)
+    d2d = accuracy_by(docs, "device.d2d", keep=lambda d: cfg(d, "device.c2c") == 0.003)
+    fig = figure_lines(c2c, figs / "c2c.png", "C2C sigma (fraction of range)", "Accuracy vs cycle-to-cycle variation")
+    hi = max(v for _r, v in c2c)
+    b, f = c2c.get(("bp", hi), (0,))[0], c2c.get(("dfa", hi), (0,))[0]
+    verdict = "reproduced" if b - f > 5 else ("partly" if b > f else "not reproduced")
+    return section("5. Device variation",
+                   "D2D is tolerated by both; C2C hurts DFA more: at 1 % both converge, at 5 % only BP does.",
+                   "**C2C**\n\n" + md_accuracy_table(c2c, "C2C") + "\n\n**D2D**\n\n" + md_accuracy_table(d2d, "D2D"),
+                   verdict, f"At C2C {hi}: BP {b:.1f} %, DFA {f:.1f} %.", fig)
+
+
+def finding_nonlinearity(docs, figs):
+    acc = accuracy_by(docs, "device.nl_ltp")
+    fig = figure_lines(acc, figs / "nonlinearity.png", "nonlinearity NL (LTP = LTD)", "Accuracy vs update nonlinearity")
+    lo, hi = min(v for _r, v in acc), max(v for _r, v in acc)
+    drop = {r: acc.get((r, lo), (0,))[0] - acc.get((r, hi), (0,))[0] for r in ("bp", "dfa")}
+    return section("5b. Update nonlinearity (beyond the paper)",
+                   "Not a separate finding of the paper; NeuroSim's device nonlinearity as an extension.",
+                   md_accuracy_table(acc, "NL"), "measured",
+                   f"From NL {lo} to {hi}: BP {-drop['bp']:+.1f}, DFA {-drop['dfa']:+.1f} points.", fig)
+
+
+def finding_retention(docs, figs):
+    acc = accuracy_by(docs, "device.retention_tau_s")
+    return section("5c. Retention (beyond the paper)",
+                   "Not a finding of the paper: conductance relaxing toward Gmin with time constant tau.",
+                   md_accuracy_table(acc, "tau (s; None = off)"), "measured",
+                   "Accuracy with shorter retention time constants, 1 s between updates.", None)
+
+
+PAPER_PIES = {"bp": dict(cim=0.5, ic=11.6, adc=52.7, accumulation=9.9, other=9.2, weight_gradient=16.1),
+              "dfa": dict(cim=0.7, ic=7.5, adc=24.0, accumulation=4.9, other=9.7, weight_gradient=53.1)}
+
+
+def finding_breakdown(docs, figs):
+    rows = ["| chip | " + " | ".join(PAPER_PIES["bp"]) + " | total mm² |", "|---" * 8 + "|"]
+    by = {}
+    for d in docs:
+        key = f"{d['config']['rule']}" + ("-sharedWGU" if d["config"]["chip"]["wgu"] == "shared" else "")
+        by[key] = d
+        s = d["area"]["shares"]
+        rows.append(f"| {key} | " + " | ".join(f"{100 * s[c]:.1f}" for c in PAPER_PIES["bp"]) +
+                    f" | {d['area']['total_um2'] / 1e6:.2f} |")
+        if key in PAPER_PIES:
+            rows.append(f"| {key} (paper) | " + " | ".join(f"{v:.1f}" for v in PAPER_PIES[key].values()) + " | – |")
+    bp, dfa = by.get("bp"), by.get("dfa")
+    ok = bp and dfa and max(bp["area"]["shares"], key=bp["area"]["shares"].get) == "adc" and \
+        max(dfa["area"]["shares"], key=dfa["area"]["shares"].get) == "weight_gradient"
+    diffs = [] if not (bp and dfa) else [
+        f"{k} {c}: {100 * by[k]['area']['shares'][c] - PAPER_PIES[k][c]:+.1f} pt"
+        for k in ("bp", "dfa") for c in PAPER_PIES[k]
+        if abs(100 * by[k]["area"]["shares"][c] - PAPER_PIES[k][c]) > 8]
+    return section("6. Area breakdown (784-1024-1024-10, 32 nm)",
+                   "BP: ADC 52.7 %, CIM 0.5 %; DFA saves transposed periphery but adds per-layer WGUs (53.1 %).",
+                   "\n".join(rows), "reproduced" if ok and not diffs else ("partly" if ok else "not reproduced"),
+                   "Largest categories as in the paper; slices more than 8 points off: " + (", ".join(diffs) or "none") +
+                   ". Per-layer WGUs are sized to their own layer here (the paper's share implies units sized like the largest).",
+                   None)
+
+
+def finding_utilization(docs, figs):
+    rows = ["| hidden | tiles | utilisation | area mm² |", "|---|---|---|---|"]
+    pts = sorted(((cfg(d, "network.sizes")[1], d) for d in docs), key=lambda p: p[0])
+    for h, d in pts:
+        rows.append(f"| {h} | {d['floorplan']['tiles']} | {100 * d['floorplan']['utilization']:.1f} % | "
+                    f"{d['area']['total_um2'] / 1e6:.2f} |")
+    m = {h: d for h, d in pts}
+    ok = 1024 in m and 1025 in m and m[1024]["floorplan"]["utilization"] / m[1025]["floorplan"]["utilization"] >= 2
+    reason = "1024 → 1025 hidden: utilisation ÷{:.2f}, area ×{:.2f}.".format(
+        m[1024]["floorplan"]["utilization"] / m[1025]["floorplan"]["utilization"],
+        m[1025]["area"]["total_um2"] / m[1024]["area"]["total_um2"]) if ok else "missing points"
+    return section("7. Memory utilisation at tile boundaries",
+                   "Utilisation drops sharply when a layer just exceeds a tile boundary (1024 → 1025 hidden).",
+                   "\n".join(rows), "reproduced" if ok else "not reproduced", reason, None)
+
+
+def finding_energy_latency(docs, figs):
+    rows = ["| network | rule | iteration µs | BP/DFA | outside FW | DRAM energy share | energy mJ |",
+            "|---|---|---|---|---|---|---|"]
+    by = {}
+    for d in docs:
+        k = len(cfg(d, "network.sizes")) - 1
+        shared = d["config"]["chip"]["wgu"] == "shared"
+        by[(k, d["config"]["rule"] + ("-shared" if shared else ""))] = d
+    ratios = []
+    for k in sorted({k for k, _r in by}):
+        bp = by.get((k, "bp"))
+        for rule in ("bp", "dfa", "dfa-shared"):
+            d = by.get((k, rule))
+            if d is None:
+                continue
+            lat, en = d["latency"], d["energy"]
+            ph = lat["per_phase_s"]
+            outside = 1 - ph["fw"] / sum(ph.values())
+            dram = en["per_component_j"]["dram"] / sum(en["per_component_j"].values())
+            ratio = bp["latency"]["iteration_s"] / lat["iteration_s"] if bp else float("nan")
+            if rule == "dfa":
+                ratios.append(ratio)
+            rows.append(f"| {k} layers | {rule} | {lat['iteration_s'] * 1e6:,.0f} | {ratio:.2f} | "
+                        f"{100 * outside:.1f} % | {100 * dram:.1f} % | {en['iteration_j'] * 1e3:.3f} |")
+    rising = all(a < b for a, b in zip(ratios, ratios[1:]))
+    return section("8–9. Energy and latency vs depth (784-512×k-10, one simulated iteration)",
+                   "Energy is dominated by DRAM and about equal for BP and DFA; ~91 % of latency is outside the "
+                   "forward pass; the BP/DFA latency ratio grows with depth toward N.",
+                   "\n".join(rows), "reproduced" if rising else "partly",
+                   f"BP/DFA ratio by depth: {', '.join(f'{r:.2f}' for r in ratios)}; DFA with one shared WGU "
+                   "loses the advantage (rows dfa-shared).", None)
+
+
+EXPERIMENTS = [
+    ("float_parity", finding_parity), ("width", finding_width), ("adc_bits", finding_adc),
+    ("subarray", finding_subarray), ("precision", finding_precision), ("variation", finding_variation),
+    ("nonlinearity", finding_nonlinearity), ("retention", finding_retention),
+    ("breakdown", finding_breakdown), ("utilization", finding_utilization), ("depth", finding_energy_latency),
+]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="one seed, fewer epochs, 20000 training images")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "reproduce")
+    ap.add_argument("--only", nargs="*", default=None, help="experiment names to run (default: all)")
+    args = ap.parse_args(argv)
+    if args.quick:
+        os.environ["CYCLESIM_QUICK"] = "1"
+    out = args.out / ("quick" if args.quick else "full")
+    docs_dir = ROOT / "docs"
+    figs = docs_dir / "figures"
+    t0 = time.time()
+    sections = []
+    for name, finding in EXPERIMENTS:
+        if args.only and name not in args.only:
+            continue
+        print(f"[{time.time() - t0:6.0f} s] {name}", flush=True)
+        docs = run_experiment(name, out, args.workers, args.quick)
+        sections.append(finding(docs, figs))
+    wall = time.time() - t0
+    head = [
+        "# cyclesim: reproduction of Wolters et al., MWSCAS 2023 (BP vs DFA on RRAM CIM)", "",
+        f"Generated by `python tools/reproduce.py{' --quick' if args.quick else ''} --workers {args.workers}` "
+        f"on {time.strftime('%Y-%m-%d')} in {wall / 60:.1f} min wall.", "",
+    ]
+    if args.quick:
+        head += ["> **QUICK RUN**: one seed, reduced epochs and 20000 training images — numbers are indicative "
+                 "only; the committed report must come from a full run.", ""]
+    head += ["Verdicts are computed from the numbers by `tools/reproduce.py`. Seeds per point come from "
+             "`numpy.random.SeedSequence(0).spawn`; accuracies are mean ± sd over seeds.", ""]
+    docs_dir.mkdir(exist_ok=True)
+    (docs_dir / "RESULTS.md").write_text("\n".join(head + sections), encoding="utf-8")
+    print(f"wrote {docs_dir / 'RESULTS.md'} ({wall / 60:.1f} min)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
