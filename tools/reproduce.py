@@ -340,11 +340,12 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "reproduce")
     ap.add_argument("--only", nargs="*", default=None, help="experiment names to run (default: all)")
+    ap.add_argument("--docs", type=Path, default=ROOT / "docs", help="where RESULTS.md and figures/ go")
     args = ap.parse_args(argv)
     if args.quick:
         os.environ["CYCLESIM_QUICK"] = "1"
     out = args.out / ("quick" if args.quick else "full")
-    docs_dir = ROOT / "docs"
+    docs_dir = args.docs
     figs = docs_dir / "figures"
     t0 = time.time()
     sections = []
