@@ -20,8 +20,8 @@ import attrs
 import numpy as np
 
 from cyclesim import config
-from cyclesim.config import Workload
 from cyclesim import workload as workload_file
+from cyclesim.config import Workload
 from cyclesim.errors import ConfigError, UserError
 
 TABLE_RESULTS = (
@@ -46,8 +46,6 @@ class Sweep:
 
     def with_overrides(self, overrides: Iterable[str]) -> "Sweep":
         """Every point with `--set` assignments applied (and re-keyed: the key hashes the config)."""
-        from cyclesim import workload as workload_file
-
         overrides = list(overrides)
         if not overrides:
             return self
