@@ -160,7 +160,9 @@ class Device:
     @classmethod
     def preset(cls, name: str, **overrides) -> "Device":
         """The device described by tech/devices/<name>.toml, with `overrides` applied."""
-        from cyclesim import tech  # presets are data; loaded lazily so config stays a leaf
+        from cyclesim import (
+            tech,  # presets are data; loaded lazily so config stays a leaf
+        )
 
         rec = tech.device(name)
         values = {

@@ -90,7 +90,9 @@ class Result:
 
     def __rich__(self):
         """The run's report as rich renderables (built by cyclesim.report.console)."""
-        from cyclesim.report import console  # the report layer; the core itself never imports rich
+        from cyclesim.report import (
+            console,  # the report layer; the core itself never imports rich
+        )
 
         return console.render_result(self)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 import math
-from decimal import Decimal
 import os
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 

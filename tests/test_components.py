@@ -7,7 +7,17 @@ import pytest
 import simpy
 
 from cyclesim import kernels
-from cyclesim.engine import Buffer, Dram, HTree, Port, Probe, Subarray, Unit, Wgu, to_cycles
+from cyclesim.engine import (
+    Buffer,
+    Dram,
+    HTree,
+    Port,
+    Probe,
+    Subarray,
+    Unit,
+    Wgu,
+    to_cycles,
+)
 from cyclesim.hw.circuits import Cost
 
 

@@ -1,11 +1,10 @@
 """The functional model: quantizers, device, network modes, BP/DFA learning and determinism."""
 
+import attrs
 import numpy as np
 import pytest
 
 from cyclesim import data
-import attrs
-
 from cyclesim.config import Device, Effects, Network, Training, Workload
 from cyclesim.device import CellArray, a_norm, ltp_curve
 from cyclesim.learn import quant, rules

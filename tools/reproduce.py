@@ -175,7 +175,7 @@ def finding_adc(docs, figs):
 def finding_subarray(docs, figs):
     acc = accuracy_by(docs, "chip.subarray")
     fig = figure_lines(acc, figs / "subarray.png", "subarray rows = columns", "Accuracy vs subarray size", logx=True)
-    from cyclesim.config import Workload, Chip
+    from cyclesim.config import Chip, Workload
     from cyclesim.hw.area import chip_area
     from cyclesim.hw.floorplan import plan
 

@@ -4,7 +4,16 @@ Components (`components`) own their SimPy queues and price one operation each; s
 them; the `Probe` records every busy interval, wait and joule, and the report is built from it.
 """
 
-from cyclesim.engine.components import Buffer, Dram, HTree, Port, Subarray, Unit, Wgu, to_cycles
+from cyclesim.engine.components import (
+           Buffer,
+           Dram,
+           HTree,
+           Port,
+           Subarray,
+           Unit,
+           Wgu,
+           to_cycles,
+)
 from cyclesim.engine.probe import CATEGORIES, PHASES, Probe
 
 __all__ = ["CATEGORIES", "PHASES", "Buffer", "Dram", "HTree", "Port", "Probe", "Subarray", "Unit", "Wgu",

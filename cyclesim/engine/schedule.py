@@ -19,7 +19,15 @@ import numpy as np
 import simpy
 
 from cyclesim import tech
-from cyclesim.engine.components import Buffer, Dram, HTree, Subarray, Unit, Wgu, to_cycles
+from cyclesim.engine.components import (
+    Buffer,
+    Dram,
+    HTree,
+    Subarray,
+    Unit,
+    Wgu,
+    to_cycles,
+)
 from cyclesim.engine.probe import Probe
 from cyclesim.errors import ConfigError
 from cyclesim.hw import area as area_mod
