@@ -28,6 +28,7 @@ EXPECTED = {
     "depth": (18, 18),
     "utilization": (9, 9),
     "breakdown": (3, 3),
+    "beyond": (11, 11),
 }
 # training epochs of every point: (normal, quick)
 EPOCHS = {
@@ -35,6 +36,7 @@ EPOCHS = {
     "depth": (0, 0),
     "utilization": (0, 0),
     "breakdown": (0, 0),
+    "beyond": (0, 0),
 }
 
 
