@@ -1,6 +1,6 @@
 """Command line: `python -m cyclesim WORKLOAD [--set key=value ...] [--out DIR] [--seed N]`,
 `python -m cyclesim compare A B [--set ...]` (A, B: workload files or results.json files), and
-`python -m cyclesim sweep FILE [--workers N] [--out DIR] [--set ...] [--seed N]`.
+`python -m cyclesim sweep FILE [--workers N | --scheduler ADDRESS] [--out DIR] [--set ...] [--seed N]`.
 
 Exit codes: 0 success, 2 a problem the user can fix (printed as one line), 130 interrupted;
 `sweep` exits 1 when some points failed.
@@ -9,6 +9,8 @@ Exit codes: 0 success, 2 a problem the user can fix (printed as one line), 130 i
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import sys
 from pathlib import Path
 
@@ -96,41 +98,62 @@ def sweep_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cyclesim sweep",
                                 description="Run every point of a sweep file; resumes where a previous run stopped.")
     p.add_argument("file", type=Path, help="sweep file (Python defining `points`), e.g. workloads/sweeps/adc_bits.py")
-    p.add_argument("--workers", type=int, default=1, help="points run in parallel processes (default 1: in-process)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="points run in parallel local processes (default 1: in-process)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the points on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "
+                        "(default $CYCLESIM_SCHEDULER; needs the `dask` extra)")
     p.add_argument("--out", type=Path, default=None, help="sweep folder (default runs/sweep-<name>)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override applied to every point")
     p.add_argument("--seed", type=int, default=None, help="root seed of the per-point training seeds (default 0)")
-    p.add_argument("--data-dir", default=None)
+    p.add_argument("--data-dir", default=None,
+                   help="folder with the dataset files (else $CYCLESIM_DATA, ...); with --scheduler, on the workers")
     return p
+
+
+def _sweep_bar(name: str):
+    """A transient progress bar on stderr for a sweep: points finished of total, running, failed, ETA."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn
+    from rich.text import Text
+
+    class Eta(ProgressColumn):
+        """Time left at the pace of the points finished by this run (skipped ones don't count)."""
+
+        def render(self, task) -> Text:
+            ran = task.completed - task.fields["skipped"]
+            if not ran or task.elapsed is None or task.total is None:
+                return Text("eta -:--:--", style="progress.remaining")
+            left = int(task.elapsed * (task.total - task.completed) / ran)
+            return Text(f"eta {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}", style="progress.remaining")
+
+    return Progress(TextColumn(f"sweep {name}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[running]} running, {task.fields[failed]} failed"), Eta(),
+                    console=Console(stderr=True), transient=True)
 
 
 def sweep(argv: list[str]) -> int:
     args = sweep_parser().parse_args(argv)
     from cyclesim import sweep as sweep_mod
 
+    scheduler = args.scheduler or os.environ.get("CYCLESIM_SCHEDULER") or None
     try:
         sw = sweep_mod.load_sweep(args.file, seed=args.seed).with_overrides(args.overrides)
         out = args.out or Path("runs") / f"sweep-{sw.name}"
+        workers = 1 if args.workers is None else args.workers
+        run = functools.partial(sweep_mod.run_sweep, sw, out, workers=workers, scheduler=scheduler,
+                                data_dir=args.data_dir)
         if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
+            with _sweep_bar(sw.name) as bar:
+                task = bar.add_task("sweep", total=len(sw.points), skipped=0, running=0, failed=0)
 
-            with Progress(TextColumn(f"sweep {sw.name}"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(),
-                          console=Console(stderr=True), transient=True) as bar:
-                task = bar.add_task("sweep", total=len(sw.points), failed=0)
-                summary = sweep_mod.run_sweep(
-                    sw, out, workers=args.workers, data_dir=args.data_dir,
-                    progress=lambda d, t, f: bar.update(task, completed=d, total=t, failed=f))
+                def show(p: sweep_mod.SweepProgress) -> None:
+                    bar.update(task, completed=p.finished, skipped=p.skipped, running=p.running, failed=p.failed)
+
+                summary = run(progress=show)
         else:
-            summary = sweep_mod.run_sweep(sw, out, workers=args.workers, data_dir=args.data_dir)
+            summary = run()
     except UserError as exc:
         print("error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2

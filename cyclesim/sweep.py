@@ -7,14 +7,15 @@ interrupted sweep resumes where it stopped, and `<out>/table.csv` / `table.json`
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import time
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable
 
 import attrs
 import numpy as np
@@ -44,7 +45,7 @@ class Sweep:
     name: str
     points: list = attrs.field(converter=list)  # list[tuple[str, Workload]]
 
-    def with_overrides(self, overrides: Iterable[str]) -> "Sweep":
+    def with_overrides(self, overrides: Iterable[str]) -> Sweep:
         """Every point with `--set` assignments applied (and re-keyed: the key hashes the config)."""
         overrides = list(overrides)
         if not overrides:
@@ -54,6 +55,18 @@ class Sweep:
             wl = workload_file.apply(wl, overrides)
             out.append((_rekey(key, wl), wl))
         return Sweep(name=self.name, points=out)
+
+
+@attrs.frozen
+class SweepProgress:
+    """Where a running sweep stands: `finished` counts every point with a result (including the
+    `skipped` ones, complete before this run, and the `failed` ones); `running` those being computed."""
+
+    total: int
+    skipped: int
+    finished: int
+    running: int
+    failed: int
 
 
 @attrs.frozen
@@ -96,7 +109,8 @@ def seed_values(n: int, root: int = 0) -> list[int]:
     return [int(child.generate_state(1)[0]) for child in np.random.SeedSequence(root).spawn(n)]
 
 
-def _one_line(text: str) -> str:
+def one_line(text: object) -> str:
+    """`text` (or an exception's message) on one line, runs of whitespace as one space."""
     return " ".join(str(text).split())
 
 
@@ -153,14 +167,14 @@ def run_point(key: str, workload: Workload, run_dir: str, data_dir: str | None) 
             result = run_mod.run(workload, out_dir=Path(run_dir), data_dir=data_dir)
         record.update(status="complete", results=result.to_json())
     except Exception as exc:
-        msg = _one_line(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {_one_line(exc)}"
+        msg = one_line(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {one_line(exc)}"
         record.update(status="failed", error=msg or type(exc).__name__, traceback=traceback.format_exc())
     record["wall_s"] = time.perf_counter() - t0
     return record
 
 
-def _warm_numba() -> None:
-    """Compile (or load from numba's cache) every kernel once, so spawned workers don't all compile."""
+def warm_numba() -> None:
+    """Compile (or load from numba's cache) every kernel once, so parallel workers don't all compile."""
     from cyclesim import run as run_mod
     from cyclesim.config import Network, Training
 
@@ -179,34 +193,72 @@ def _read_point(path: Path) -> dict | None:
         return None
 
 
+def _local_points(points: list[tuple[str, Workload]], runs_dir: Path, workers: int,
+                  data_dir: str | None) -> Iterator[dict]:
+    """Run `points` in this process (workers == 1) or a spawn process pool; yield records as they finish."""
+    args = [(key, wl, str(runs_dir / key), data_dir) for key, wl in points]
+    if workers == 1 or len(args) <= 1:
+        for a in args:
+            yield run_point(*a)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    warm_numba()
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(args)), mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {pool.submit(run_point, *a): a[0] for a in args}
+        for fut in as_completed(futures):
+            try:
+                rec = fut.result()
+            except Exception as exc:  # the worker process itself died (e.g. killed, out of memory)
+                rec = {"key": futures[fut], "status": "failed",
+                       "error": f"worker process failed: {type(exc).__name__}: {one_line(exc)}",
+                       "traceback": "".join(traceback.format_exception(exc)), "wall_s": None}
+            yield rec
+    except BaseException:  # including GeneratorExit: the sweep stopped early
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _cluster_module():
+    try:
+        from cyclesim import cluster
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dask", "distributed"):
+            raise
+        raise ConfigError("--scheduler needs Dask's distributed package: pip install 'cyclesim[dask]'") from None
+    return cluster
+
+
 def run_sweep(
     sweep: Sweep,
     out_dir: str | Path,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     data_dir: str | None = None,
     overrides: Iterable[str] = (),
-    progress: Callable[[int, int, int], None] | None = None,
+    progress: Callable[[SweepProgress], None] | None = None,
 ) -> SweepSummary:
     """Run every point not already complete in `out_dir/points/`, then write table.csv/table.json.
 
     `overrides` are `--set` assignments applied to every point (validated before any work starts).
-    `progress(done, total, failed)` is called once at the start and as each point finishes; `done`
-    counts finished points including those skipped as already complete. workers == 1 runs in
-    this process; more use a spawn ProcessPoolExecutor.
+    workers == 1 runs the points in this process; more use a spawn ProcessPoolExecutor. `scheduler`,
+    a Dask scheduler address, runs them on that cluster instead (see cyclesim.cluster). Each record is
+    written as its point finishes; `progress` is called with the counts at the start and after each.
     """
     from cyclesim.run import write_atomic
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"--workers must be a positive integer, got {workers!r}")
+    if scheduler is not None and workers != 1:
+        raise ConfigError("--workers is for local processes; with a Dask scheduler (--scheduler or "
+                          "$CYCLESIM_SCHEDULER) the cluster's workers run the points")
     sweep = sweep.with_overrides(overrides)
     out_dir = Path(out_dir)
     points_dir = out_dir / "points"
-    try:
-        points_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"--out {out_dir}: cannot create this folder ({exc.strerror})") from None
-
     todo, skipped = [], 0
     for key, wl in sweep.points:
         rec = _read_point(points_dir / f"{key}.json")
@@ -217,43 +269,42 @@ def run_sweep(
     total = len(sweep.points)
     done = failed = 0
 
-    def finish(rec: dict) -> None:
-        nonlocal done, failed
-        write_atomic(points_dir / f"{rec['key']}.json", json.dumps(rec, indent=1) + "\n")
-        if rec["status"] == "complete":
-            done += 1
+    with contextlib.ExitStack() as stack:
+        if scheduler is not None and todo:
+            cluster = _cluster_module()
+            client = stack.enter_context(cluster.connect(scheduler))
+
+            def slots() -> int:
+                return cluster.slots(client)
+
+            records = cluster.run_points(client, todo, data_dir)
         else:
-            failed += 1
-        if progress is not None:
-            progress(skipped + done + failed, total, failed)
+            def slots() -> int:
+                return workers
 
-    if progress is not None:
-        progress(skipped, total, 0)
-    args = [(key, wl, str(out_dir / "runs" / key), data_dir) for key, wl in todo]
-    if workers == 1 or len(todo) <= 1:
-        for a in args:
-            finish(run_point(*a))
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        _warm_numba()
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)),
-                                   mp_context=multiprocessing.get_context("spawn"))
+            records = _local_points(todo, out_dir / "runs", workers, data_dir)
+        stack.enter_context(contextlib.closing(records))
         try:
-            futures = {pool.submit(run_point, *a): a[0] for a in args}
-            for fut in as_completed(futures):
-                try:
-                    rec = fut.result()
-                except Exception as exc:  # the worker process itself died (e.g. killed, out of memory)
-                    rec = {"key": futures[fut], "status": "failed",
-                           "error": f"worker process failed: {type(exc).__name__}: {_one_line(exc)}",
-                           "traceback": "".join(traceback.format_exception(exc)), "wall_s": None}
-                finish(rec)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
+            points_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--out {out_dir}: cannot create this folder ({exc.strerror})") from None
+
+        def report() -> None:
+            if progress is not None:
+                left = len(todo) - done - failed
+                progress(SweepProgress(total=total, skipped=skipped, finished=skipped + done + failed,
+                                       running=min(slots(), left) if left else 0, failed=failed))
+
+        report()
+        for rec in records:
+            for name, text in rec.pop("files", {}).items():  # a remote worker's run folder
+                write_atomic(out_dir / "runs" / rec["key"] / name, text)
+            write_atomic(points_dir / f"{rec['key']}.json", json.dumps(rec, indent=1) + "\n")
+            if rec["status"] == "complete":
+                done += 1
+            else:
+                failed += 1
+            report()
 
     write_table(sweep, out_dir)
     return SweepSummary(total=total, done=done, skipped=skipped, failed=failed, out_dir=out_dir)

@@ -1,16 +1,18 @@
 """Tests of sweeps (cyclesim.sweep and `python -m cyclesim sweep`): point files, tables, resume,
-failing points, malformed sweep files, seeds and the process pool. Every point is a tiny run on the
-synthetic dataset (one epoch of 4 batches)."""
+progress, failing points, malformed sweep files, seeds and the process pool (Dask clusters: see
+test_cluster). Every point is a tiny run on the synthetic dataset (one epoch of 4 batches)."""
 
 from __future__ import annotations
 
 import csv
 import json
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+import cyclesim
 from cyclesim import cli
 from cyclesim import sweep as sweep_mod
 from cyclesim.errors import ConfigError
@@ -49,6 +51,12 @@ def point_files(out: Path) -> dict[str, float]:
 
 def strip_wall(rows: list[dict]) -> list[dict]:
     return [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]
+
+
+@pytest.fixture(autouse=True)
+def no_scheduler(monkeypatch):
+    """These sweeps run locally even where $CYCLESIM_SCHEDULER names a cluster."""
+    monkeypatch.delenv("CYCLESIM_SCHEDULER", raising=False)
 
 
 @pytest.fixture
@@ -102,11 +110,23 @@ def test_rerun_skips_complete_points_and_resumes_a_missing_one(three):
     assert lost in after and [r["status"] for r in sweep_mod.load_table(out)] == ["complete"] * 3
 
 
-def test_progress_callback_counts_points(tmp_path):
-    sw = sweep_mod.load_sweep(write(tmp_path, THREE))
+def test_progress_callback_counts_points(tmp_path, monkeypatch):
+    monkeypatch.setenv("CYCLESIM_DATA", str(tmp_path / "nodata"))  # the MNIST point fails
+    path = write(tmp_path, BASE + """
+points = [base, attrs.evolve(base, dataset="mnist"), attrs.evolve(base, training=attrs.evolve(base.training, lr=0.05))]
+""")
+    sw = sweep_mod.load_sweep(path)
     calls = []
-    sweep_mod.run_sweep(sw, tmp_path / "out", progress=lambda d, t, f: calls.append((d, t, f)))
-    assert calls == [(0, 3, 0), (1, 3, 0), (2, 3, 0), (3, 3, 0)]
+    sweep_mod.run_sweep(sw, tmp_path / "out", progress=calls.append)
+    P = sweep_mod.SweepProgress
+    assert calls == [P(total=3, skipped=0, finished=0, running=1, failed=0),
+                     P(total=3, skipped=0, finished=1, running=1, failed=0),
+                     P(total=3, skipped=0, finished=2, running=1, failed=1),
+                     P(total=3, skipped=0, finished=3, running=0, failed=1)]
+    calls.clear()
+    sweep_mod.run_sweep(sw, tmp_path / "out", progress=calls.append)  # the failed point is retried
+    assert calls == [P(total=3, skipped=2, finished=2, running=1, failed=0),
+                     P(total=3, skipped=2, finished=3, running=0, failed=1)]
 
 
 def test_failing_point_is_recorded_and_the_others_complete(tmp_path, monkeypatch, capsys):
@@ -178,6 +198,22 @@ def test_cli_sweep_success_with_overrides(tmp_path, capsys):
     rows = sweep_mod.load_table(out)
     assert [r["training.test_limit"] for r in rows] == [50] * 3
     assert {r["seed"] for r in rows} == {sweep_mod.seed_values(1, 3)[0]}
+
+
+def test_scheduler_excludes_workers_and_needs_dask(tmp_path, capsys, monkeypatch):
+    path = write(tmp_path, THREE)
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(path), "--out", str(out), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --workers is for local processes") and err.count("\n") == 1
+    # Without Dask installed, --scheduler says how to get it.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    monkeypatch.delitem(sys.modules, "cyclesim.cluster", raising=False)
+    monkeypatch.delattr(cyclesim, "cluster", raising=False)
+    assert cli.main(["sweep", str(path), "--out", str(out), "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: --scheduler needs Dask's distributed package: pip install 'cyclesim[dask]'\n"
+    assert not out.exists()
 
 
 def test_same_seed_gives_identical_rows(tmp_path):

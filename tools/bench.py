@@ -17,6 +17,14 @@ Network MNIST 784-256-256-10, batch 200, SGD with momentum, SSE loss (e = y - t)
   (<= 3 s CPU) and the engine's events per CPU second against a bare SimPy timeout loop (>= 40 %).
 * ``cost_model_<rule>_10x4096`` -- mapping and costing (floorplan + area) of 784-4096x9-10; an
   absolute target (<= 100 ms CPU), not a ratio.
+* ``sweep_scaling`` -- wall time of one 12-point sweep (4 ADC resolutions x 3 seeds of a
+  hardware-mode DFA 784-128-10 run on the synthetic set, about 3 s a point) through
+  ``run_sweep(scheduler=...)`` on a local Dask cluster (scheduler and worker processes on
+  127.0.0.1, one thread each) with 1 worker and with 2 workers; the two clusters run side by side
+  and the timed sweeps alternate between them, each into a fresh folder, after an untimed sweep that
+  warms the workers. Target: 2 workers >= 1.7x faster (median wall). Wall time is the point here,
+  so the figure depends on the machine having 2 free cores: the load average is printed with it.
+  Needs the ``dask`` extra; ``--sweep-scaling`` runs only this case (no MNIST needed).
 
 Each case is timed ``--repeats`` times (a fresh Trainer each time, built outside the timed region)
 and the median is reported.
@@ -33,13 +41,15 @@ what the acceptance targets apply to: hardware DFA <= 8x, hardware BP <= 12x, id
 ``--quick`` uses train_limit=6000 (30 batches) for cyclesim and 30 batches for the reference; the
 test-set evaluation stays full size on both sides, so quick ratios are only indicative.
 
-Run from the repository root:  python tools/bench.py [--repeats N] [--quick] [--json FILE]
+Run from the repository root:  python tools/bench.py [--repeats N] [--quick] [--sweep-scaling] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import platform
 import resource
 import statistics
@@ -63,6 +73,7 @@ QUICK_BATCHES = QUICK_TRAIN_LIMIT // BATCH
 CASES = (("bp", "hardware"), ("dfa", "hardware"), ("bp", "ideal"), ("dfa", "ideal"))
 TARGETS = {("bp", "hardware"): 12.0, ("dfa", "hardware"): 8.0, ("bp", "ideal"): 1.5, ("dfa", "ideal"): 1.5}
 REFERENCE = "numpy_float32_epoch"
+SWEEP_TARGET = 1.7
 
 
 def numpy_epoch(ds, batches: int, seed: int = 0) -> float:
@@ -200,6 +211,70 @@ def time_engine(ds, repeats: int) -> list[dict]:
     return rows
 
 
+def scaling_sweep():
+    """The sweep of ``sweep_scaling``: 4 ADC resolutions x 3 seeds (keys as a sweep file would give)."""
+    import attrs
+
+    from cyclesim import sweep as sweep_mod
+    from cyclesim.config import Network
+
+    base = Workload(name="scaling", network=Network(sizes=(784, 128, 10)), rule="dfa", dataset="synthetic",
+                    mode="hardware", training=Training(epochs=12, batch_size=50, train_limit=2000, test_limit=500))
+    points = []
+    for i, bits in enumerate((3, 4, 5, 6)):
+        for j, seed in enumerate(sweep_mod.seed_values(3)):
+            wl = attrs.evolve(base, chip=attrs.evolve(base.chip, adc_bits=bits),
+                              training=attrs.evolve(base.training, seed=seed))
+            points.append((sweep_mod.point_key(i, j, wl), wl))
+    return sweep_mod.Sweep(name="scaling", points=points)
+
+
+def time_sweep_scaling(repeats: int) -> dict:
+    """Median wall time of the 12-point sweep on a local Dask cluster with 1 and with 2 workers."""
+    import tempfile
+
+    from distributed import LocalCluster
+
+    from cyclesim import sweep as sweep_mod
+
+    sw = scaling_sweep()
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # the clusters' start and stop are not news
+    load_before = os.getloadavg()
+    times = {1: [], 2: []}
+    clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) for n in times}
+    try:
+        with tempfile.TemporaryDirectory(prefix="cyclesim-bench-") as tmp:
+            for n, c in clusters.items():  # untimed: numba warm-up on every worker
+                sweep_mod.run_sweep(sweep_mod.Sweep(name="warm", points=sw.points[:n]), f"{tmp}/warm{n}",
+                                    scheduler=c.scheduler_address)
+            for r in range(repeats):
+                for n, c in clusters.items():
+                    t0 = time.perf_counter()
+                    summary = sweep_mod.run_sweep(sw, f"{tmp}/{n}-{r}", scheduler=c.scheduler_address)
+                    times[n].append(time.perf_counter() - t0)
+                    assert summary.done == len(sw.points), summary
+    finally:
+        for c in clusters.values():
+            c.close()
+    med = {n: statistics.median(t) for n, t in times.items()}
+    ratio = med[1] / med[2]
+    return dict(case="sweep_scaling", points=len(sw.points), times_1_worker=times[1], times_2_workers=times[2],
+                median_1_worker_s=med[1], median_2_workers_s=med[2], ratio=ratio, target=SWEEP_TARGET,
+                passed=ratio >= SWEEP_TARGET, cpu_count=os.cpu_count(), loadavg_before=load_before,
+                loadavg_after=os.getloadavg())
+
+
+def print_sweep_scaling(r: dict) -> None:
+    print(f"{r['case']:<28} {r['points']} points, median wall 1 worker {r['median_1_worker_s']:.1f} s, "
+          f"2 workers {r['median_2_workers_s']:.1f} s: {r['ratio']:.2f}x (target >= {r['target']:g}x)  "
+          f"{'PASS' if r['passed'] else 'FAIL'}")
+    print(f"{'':<28} runs 1 worker: {' '.join(f'{t:.1f}' for t in r['times_1_worker'])} s; "
+          f"2 workers: {' '.join(f'{t:.1f}' for t in r['times_2_workers'])} s")
+    before, after = (" ".join(f"{x:.2f}" for x in r[k]) for k in ("loadavg_before", "loadavg_after"))
+    print(f"{'':<28} {r['cpu_count']} CPUs; load average (1/5/15 min) before {before}, after {after}")
+
+
 def warm_up(ds) -> None:
     """Compile numba kernels (and touch every code path) once per rule and mode before timing."""
     for rule, mode in CASES:
@@ -214,10 +289,23 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats per case (>= 3; default 3)")
     ap.add_argument("--quick", action="store_true", help="30 training batches per case (< 1 minute)")
+    ap.add_argument("--sweep-scaling", action="store_true",
+                    help="run only the sweep-scaling case (1 vs 2 local Dask workers; needs the dask extra)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     args = ap.parse_args(argv)
     if args.repeats < 3:
         ap.error("--repeats must be >= 3 (the median of at least 3 runs is reported)")
+    if args.sweep_scaling:
+        print(f"cyclesim benchmark [SWEEP SCALING]: 12-point sweep, local Dask cluster, wall time, median of "
+              f"{args.repeats}")
+        sys.stdout.flush()
+        r = time_sweep_scaling(args.repeats)
+        print_sweep_scaling(r)
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump(r, fh, indent=2)
+            print(f"wrote {args.json}")
+        return 0
 
     train_limit = QUICK_TRAIN_LIMIT if args.quick else None
     batches = QUICK_BATCHES if args.quick else FULL_BATCHES
@@ -273,17 +361,30 @@ def main(argv=None) -> int:
     for r in cost_rows:
         print(f"{r['case']:<28} median {1e3 * r['median_s']:7.2f} ms CPU  target <= 100 ms  "
               f"{'PASS' if r['passed'] else 'FAIL'}")
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux (before the cluster)
+    print()
+    sweep_rows = []
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        print(f"{'sweep_scaling':<28} skipped: needs the dask extra (pip install -e '.[dask]')")
+    else:
+        if args.quick:
+            print(f"{'sweep_scaling':<28} skipped in quick mode (3 minutes): python tools/bench.py --sweep-scaling")
+        else:
+            sweep_rows.append(time_sweep_scaling(args.repeats))
+            print_sweep_scaling(sweep_rows[0])
     print()
     print(f"peak memory (ru_maxrss): {peak_mib:.1f} MiB")
-    all_pass = all(r["passed"] for r in rows + cost_rows + engine_rows if r["passed"] is not None)
+    all_pass = all(r["passed"] for r in rows + cost_rows + engine_rows + sweep_rows if r["passed"] is not None)
     print(f"overall [{label}]: {'PASS' if all_pass else 'FAIL'}")
 
     if args.json:
         out = dict(
             mode=label.lower(), repeats=args.repeats, batches=batches, batch_size=BATCH,
             sizes=list(SIZES), test_images=len(ds.test_x), clock="process_time", blas_threads=1,
-            reference=REFERENCE, rows=rows, cost_model=cost_rows, engine=engine_rows, peak_rss_mib=peak_mib,
+            reference=REFERENCE, rows=rows, cost_model=cost_rows, engine=engine_rows, sweep_scaling=sweep_rows,
+            peak_rss_mib=peak_mib,
             all_pass=all_pass,
         )
         with open(args.json, "w") as fh:

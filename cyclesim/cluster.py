@@ -1,0 +1,110 @@
+"""Sweeps on a Dask `distributed` cluster (`python -m cyclesim sweep FILE --scheduler ADDRESS`).
+
+Every pending point becomes one task; its record streams back to the client as it finishes. A task
+carries the point's configuration (a Workload), never arrays: the worker loads the dataset from its
+own data folder ($CYCLESIM_DATA), runs the point in a temporary folder and returns that folder's
+files with the record. Each worker warms numba's cache when it joins, one worker per host at a time,
+so no two compile into the same cache. A task whose worker dies is rerun on another worker by the
+scheduler (up to its `distributed.scheduler.allowed-failures`). Imported only when a scheduler is given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import socket
+import tempfile
+import traceback
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import distributed
+
+import cyclesim
+from cyclesim.config import Workload
+from cyclesim.errors import ConfigError
+from cyclesim.sweep import one_line, run_point, warm_numba
+
+CONNECT_TIMEOUT_S = 5
+"""How long `connect` waits for the scheduler to answer."""
+
+
+def connect(address: str) -> distributed.Client:
+    """A client of the Dask scheduler at `address`; ConfigError (one line) when the address is malformed
+    or no scheduler answers within CONNECT_TIMEOUT_S."""
+    try:
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, ValueError) as exc:
+        problem = one_line(exc)
+    # Close the half-built Client now, while its event loop still runs: left to the interpreter's
+    # exit, its close would wait twice the timeout and print a traceback.
+    gc.collect()
+    raise ConfigError(f"--scheduler {address}: cannot reach a Dask scheduler there ({problem})")
+
+
+class WarmNumba(distributed.WorkerPlugin):
+    """Compile (or load from numba's cache) every kernel when a worker starts, holding a cluster-wide
+    lock per host: the first worker of a host compiles into the cache, the others only load it.
+    Registered once per scheduler (idempotent): workers that join later warm up as they start."""
+
+    name = "cyclesim-warm-numba"
+    idempotent = True
+
+    async def setup(self, worker: distributed.Worker) -> None:
+        lock = await distributed.Semaphore(max_leases=1, name=f"cyclesim-warm-numba-{socket.gethostname()}",
+                                           scheduler_rpc=worker.scheduler, loop=worker.loop)
+        async with lock:
+            await asyncio.to_thread(warm_numba)
+
+
+def slots(client: distributed.Client) -> int:
+    """Points the cluster can run at once: the threads of its workers."""
+    return sum(client.nthreads().values())
+
+
+def worker_point(key: str, workload: Workload, data_dir: str | None, version: str) -> dict:
+    """Run one point on this worker (see `run_point`); the record names the worker (in `error` too,
+    when the point failed) and carries the files of the point's run folder under `files`."""
+    where = f"worker {distributed.get_worker().address} ({socket.gethostname()})"
+    if version != cyclesim.__version__:
+        record = {"key": key, "status": "failed", "traceback": None, "wall_s": None,
+                  "error": f"cyclesim {cyclesim.__version__} is installed there but the client runs "
+                           f"{version}; install the same version on every worker"}
+    else:
+        with tempfile.TemporaryDirectory(prefix="cyclesim-point-") as tmp:
+            record = run_point(key, workload, tmp, data_dir)
+            record["files"] = {p.name: p.read_text(encoding="utf-8") for p in sorted(Path(tmp).iterdir())}
+    record["worker"] = where
+    if record["status"] == "failed":
+        record["error"] = f"{where}: {record['error']}"
+    return record
+
+
+def run_points(client: distributed.Client, points: list[tuple[str, Workload]], data_dir: str | None) -> Iterator[dict]:
+    """Warm the workers up (ConfigError if they cannot load cyclesim), submit every point as one task
+    and yield each point's record as it finishes (once per point). A task the cluster could not run
+    (e.g. its workers kept dying) yields a failed record; closing the generator early cancels the
+    tasks not yet finished."""
+    try:
+        client.register_plugin(WarmNumba())
+    except Exception as exc:  # e.g. a worker without cyclesim cannot even load the plugin
+        raise ConfigError(f"the cluster's workers cannot set up cyclesim ({one_line(exc)}); install it, "
+                          f"version {cyclesim.__version__} as here, on every worker") from None
+    run = uuid.uuid4().hex[:8]  # task keys distinct from any earlier run of the same sweep
+    pending = {client.submit(worker_point, key, wl, data_dir, cyclesim.__version__, key=f"cyclesim-{key}-{run}"): key
+               for key, wl in points}
+    try:
+        for fut in distributed.as_completed(list(pending), loop=client.loop):
+            key = pending.pop(fut)
+            try:
+                record = fut.result()
+            except Exception as exc:
+                record = {"key": key, "status": "failed", "wall_s": None,
+                          "error": f"the cluster could not run this point: {type(exc).__name__}: {one_line(exc)}",
+                          "traceback": "".join(traceback.format_exception(exc))}
+            fut.release()
+            yield record
+    finally:
+        if pending:
+            client.cancel(list(pending))
