@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import socket
 import subprocess
@@ -268,3 +269,34 @@ def test_local_sweep_neither_imports_dask_nor_listens(twelve, tmp_path):
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
     assert run.returncode == 0, run.stderr
     assert "2 points complete" in run.stdout
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's allocator")
+def test_worker_setup_undoes_the_nannys_frozen_mmap_threshold():
+    # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_, which freezes glibc's mmap threshold at
+    # 128 KiB: every 1 MiB array is a fresh mmap (mallinfo2's hblks counts live ones), until the setup.
+    script = textwrap.dedent("""
+        import ctypes
+        import numpy as np
+        from cyclesim import cluster
+
+        class MallInfo2(ctypes.Structure):
+            _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                                                             "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+
+        def mapped():
+            before = libc.mallinfo2().hblks
+            array = np.empty(1 << 20, dtype=np.uint8)
+            return libc.mallinfo2().hblks - before
+
+        frozen = [mapped(), mapped()]
+        cluster.heap_for_large_arrays()
+        print(frozen, mapped())
+    """)
+    env = dict(os.environ, MALLOC_TRIM_THRESHOLD_="65536")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["[1,", "1]", "0"]
