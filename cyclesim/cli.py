@@ -234,4 +234,6 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
 
     Console().print(console.headline(result))
+    if result.out_dir is not None:  # a plain line: a path folded inside the panel could not be copied
+        print(f"results: {result.out_dir / 'results.json'}  ({result.wall_s:.1f} s)")
     return 0

@@ -220,8 +220,6 @@ def headline(result) -> Panel:
         big = max(comp, key=comp.get)
         parts.append(f"energy: {en['iteration_j'] * 1e3:.3f} mJ per iteration, {en['epoch_j']:.2f} J per epoch "
                      f"({big} {100 * comp[big] / (sum(comp.values()) or 1.0):.1f} %)")
-    if result.out_dir is not None:
-        parts.append(f"results: {result.out_dir / 'results.json'}  ({result.wall_s:.1f} s)")
     return Panel("\n".join(parts), title="summary", expand=False)
 
 
