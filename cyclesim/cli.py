@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from cyclesim import workload as workload_file
-from cyclesim.errors import UserError
+from cyclesim.errors import UserError, one_line
 
 
 def parser() -> argparse.ArgumentParser:
@@ -85,7 +85,7 @@ def compare(argv: list[str]) -> int:
                                                data_dir=args.data_dir, quiet=True)
             docs.append(result.to_json())
     except UserError as exc:
-        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+        print("error: " + one_line(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -155,7 +155,7 @@ def sweep(argv: list[str]) -> int:
         else:
             summary = run()
     except UserError as exc:
-        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+        print("error: " + one_line(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; finished points are kept, rerun the same command to resume", file=sys.stderr)
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out or run_mod.default_out_dir(wl)
         result = console.run_with_progress(wl, out_dir=out, data_dir=args.data_dir, quiet=args.quiet)
     except UserError as exc:
-        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+        print("error: " + one_line(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         where = f"; completed epochs are kept in {out}" if out is not None else ""
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             written = plots.all_plots(result.to_json(), result.simulated[-1] if result.simulated else None, args.plots)
         except UserError as exc:
-            print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+            print("error: " + one_line(exc), file=sys.stderr)
             return 2
         print("plots: " + ", ".join(str(p) for p in written))
     from rich.console import Console

@@ -27,8 +27,8 @@ import distributed
 
 import cyclesim
 from cyclesim.config import Workload
-from cyclesim.errors import ConfigError
-from cyclesim.sweep import one_line, run_point, warm_numba
+from cyclesim.errors import ConfigError, one_line
+from cyclesim.sweep import run_point, warm_numba
 
 CONNECT_TIMEOUT_S = 5
 """How long `connect` waits for the scheduler to answer."""

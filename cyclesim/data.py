@@ -26,7 +26,7 @@ from types import MappingProxyType
 import attrs
 import numpy as np
 
-from cyclesim.errors import DataError
+from cyclesim.errors import DataError, one_line
 
 DATASETS = ("mnist", "fashion-mnist", "synthetic")
 """Names accepted by `load`."""
@@ -441,15 +441,10 @@ def _not_found_message(key: str, download_hint: str, tried: list[str]) -> str:
     """The one-line message for a dataset found nowhere."""
     title = _TITLES[key]
     debian = "; or apt-get install dataset-fashion-mnist" if key == "fashion-mnist" else ""
-    return _one_line(
+    return one_line(
         f"{title} not found: put the four IDX files in a folder and pass --data-dir DIR or set "
         f"CYCLESIM_DATA=DIR ({download_hint}{debian}; tried: {', '.join(tried)})"
     )
-
-
-def _one_line(text: str) -> str:
-    """Collapse all whitespace, including newlines, to single spaces."""
-    return " ".join(text.split())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -474,7 +469,7 @@ def _idx_bytes(path: Path) -> bytes:
         return gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as error:
         raise DataError(
-            f"{path} is a corrupt gzip file ({_one_line(str(error))}); {_REFETCH}"
+            f"{path} is a corrupt gzip file ({one_line(str(error))}); {_REFETCH}"
         ) from None
 
 
@@ -585,7 +580,7 @@ def _download(key: str, folder: Path) -> str:
                 failures.append(f"{url}: HTTP {error.code}")
             except (OSError, http.client.HTTPException) as error:
                 unreachable.add(base)
-                failures.append(f"{_host(url)}: {_one_line(_reason(error))}")
+                failures.append(f"{_host(url)}: {one_line(_reason(error))}")
         else:
             if mismatch is not None:
                 raise mismatch

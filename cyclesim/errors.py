@@ -6,6 +6,12 @@ its message as one line and exits with code 2; nothing else is ever shown as a t
 """
 
 
+def one_line(text: object) -> str:
+    """`text` (or an exception's message) on one line: every run of whitespace, newlines included,
+    becomes one space."""
+    return " ".join(str(text).split())
+
+
 class UserError(Exception):
     """A problem with the user's input; the message names the problem and the fix."""
 

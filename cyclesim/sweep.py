@@ -23,7 +23,7 @@ import numpy as np
 from cyclesim import config
 from cyclesim import workload as workload_file
 from cyclesim.config import Workload
-from cyclesim.errors import ConfigError, UserError
+from cyclesim.errors import ConfigError, UserError, one_line
 
 TABLE_RESULTS = (
     "seed",
@@ -107,11 +107,6 @@ def seed_values(n: int, root: int = 0) -> list[int]:
     """The `n` training seeds of a sweep: child j of `numpy.random.SeedSequence(root).spawn(n)`
     turned into an int as `int(child.generate_state(1)[0])` (a uint32; child j does not depend on n)."""
     return [int(child.generate_state(1)[0]) for child in np.random.SeedSequence(root).spawn(n)]
-
-
-def one_line(text: object) -> str:
-    """`text` (or an exception's message) on one line, runs of whitespace as one space."""
-    return " ".join(str(text).split())
 
 
 def load_sweep(path: str | Path, *, seed: int | None = None) -> Sweep:

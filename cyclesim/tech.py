@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from cyclesim.errors import TechError
+from cyclesim.errors import TechError, one_line
 
 TECH_DIR: Path = Path(
     os.environ.get("CYCLESIM_TECH") or Path(__file__).resolve().parents[1] / "tech"
@@ -414,7 +414,7 @@ def _load_toml(path: Path) -> dict:
     except OSError as err:
         raise TechError(f"{_display(path)}: cannot read ({err.strerror})") from None
     except tomllib.TOMLDecodeError as err:
-        raise TechError(f"{_display(path)}: not valid TOML: {' '.join(str(err).split())}") from None
+        raise TechError(f"{_display(path)}: not valid TOML: {one_line(err)}") from None
 
 
 def _section(doc: dict, file: str, section: str, fields: dict,

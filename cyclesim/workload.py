@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 
 from cyclesim.config import Workload
-from cyclesim.errors import ConfigError, UserError
+from cyclesim.errors import ConfigError, UserError, one_line
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -38,11 +38,11 @@ def run_file(path: str | Path, what: str) -> dict:
     except UserError:
         raise
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{path}: invalid configuration: {' '.join(str(exc).split())}") from None
+        raise ConfigError(f"{path}: invalid configuration: {one_line(exc)}") from None
     except SystemExit as exc:
         raise ConfigError(f"{path}: the {what} file called sys.exit({exc.code!r})") from None
     except Exception as exc:  # the user's code raised: report it as theirs, in one line
-        detail = " ".join(str(exc).split())
+        detail = one_line(exc)
         raise ConfigError(f"{path}: the {what} file raised {type(exc).__name__}: {detail}") from None
 
 

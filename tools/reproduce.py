@@ -94,11 +94,8 @@ def md_accuracy_table(acc: dict, field_label: str) -> str:
 
 def figure_lines(acc: dict, path: Path, xlabel: str, title: str, logx: bool = False) -> str | None:
     """Accuracy vs a setting, one line per rule; returns the markdown image link or None."""
-    try:
-        from cyclesim.report.plots import _pyplot
-
-        plt = _pyplot()
-    except Exception:
+    plt = _plt()
+    if plt is None:
         return None
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for rule, colour in (("bp", "tab:blue"), ("dfa", "tab:orange")):
@@ -114,11 +111,7 @@ def figure_lines(acc: dict, path: Path, xlabel: str, title: str, logx: bool = Fa
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return f"![{title}](figures/{path.name})"
+    return _save(plt, fig, path, title)
 
 
 def _plt():
