@@ -1,4 +1,5 @@
 """`python -m cyclesim ...`: see cyclesim.cli."""
+
 import sys
 
 from cyclesim.cli import main

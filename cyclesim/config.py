@@ -3,16 +3,17 @@
 A `Workload` names the network, the learning rule, the dataset, the training schedule, the
 precisions, the synaptic device and the chip. Every class is an immutable attrs record validated
 when it is built, so an impossible configuration fails before any work starts; vary one with
-`attrs.evolve`. Defaults are DNN+NeuroSim V2.0's training defaults (see PAPER.md).
+`attrs.evolve`. Defaults are DNN+NeuroSim V2.0's training defaults (see docs/PAPER.md).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import attrs
 from attrs import field, frozen
+
+from cyclesim import tech
 
 MODES = ("ideal", "quantized", "hardware")
 RULES = ("bp", "dfa")
@@ -55,9 +56,7 @@ def _float_in(lo: float, hi: float | None = None, *, lo_open: bool = False):
 def _one_of(choices):
     def check(inst, attribute, value):
         if value not in choices:
-            raise ValueError(
-                f"{_where(inst, attribute)} must be one of {', '.join(map(str, choices))}; got {value!r}"
-            )
+            raise ValueError(f"{_where(inst, attribute)} must be one of {', '.join(map(str, choices))}; got {value!r}")
 
     return check
 
@@ -115,8 +114,8 @@ class Training:
     lr_schedule: str = field(default="cosine", validator=_one_of(("constant", "cosine")))
     loss: str = field(default="sse", validator=_one_of(LOSSES))
     seed: int = field(default=0, validator=_int_in(0, 2**63 - 1))
-    train_limit: Optional[int] = field(default=None, validator=_opt(_int_in(1)))
-    test_limit: Optional[int] = field(default=None, validator=_opt(_int_in(1)))
+    train_limit: int | None = field(default=None, validator=_opt(_int_in(1)))
+    test_limit: int | None = field(default=None, validator=_opt(_int_in(1)))
 
 
 @frozen
@@ -154,36 +153,13 @@ class Device:
     write_pulse_s: float = field(default=50e-9, validator=_float_in(0.0, lo_open=True))
     access_r_ohm: float = field(default=15e3, validator=_float_in(0.0))
     cell_area_f2: float = field(default=16.0, validator=_float_in(0.0, lo_open=True))
-    retention_tau_s: Optional[float] = field(default=None, validator=_opt(_float_in(0.0, lo_open=True)))
+    retention_tau_s: float | None = field(default=None, validator=_opt(_float_in(0.0, lo_open=True)))
     retention_interval_s: float = field(default=1.0, validator=_float_in(0.0))
 
     @classmethod
-    def preset(cls, name: str, **overrides) -> "Device":
+    def preset(cls, name: str, **overrides) -> Device:
         """The device described by tech/devices/<name>.toml, with `overrides` applied."""
-        from cyclesim import (
-            tech,  # presets are data; loaded lazily so config stays a leaf
-        )
-
-        rec = tech.device(name)
-        values = {
-            "name": name,
-            "r_on_ohm": rec.r_on_ohm,
-            "on_off_ratio": rec.on_off_ratio,
-            "levels": rec.levels,
-            "nl_ltp": rec.nl_ltp,
-            "nl_ltd": rec.nl_ltd,
-            "c2c": rec.c2c,
-            "d2d": rec.d2d,
-            "nl_d2d": rec.nl_d2d,
-            "read_v": rec.read_voltage_v,
-            "read_pulse_s": rec.read_pulse_s,
-            "write_v": rec.write_voltage_v,
-            "write_pulse_s": rec.write_pulse_s,
-            "access_r_ohm": rec.access_r_ohm,
-            "cell_area_f2": rec.cell_area_f2,
-        }
-        values.update(overrides)
-        return cls(**values)
+        return cls(name=name, **{**tech.device(name).fields, **overrides})
 
 
 @frozen
@@ -211,21 +187,19 @@ class Chip:
     pe_size: int = field(default=2, validator=_int_in(1, 64))  # subarrays per PE side (PE = n x n)
     tile_size: int = field(default=4, validator=_int_in(1, 64))  # PEs per tile side (tile = n x n)
     duplication: int = field(default=1, validator=_int_in(1, 64))  # copies of every layer's weights
-    max_tiles: Optional[int] = field(default=None, validator=_opt(_int_in(1)))  # None: sized to fit
+    max_tiles: int | None = field(default=None, validator=_opt(_int_in(1)))  # None: sized to fit
     adc_type: str = field(default="mlsa", validator=_one_of(("mlsa", "sar")))
     readout: str = field(default="digital_reference", validator=_one_of(("digital_reference", "differential")))
     wgu: str = field(default="auto", validator=_one_of(("auto", "shared", "per_layer")))
     feedback_store: str = field(default="auto", validator=_one_of(("auto", "rram", "sram")))
     dram: str = "hbm2"
-    dram_channels: Optional[int] = field(default=None, validator=_opt(_int_in(1, 1024)))  # None: tech default
+    dram_channels: int | None = field(default=None, validator=_opt(_int_in(1, 1024)))  # None: tech default
     gradient_accumulation: str = field(default="dram", validator=_one_of(("dram", "on_chip")))
 
     @cols_per_adc.validator
     def _check_mux(self, attribute, value):
         if value > self.subarray:
-            raise ValueError(
-                f"chip.cols_per_adc ({value}) cannot exceed chip.subarray ({self.subarray}) columns"
-            )
+            raise ValueError(f"chip.cols_per_adc ({value}) cannot exceed chip.subarray ({self.subarray}) columns")
 
 
 @frozen
@@ -271,9 +245,7 @@ class Workload:
                 f"got {self.network.sizes[0]}"
             )
         if self.network.sizes[-1] != 10:
-            raise ValueError(
-                f"network.sizes must end with 10 outputs for {self.dataset}, got {self.network.sizes[-1]}"
-            )
+            raise ValueError(f"network.sizes must end with 10 outputs for {self.dataset}, got {self.network.sizes[-1]}")
         if (1 << self.precision.weight) > self.device.levels:
             raise ValueError(
                 f"precision.weight={self.precision.weight} needs {1 << self.precision.weight} conductance "
@@ -298,6 +270,4 @@ class Workload:
 
 def to_dict(obj) -> dict:
     """A config as plain JSON-able data (tuples become lists)."""
-    return attrs.asdict(
-        obj, recurse=True, value_serializer=lambda _i, _f, v: list(v) if isinstance(v, tuple) else v
-    )
+    return attrs.asdict(obj, recurse=True, value_serializer=lambda _i, _f, v: list(v) if isinstance(v, tuple) else v)

@@ -168,8 +168,7 @@ class Dataset:
                 raise ValueError(f"{self.name} {split}: images and labels must be uint8")
             if x.ndim != 2 or x.shape[1] != PIXELS or y.ndim != 1 or len(x) != len(y):
                 raise ValueError(
-                    f"{self.name} {split}: expected images (N, {PIXELS}) and labels (N,), "
-                    f"got {x.shape} and {y.shape}"
+                    f"{self.name} {split}: expected images (N, {PIXELS}) and labels (N,), got {x.shape} and {y.shape}"
                 )
 
 
@@ -251,13 +250,10 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     got = len(content) - header_bytes
     kind = "pixels" if magic == _IMAGES_MAGIC else "labels"
     if got < expected:
-        raise DataError(
-            f"{path} is truncated (expected {expected} bytes of {kind}, got {got}); {_REFETCH}"
-        )
+        raise DataError(f"{path} is truncated (expected {expected} bytes of {kind}, got {got}); {_REFETCH}")
     if got > expected:
         raise DataError(
-            f"{path} has {got - expected} extra bytes (expected {expected} bytes of {kind}, "
-            f"got {got}); {_REFETCH}"
+            f"{path} has {got - expected} extra bytes (expected {expected} bytes of {kind}, got {got}); {_REFETCH}"
         )
     array = np.frombuffer(content, dtype=np.uint8, offset=header_bytes).reshape(dims)
     return _frozen_array(array)
@@ -305,9 +301,7 @@ def cache_dir() -> Path:
     return base / "cyclesim"
 
 
-def check_md5(
-    path: str | os.PathLike, known: tuple[str, str], what: str = "the standard file"
-) -> None:
+def check_md5(path: str | os.PathLike, known: tuple[str, str], what: str = "the standard file") -> None:
     """Check that `path` is the standard file: its md5, or the md5 of its gzip content, is known.
 
     `known` is (md5 of the standard .gz file, md5 of its decompressed content), so the standard
@@ -322,10 +316,7 @@ def check_md5(
     content_md5 = _md5_of_gzip_content(path)
     if content_md5 == raw_md5:
         return
-    raise DataError(
-        f"{path} is corrupt or not {what} "
-        f"(md5 {file_md5}, expected {gz_md5} or content md5 {raw_md5})"
-    )
+    raise DataError(f"{path} is corrupt or not {what} (md5 {file_md5}, expected {gz_md5} or content md5 {raw_md5})")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -346,9 +337,7 @@ def _file_dataset_name(name: str) -> str:
     """Canonical name of a dataset kept in files; DataError for "synthetic" or unknown names."""
     key = _canonical_name(name)
     if key not in _TITLES:
-        raise DataError(
-            f"dataset {key!r} is generated and has no files: load it with load({key!r})"
-        )
+        raise DataError(f"dataset {key!r} is generated and has no files: load it with load({key!r})")
     return key
 
 
@@ -402,8 +391,7 @@ def _find_in_given_dir(key: str, root: Path, origin: str) -> Path:
         if present:
             missing = ", ".join(s for s in FILES if s not in present)
             raise DataError(
-                f"{title} files incomplete in {folder} (from {hint}): missing {missing} "
-                f"(.gz or raw); add them there"
+                f"{title} files incomplete in {folder} (from {hint}): missing {missing} (.gz or raw); add them there"
             )
     looked = " and ".join(str(f) for f in candidates)
     raise DataError(
@@ -458,9 +446,7 @@ def _idx_bytes(path: Path) -> bytes:
     except FileNotFoundError:
         raise DataError(f"{path} does not exist: check the path or re-download the file") from None
     except OSError as error:
-        raise DataError(
-            f"cannot read {path} ({error.strerror or error}): check its permissions"
-        ) from None
+        raise DataError(f"cannot read {path} ({error.strerror or error}): check its permissions") from None
     if raw[:2] != _GZIP_MAGIC:
         if path.suffix == ".gz":
             raise DataError(f"{path} is not a gzip file; {_REFETCH}")
@@ -468,9 +454,7 @@ def _idx_bytes(path: Path) -> bytes:
     try:
         return gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as error:
-        raise DataError(
-            f"{path} is a corrupt gzip file ({one_line(str(error))}); {_REFETCH}"
-        ) from None
+        raise DataError(f"{path} is a corrupt gzip file ({one_line(str(error))}); {_REFETCH}") from None
 
 
 def _md5_of_file(path: Path) -> str:
@@ -481,9 +465,7 @@ def _md5_of_file(path: Path) -> str:
             while chunk := stream.read(_CHUNK_BYTES):
                 digest.update(chunk)
     except OSError as error:
-        raise DataError(
-            f"cannot read {path} ({error.strerror or error}): check its permissions"
-        ) from None
+        raise DataError(f"cannot read {path} ({error.strerror or error}): check its permissions") from None
     return digest.hexdigest()
 
 
@@ -556,8 +538,7 @@ def _download(key: str, folder: Path) -> str:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DataError(
-            f"cannot create cache folder {folder} ({error.strerror or error}): "
-            f"set CYCLESIM_CACHE to a writable folder"
+            f"cannot create cache folder {folder} ({error.strerror or error}): set CYCLESIM_CACHE to a writable folder"
         ) from None
     bases = _mirror_bases(key)
     unreachable: set[str] = set()
@@ -595,13 +576,9 @@ def _fetch(url: str, target: Path, known: tuple[str, str], title: str) -> None:
     temporary file is removed.
     """
     request = urllib.request.Request(url, headers={"User-Agent": "cyclesim"})
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-    )
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(
-            request, timeout=DOWNLOAD_TIMEOUT_S
-        ) as response:
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
             shutil.copyfileobj(response, out, _CHUNK_BYTES)
         try:
             check_md5(temporary, known, what=f"the standard {title} {target.stem} file")
@@ -654,9 +631,7 @@ def _stroke_prototypes(rng: np.random.Generator) -> np.ndarray:
     return prototypes
 
 
-def _synthetic_examples(
-    rng: np.random.Generator, prototypes: np.ndarray, count: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _synthetic_examples(rng: np.random.Generator, prototypes: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
     """`count` noisy, shifted, class-balanced examples: (count, 784) and (count,) uint8 arrays."""
     labels = rng.permutation(np.arange(count) % CLASSES).astype(np.uint8)
     padded = np.pad(prototypes, ((0, 0), (_SHIFT_PX, _SHIFT_PX), (_SHIFT_PX, _SHIFT_PX)))

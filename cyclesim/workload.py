@@ -9,6 +9,7 @@ clear `ConfigError` before any work starts.
 from __future__ import annotations
 
 import runpy
+import types
 import typing
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def load(path: str | Path) -> Workload:
 def _convert(text: str, kind, key: str):
     """Parse override text as the field type `kind` (int, float, bool, str, Optional, tuple[int])."""
     origin = typing.get_origin(kind)
-    if origin is typing.Union:
+    if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(kind) if a is not type(None)]
         if text.strip().lower() in ("none", "null"):
             return None

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from cyclesim import run as run_mod
+import cyclesim
 from cyclesim import workload as workload_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -17,7 +17,7 @@ pytestmark = [
 def final(rule, **overrides):
     wl = workload_file.load(os.path.join(ROOT, "workloads", f"{rule}_3layer.py"))
     wl = workload_file.apply(wl, [f"{k.replace('__', '.')}={v}" for k, v in overrides.items()])
-    return run_mod.run(wl).accuracy()["final_test"]
+    return cyclesim.run(wl).accuracy()["final_test"]
 
 
 @pytest.mark.parametrize("rule, target", [("bp", 0.978), ("dfa", 0.973)])

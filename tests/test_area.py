@@ -9,8 +9,9 @@ import pytest
 from cyclesim import tech
 from cyclesim.config import Chip, Network, Workload
 from cyclesim.hw import circuits as c
-from cyclesim.hw.area import CATEGORIES, chip_area, htree, tile_breakdown
+from cyclesim.hw.area import SUMMARY_GROUPS, AreaTally, chip_area, htree, neurosim_summary, tile_breakdown
 from cyclesim.hw.floorplan import plan
+from cyclesim.terms import DIE_COMPONENTS
 
 
 def area(rule="bp", sizes=(784, 1024, 1024, 10), **chip):
@@ -20,18 +21,29 @@ def area(rule="bp", sizes=(784, 1024, 1024, 10), **chip):
 
 def test_categories_sum_to_total_and_json():
     a = area()
-    assert set(a.breakdown_um2) == set(CATEGORIES)
+    assert list(a.breakdown_um2) == list(DIE_COMPONENTS)  # the energy categories less off-chip DRAM
+    assert all(v > 0 for v in a.breakdown_um2.values())
     assert math.isclose(sum(a.breakdown_um2.values()), a.total_um2)
     assert math.isclose(sum(a.shares.values()), 1.0)
     json.dumps(a.to_json())
     assert a.dram_phy_um2 > 0  # reported, not in the total
 
 
+def test_neurosim_summary_folds_buffers_into_other():
+    a = area()
+    s = neurosim_summary(a.breakdown_um2)
+    assert list(s) == list(SUMMARY_GROUPS)
+    assert s["other"] == pytest.approx(a.breakdown_um2["other"] + a.breakdown_um2["buffer"])
+    assert s["array"] == a.breakdown_um2["array"] and s["interconnect"] == a.breakdown_um2["interconnect"]
+    assert math.isclose(sum(s.values()), a.total_um2)
+    assert math.isclose(sum(neurosim_summary(a.shares).values()), 1.0)
+
+
 def test_bp_chip_is_adc_dominated():
     """Paper's BP pie: ADC 52.7 %, CIM arrays 0.5 %."""
     s = area("bp").shares
     assert max(s, key=s.get) == "adc"
-    assert s["cim"] < 0.02
+    assert s["array"] < 0.02
 
 
 def test_dfa_chip_is_weight_gradient_dominated():
@@ -58,8 +70,26 @@ def test_transposable_tiles_cost_more():
     wl = Workload(rule="bp")
     fp = plan(wl)
     node = tech.node("32nm")
-    plain, trans = (sum(tile_breakdown(wl, fp, node, t).values()) for t in (False, True))
-    assert trans > plain
+    plain, trans = (tile_breakdown(wl, fp, node, t) for t in (False, True))
+    assert trans.total_um2 > plain.total_um2
+    assert math.isclose(sum(trans.components.values()), trans.total_um2)
+    assert trans.groups["other"] == pytest.approx(trans.components["other"] + trans.components["buffer"])
+
+
+def test_tally_sums_neurosim_groups_in_order():
+    """Buffers are their own component but NeuroSim's "other" group; totals add the group sums in
+    SUMMARY_GROUPS order, whatever the components."""
+    tile = AreaTally()
+    tile.add("other", 1.0, 3)
+    tile.add("buffer", 0.5)
+    tile.add("interconnect", 2.0)
+    assert tile.groups == {"other": 3.5, "interconnect": 2.0}
+    chip = AreaTally(dict.fromkeys(DIE_COMPONENTS, 0.0), dict.fromkeys(SUMMARY_GROUPS, 0.0))
+    chip.add_tally(tile, 2)
+    chip.add("array", 0.25)
+    assert chip.components["other"] == 6.0 and chip.components["buffer"] == 1.0
+    assert list(chip.groups) == list(SUMMARY_GROUPS) and chip.groups["other"] == 7.0
+    assert chip.total_um2 == 11.25 == sum(chip.components.values())
 
 
 def test_area_shrinks_with_the_node():

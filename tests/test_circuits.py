@@ -20,7 +20,7 @@ def n32():
 
 @pytest.fixture(scope="module")
 def dev():
-    return tech.device("rram_neurosim")
+    return Device.preset("rram_neurosim")
 
 
 # ------------------------------------------------------ independent re-statements of the primitives
@@ -41,11 +41,11 @@ def chain_internal_c(node, c_load):  # ceil(log4) stages, gates + drains of ever
 
 
 def e_fa(node):
-    return 0.5 * 27 * cnand(node) * node.vdd_v ** 2
+    return 0.5 * 27 * cnand(node) * node.vdd_v**2
 
 
 def e_dff(node):
-    return 12 * cin(node) * node.vdd_v ** 2
+    return 12 * cin(node) * node.vdd_v**2
 
 
 # ------------------------------------------------------------------------------------- Cost
@@ -72,7 +72,7 @@ def test_crossbar_hand_values(n32, dev):
     assert cost.area_um2 == pytest.approx(268.4, rel=1e-3)  # the brief's check
     g_mean = (1 + 1 / 10) / 2 / 100e3  # S
     c_col = 128 * (4 * F * 0.2e-9 + n32.cg_total_f_per_m * 4 * F)  # wire 0.2 fF/um + drain
-    expect = 0.5 * 128 * 128 * 0.5 ** 2 * g_mean * 10e-9 + 128 * c_col * 0.5 ** 2
+    expect = 0.5 * 128 * 128 * 0.5**2 * g_mean * 10e-9 + 128 * c_col * 0.5**2
     assert cost.energy_j == pytest.approx(expect)
     assert cost.delay_cycles == pytest.approx(10.0)  # 10 ns read pulse at 1 GHz
     explicit = c.crossbar(n32, CLK, device=dev, rows=128, cols=128, input_activity=1.0, g_mean=1.0)
@@ -95,9 +95,9 @@ def test_wl_driver_hand_values(n32):
     ratio = c_row / cin(n32)
     stages = max(1, math.ceil(math.log(ratio) / math.log(4)))
     f = ratio ** (1 / stages)
-    sizes = [f ** i for i in range(stages)]
+    sizes = [f**i for i in range(stages)]
     cost = c.wl_driver(n32, CLK, rows=128, cols=128, activity=0.5)
-    assert cost.energy_j == pytest.approx(0.5 * 128 * (c_row + 2 * sum(sizes) * cin(n32)) * V ** 2)
+    assert cost.energy_j == pytest.approx(0.5 * 128 * (c_row + 2 * sum(sizes) * cin(n32)) * V**2)
     assert stages == 4  # 31 fF over 0.27 fF = 115 -> four stages of fan-out 3.27
     # folded areas (N+P width 5F·size in fingers of 24.5F): sizes 1 and 3.27 fit one finger,
     # 10.7 needs 3 fingers, 35 needs 8; each extra finger adds half an inverter
@@ -146,7 +146,7 @@ def test_adc_mlsa_matches_tech_tables():
             assert cost.area_um2 == pytest.approx(area * UM2, rel=1e-5)
         for bits, energy in node.adc.csa_energy_j.items():  # near-open column, 1 ns sensing
             cost = c.adc(node, CLK, kind="mlsa", bits=bits)
-            assert cost.energy_j == pytest.approx(node.adc.csa_m_w * (2 ** bits - 1) * 1e-9)
+            assert cost.energy_j == pytest.approx(node.adc.csa_m_w * (2**bits - 1) * 1e-9)
             assert cost.energy_j == pytest.approx(energy, rel=0.03)
 
 
@@ -237,7 +237,7 @@ def test_memories_hand_values(n32):
 def test_htree_hand_values(n32):
     cost = c.htree(n32, CLK, length_m=1e-3, width_bits=128)
     assert cost.energy_j == pytest.approx(128 * 94e-15)  # 94 fJ/bit/mm
-    assert cost.delay_cycles == pytest.approx(0.661)     # 661 ps/mm at 1 GHz
+    assert cost.delay_cycles == pytest.approx(0.661)  # 661 ps/mm at 1 GHz
     assert cost.area_um2 == pytest.approx(128 * 8 * 32e-9 * 1e-3 * UM2)  # 32,768 µm²
     assert cost.leakage_w > 0
 
@@ -311,8 +311,9 @@ def test_every_cost_is_finite_and_non_negative(flavor, dev):
         for kind in ("mlsa", "sar"):
             for bits in range(1, 9):
                 costs.append(c.adc(node, CLK, kind=kind, bits=bits, column_r_ohm=1e3 * bits))
-        for key, cost in c.subarray(node, CLK, device=dev, rows=64, cols=64, cols_per_adc=4,
-                                    adc_bits=4, transposable=True).items():
+        for cost in c.subarray(
+            node, CLK, device=dev, rows=64, cols=64, cols_per_adc=4, adc_bits=4, transposable=True
+        ).values():
             costs.append(cost)
         for cost in costs:
             for v in (cost.area_um2, cost.energy_j, cost.delay_cycles, cost.leakage_w):
@@ -348,20 +349,18 @@ def test_default_subarray_calibration(n32, dev):
     parts = c.subarray(n32, CLK, device=dev, rows=128, cols=128, cols_per_adc=8, adc_bits=5)
     periph = c.periphery_area_um2(parts)
     assert parts["adc"].area_um2 == pytest.approx(16 * 486.37, rel=1e-3)  # ≈ 7,800 µm²
-    assert parts["adc"].area_um2 > 0.5 * periph                        # ADCs dominate
+    assert parts["adc"].area_um2 > 0.5 * periph  # ADCs dominate
     assert parts["cells"].area_um2 < 0.05 * (periph + parts["cells"].area_um2)  # cells tiny
     for key in ("wl_driver", "bl_driver", "decoder", "column_mux", "shift_add"):
         assert parts[key].area_um2 < parts["adc"].area_um2
     # energies per full bit-plane: 128 conversions, 128 shift-adds, 8 mux steps
     assert parts["adc"].energy_j == pytest.approx(128 * c.adc(n32, CLK, kind="mlsa", bits=5).energy_j)
-    assert parts["column_mux"].energy_j == pytest.approx(
-        8 * c.column_mux(n32, CLK, cols=128, cols_per_adc=8).energy_j)
+    assert parts["column_mux"].energy_j == pytest.approx(8 * c.column_mux(n32, CLK, cols=128, cols_per_adc=8).energy_j)
 
 
 def test_transposable_subarray_adds_row_readout(n32, dev):
     plain = c.subarray(n32, CLK, device=dev, rows=128, cols=64, cols_per_adc=8, adc_bits=5)
-    both = c.subarray(n32, CLK, device=dev, rows=128, cols=64, cols_per_adc=8, adc_bits=5,
-                      transposable=True)
+    both = c.subarray(n32, CLK, device=dev, rows=128, cols=64, cols_per_adc=8, adc_bits=5, transposable=True)
     assert set(both) - set(plain) == {"row_mux", "adc_transposed", "shift_add_transposed"}
     assert both["adc_transposed"].area_um2 == pytest.approx(2 * plain["adc"].area_um2)  # 16 vs 8 ADCs
     assert c.periphery_area_um2(both) > c.periphery_area_um2(plain)
@@ -373,7 +372,7 @@ def test_larger_subarrays_have_less_periphery_per_cell(name, dev):
     per_cell = []
     for size in (64, 128, 256):
         parts = c.subarray(node, CLK, device=dev, rows=size, cols=size, cols_per_adc=8, adc_bits=5)
-        per_cell.append(c.periphery_area_um2(parts) / size ** 2)
+        per_cell.append(c.periphery_area_um2(parts) / size**2)
     assert per_cell[2] < per_cell[1] < per_cell[0]
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 try:
-    import cyclesim  # noqa: F401
+    import cyclesim
 except ModuleNotFoundError:  # not installed: run from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -263,7 +263,7 @@ DIVERGE = sets("mode=ideal", "training.epochs=2")
 def poisoned(monkeypatch):
     from cyclesim.learn import network as net_mod
 
-    original = net_mod.Network.update
+    original = net_mod.NetworkState.update
     calls = {"n": 0}
 
     def update(self, *args, **kwargs):
@@ -272,7 +272,7 @@ def poisoned(monkeypatch):
         if calls["n"] == 12:  # inside the second epoch of TINY (8 batches per epoch)
             self.float_w[0][0, :] = np.nan
 
-    monkeypatch.setattr(net_mod.Network, "update", update)
+    monkeypatch.setattr(net_mod.NetworkState, "update", update)
 
 
 def test_training_diverging_to_nan(capsys, tmp_path, poisoned):
@@ -447,6 +447,44 @@ def test_keyboard_interrupt_keeps_completed_epochs(capsys, tmp_path, monkeypatch
 
 
 # ----------------------------------------------------------------------------------------------
+# Subcommands and command-line syntax
+
+
+def test_help_lists_the_subcommands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("run", "compare", "sweep"):
+        assert f"    {command} " in out, out
+
+
+def test_run_subcommand_equals_the_short_form(capsys, tmp_path):
+    assert run_main(capsys, ["run", DFA, *TINY, "--quiet", "--out", tmp_path / "a"])[0] == 0
+    assert run_main(capsys, [DFA, *TINY, "--quiet", "--out", tmp_path / "b"])[0] == 0
+    a, b = read_results(tmp_path / "a"), read_results(tmp_path / "b")
+    assert a["accuracy"] == b["accuracy"] and a["area"] == b["area"]
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        ([], "required: {run,compare,sweep}"),
+        (["run"], "the following arguments are required: workload"),
+        (["run", DFA, "--bogus"], "unrecognized arguments: --bogus"),
+        (["run", DFA, "--window", "9:3"], "argument --window: need 0 <= START < END"),
+        (["run", DFA, "--seed", "x"], "argument --seed: invalid int value: 'x'"),
+        (["sweep"], "the following arguments are required: file"),
+        (["compare", DFA], "the following arguments are required: b"),
+        (["sweep", "f.py", "--workers"], "argument --workers: expected one argument"),
+    ],
+)
+def test_command_line_syntax_error_is_one_line(capsys, argv, needle):
+    line = expect_user_error(capsys, argv)
+    assert needle in line and "--help" in line, line
+
+
+# ----------------------------------------------------------------------------------------------
 # Output folder problems
 
 
@@ -538,8 +576,22 @@ def test_compare_missing_file(capsys, tmp_path):
 
 def test_timeline_and_trace(capsys, tmp_path):
     out, trace = tmp_path / "out", tmp_path / "trace.json"
-    code, text, err = run_main(capsys, [DFA, *TINY, "--set", "training.epochs=0", "--timeline",
-                                        "--window", "0:100000", "--trace", trace, "--out", out])
+    code, text, err = run_main(
+        capsys,
+        [
+            DFA,
+            *TINY,
+            "--set",
+            "training.epochs=0",
+            "--timeline",
+            "--window",
+            "0:100000",
+            "--trace",
+            trace,
+            "--out",
+            out,
+        ],
+    )
     assert code == 0, err
     assert "timeline" in text and "layer1 subarrays" in text
     doc = json.loads(trace.read_text())

@@ -1,4 +1,4 @@
-"""Tests of sweeps on a Dask cluster (cyclesim.cluster, `python -m cyclesim sweep --scheduler`).
+"""Tests of sweeps on a Dask cluster (cyclesim.sweep.cluster, `python -m cyclesim sweep --scheduler`).
 
 A real `dask scheduler` and two `dask worker` processes (one thread each, no nanny) run on 127.0.0.1
 for the whole module. The workers' data folder is empty (and downloads are off), so only synthetic
@@ -85,21 +85,37 @@ class Cluster:
         self.root = root
         (root / "data").mkdir()
         (root / "cache").mkdir()
-        self.env = dict(os.environ, CYCLESIM_DATA=str(root / "data"), CYCLESIM_CACHE=str(root / "cache"),
-                        CYCLESIM_NO_DOWNLOAD="1", NUMBA_CACHE_DIR=str(root / "numba"))
+        self.env = dict(
+            os.environ,
+            CYCLESIM_DATA=str(root / "data"),
+            CYCLESIM_CACHE=str(root / "cache"),
+            CYCLESIM_NO_DOWNLOAD="1",
+            NUMBA_CACHE_DIR=str(root / "numba"),
+        )
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.procs: list[subprocess.Popen] = []
         self.client: distributed.Client | None = None
 
     def start_scheduler(self) -> None:
-        self.start("scheduler", "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
-                   "--no-dashboard", "--dashboard-address", "127.0.0.1:0", "--idle-timeout", "300")
+        self.start(
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            self.address.rsplit(":", 1)[1],
+            "--no-dashboard",
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--idle-timeout",
+            "300",
+        )
         self.client = distributed.Client(self.address, timeout=30, set_as_default=False)
 
     def start(self, *args: str) -> subprocess.Popen:
         log = open(self.root / f"{args[0]}-{len(self.procs)}.log", "w")  # noqa: SIM115 (closed with the process)
-        proc = subprocess.Popen([sys.executable, "-m", "dask", *args], env=self.env, cwd=self.root, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dask", *args], env=self.env, cwd=self.root, stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
         self.procs.append(proc)
         return proc
@@ -107,9 +123,22 @@ class Cluster:
     def add_worker(self) -> tuple[subprocess.Popen, str]:
         """Start one more worker; returns its process and address once the scheduler has it."""
         address = f"tcp://127.0.0.1:{free_port()}"
-        proc = self.start("worker", self.address, "--host", "127.0.0.1", "--worker-port", address.rsplit(":", 1)[1],
-                          "--nthreads", "1", "--no-nanny", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
-                          "--death-timeout", "30")
+        proc = self.start(
+            "worker",
+            self.address,
+            "--host",
+            "127.0.0.1",
+            "--worker-port",
+            address.rsplit(":", 1)[1],
+            "--nthreads",
+            "1",
+            "--no-nanny",
+            "--no-dashboard",
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--death-timeout",
+            "30",
+        )
         wait_until(lambda: address in self.client.scheduler_info()["workers"], 60, f"worker {address}")
         return proc, address
 
@@ -174,8 +203,9 @@ def test_cluster_sweep_matches_local_runner(cluster, twelve, local, tmp_path, ca
 
 def test_failing_point_names_its_worker(cluster, tmp_path, capsys):
     path = tmp_path / "sweep.py"
-    path.write_text(textwrap.dedent(TWELVE) + "points = [points[0], attrs.evolve(base, dataset='mnist'), points[1]]\n"
-                                              "seeds = 1\n")
+    path.write_text(
+        textwrap.dedent(TWELVE) + "points = [points[0], attrs.evolve(base, dataset='mnist'), points[1]]\nseeds = 1\n"
+    )
     out = tmp_path / "out"
     assert cli.main(["sweep", str(path), "--out", str(out), "--scheduler", cluster.address]) == 1
     assert capsys.readouterr().err.strip() == f"1 of 3 points failed; see {out / 'points'}"
@@ -200,12 +230,20 @@ def test_killed_worker_loses_no_point(cluster, twelve, local, tmp_path):
     proc, address = cluster.add_worker()
     before = requeued(cluster.client)
     out = tmp_path / "out"
-    sweep = subprocess.Popen(cli_cmd(twelve, out, cluster.address), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+    sweep = subprocess.Popen(
+        cli_cmd(twelve, out, cluster.address), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         # Once the extra worker has finished a point it is busy with the next: kill it then.
-        wait_until(lambda: any(r["worker"].split()[1] == address for r in records(out).values())
-                   if (out / "points").is_dir() else False, 60, "a point from the extra worker")
+        wait_until(
+            lambda: (
+                any(r["worker"].split()[1] == address for r in records(out).values())
+                if (out / "points").is_dir()
+                else False
+            ),
+            60,
+            "a point from the extra worker",
+        )
         proc.send_signal(signal.SIGKILL)
         stdout, stderr = sweep.communicate(timeout=60)
     finally:
@@ -218,8 +256,9 @@ def test_killed_worker_loses_no_point(cluster, twelve, local, tmp_path):
 
 def test_killed_client_resumes_only_unfinished_points(cluster, twelve, local, tmp_path):
     out = tmp_path / "out"
-    sweep = subprocess.Popen(cli_cmd(twelve, out, cluster.address), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    sweep = subprocess.Popen(
+        cli_cmd(twelve, out, cluster.address), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_until(lambda: len(mtimes(out)) >= 3 if (out / "points").is_dir() else False, 60, "three points")
     finally:
@@ -262,7 +301,8 @@ def test_local_sweep_neither_imports_dask_nor_listens(twelve, tmp_path):
         from cyclesim import cli
 
         assert cli.main(["sweep", {str(path)!r}, "--workers", "2", "--out", {str(tmp_path / "out")!r}]) == 0
-        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("dask", "distributed") or m == "cyclesim.cluster")
+        loaded = sorted(m for m in sys.modules
+                        if m.split(".")[0] in ("dask", "distributed") or m == "cyclesim.sweep.cluster")
         assert not loaded, loaded
     """)
     env = {k: v for k, v in os.environ.items() if k != "CYCLESIM_SCHEDULER"}
@@ -278,7 +318,7 @@ def test_worker_setup_undoes_the_nannys_frozen_mmap_threshold():
     script = textwrap.dedent("""
         import ctypes
         import numpy as np
-        from cyclesim import cluster
+        from cyclesim.sweep import cluster
 
         class MallInfo2(ctypes.Structure):
             _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd",

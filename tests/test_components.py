@@ -72,7 +72,7 @@ def test_buffer_write_and_zero_bits():
     buf = Buffer(env, "buf", 64, _cost(64e-12, 1.0), _cost(128e-12, 3.0), probe, ports=2)
     env.process(buf.write(64, "wu", 2))
     env.process(buf.write(65, "wu", 2))  # second port: no wait, 2 accesses x 3 cycles
-    env.process(buf.read(0, "wu"))        # no-op
+    env.process(buf.read(0, "wu"))  # no-op
     env.run()
     assert env.now == 6
     assert probe.waits("buf") == [0, 0]
@@ -82,8 +82,16 @@ def test_buffer_write_and_zero_bits():
 
 def _run_dram(channels, n=8, bits=4096):
     env, probe = simpy.Environment(), Probe()
-    dram = Dram(env, "dram", channels=channels, bandwidth_bit_per_s=1e9 * 64, latency_s=10e-9,
-                energy_j_per_bit=4e-12, clock_hz=1e9, probe=probe)
+    dram = Dram(
+        env,
+        "dram",
+        channels=channels,
+        bandwidth_bit_per_s=1e9 * 64,
+        latency_s=10e-9,
+        energy_j_per_bit=4e-12,
+        clock_hz=1e9,
+        probe=probe,
+    )
     for _ in range(n):
         env.process(dram.transfer(bits, "wg", 1))
     env.run()
@@ -109,15 +117,17 @@ def test_dram_channels_divide_time_and_show_waits():
     _done(env4, p4)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(bandwidth_bit_per_s=0.0), "bandwidth"),
-    (dict(channels=0), "channels"),
-    (dict(clock_hz=0), "clock_hz"),
-    (dict(latency_s=-1e-9), "latency"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(bandwidth_bit_per_s=0.0), "bandwidth"),
+        (dict(channels=0), "channels"),
+        (dict(clock_hz=0), "clock_hz"),
+        (dict(latency_s=-1e-9), "latency"),
+    ],
+)
 def test_dram_rejects_bad_parameters(kwargs, match):
-    args = dict(channels=2, bandwidth_bit_per_s=1e10, latency_s=1e-8, energy_j_per_bit=1e-12,
-                clock_hz=1e9)
+    args = dict(channels=2, bandwidth_bit_per_s=1e10, latency_s=1e-8, energy_j_per_bit=1e-12, clock_hz=1e9)
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         Dram(simpy.Environment(), "dram", probe=Probe(), **args)
@@ -133,7 +143,7 @@ def test_htree_send_timing_and_arbitration():
         ends.append(env.now)
 
     env.process(send(1000))  # 3 + ceil(1000/64) = 3 + 16 = 19
-    env.process(send(64))    # queued behind: 19 + 3 + 1
+    env.process(send(64))  # queued behind: 19 + 3 + 1
     env.run()
     assert link.send_cycles(1000) == 19
     assert ends == [19, 23]
@@ -148,13 +158,23 @@ def test_subarray_read_returns_kernel_result_and_takes_cycles():
     g = rng.uniform(0.1, 1.0, size=(128, 64)).astype(np.float32)
     sl = g[:100, :40]  # ragged slice of a 128 x 64 subarray
     env, probe = simpy.Environment(), Probe()
-    sub = Subarray(env, "sub.0.0", 128, 64, probe)
+    sub = Subarray(env, "sub.0.0", 128, 64, probe, layer=0)
     out = {}
 
     def proc():
-        out["y"] = yield from sub.read(x, sl, 0.55, bits=8, signed=True, adc_bits=5, cols_per_sub=64,
-                                       phase="fw", layer=0, cycles=42,
-                                       energy_j={"array": 1e-12, "adc": 3e-12, "accumulation": 0.5e-12})
+        out["y"] = yield from sub.read(
+            x,
+            sl,
+            0.55,
+            bits=8,
+            signed=True,
+            adc_bits=5,
+            cols_per_sub=64,
+            phase="fw",
+            layer=0,
+            cycles=42,
+            energy_j={"array": 1e-12, "adc": 3e-12, "accumulation": 0.5e-12},
+        )
         out["t"] = env.now
         yield from sub.program(cycles=10, energy_j=2e-12, phase="wu", layer=0)
 
@@ -167,6 +187,7 @@ def test_subarray_read_returns_kernel_result_and_takes_cycles():
     assert by_c["array"] == pytest.approx(3e-12) and by_c["adc"] == pytest.approx(3e-12)
     assert probe.energy_by_phase()["wu"] == pytest.approx(2e-12)
     assert [iv[:3] for iv in probe.intervals("sub.0.0")] == [(0, 42, "fw"), (42, 52, "wu")]
+    assert probe.kind("sub.0.0") == "subarray" and probe.layer("sub.0.0") == 0
     with pytest.raises(ValueError, match="exceeds"):
         _bad_read(sub, rng)
     _done(env, probe)
@@ -175,13 +196,14 @@ def test_subarray_read_returns_kernel_result_and_takes_cycles():
 def _bad_read(sub, rng):
     big = rng.uniform(0.1, 1.0, size=(200, 64)).astype(np.float32)
     x = np.zeros((1, 200), dtype=np.int64)
-    return next(sub.read(x, big, 0.55, bits=8, signed=False, adc_bits=5, cols_per_sub=64, phase="fw",
-                         cycles=1, energy_j={}))
+    return next(
+        sub.read(x, big, 0.55, bits=8, signed=False, adc_bits=5, cols_per_sub=64, phase="fw", cycles=1, energy_j={})
+    )
 
 
 def test_wgu_and_unit():
     env, probe = simpy.Environment(), Probe()
-    wgu = Wgu(env, "wgu", probe)
+    wgu = Wgu(env, "wgu2", probe, layer=1)
     acc = Unit(env, "acc", _cost(1e-13, 0.4), probe, lanes=16)
     env.process(wgu.outer(128, 128, phase="wg", layer=1, cycles=300, energy_j=5e-9))
     env.process(wgu.outer(128, 128, phase="wg", layer=1, cycles=300, energy_j=5e-9))
@@ -189,15 +211,15 @@ def test_wgu_and_unit():
     env.run()
     assert env.now == 600
     assert probe.intervals("acc") == [(0, 7, "fw", 0, 0)]
-    assert probe.waits("wgu") == [0, 300]
-    assert probe.energy_by_component()["wgu"] == pytest.approx(1e-8)
+    assert probe.waits("wgu2") == [0, 300]
+    assert probe.energy_by_component()["weight_gradient"] == pytest.approx(1e-8)
     assert probe.energy_by_component()["accumulation"] == pytest.approx(1e-11)
     _done(env, probe)
 
 
 def test_port_rejects_fractional_cycles():
     env, probe = simpy.Environment(), Probe()
-    port = Port(env, "p", 1, probe)
+    port = Port(env, "p", 1, probe, kind="digital")
     env.process(port.use(3, "fw"))
     env.run()
     with pytest.raises(TypeError):
@@ -218,9 +240,19 @@ def test_subarray_reads_assemble_the_layer_read():
 
     def read(i, j):
         r, c = slice(128 * i, 128 * (i + 1)), slice(64 * j, 64 * (j + 1))
-        parts[i, j] = yield from subs[i, j].read(x[:, r], g[r, c], 0.55, bits=8, signed=False, adc_bits=4,
-                                                  cols_per_sub=64, phase="fw", layer=0, cycles=8,
-                                                  energy_j={"array": 1e-12})
+        parts[i, j] = yield from subs[i, j].read(
+            x[:, r],
+            g[r, c],
+            0.55,
+            bits=8,
+            signed=False,
+            adc_bits=4,
+            cols_per_sub=64,
+            phase="fw",
+            layer=0,
+            cycles=8,
+            energy_j={"array": 1e-12},
+        )
 
     for key in subs:
         env.process(read(*key))
@@ -229,3 +261,33 @@ def test_subarray_reads_assemble_the_layer_read():
     y = np.concatenate([parts[0, j] + parts[1, j] for j in range(2)], axis=1)
     assert np.array_equal(y, kernels.mvm_bitserial(x, g, 0.55, 8, False, 128, 64, 4))
     _done(env, probe)
+
+
+def test_components_register_their_kind_and_layer():
+    env, probe = simpy.Environment(), Probe()
+    Subarray(env, "layer2.sub0.0", 128, 128, probe, layer=1)
+    Buffer(env, "global_buffer", 128, _cost(1e-12, 1), _cost(1e-12, 1), probe)
+    HTree(env, "chip_htree", 128, _cost(1e-12, 1), probe)
+    Dram(
+        env,
+        "dram",
+        channels=2,
+        bandwidth_bit_per_s=1e9,
+        latency_s=0.0,
+        energy_j_per_bit=1e-12,
+        clock_hz=1e9,
+        probe=probe,
+    )
+    Wgu(env, "wgu", probe)
+    Wgu(env, "wgu3", probe, layer=2)
+    Unit(env, "activation", _cost(1e-13, 1), probe, category="other")
+    got = {r: (probe.kind(r), probe.layer(r)) for r in probe.resources()}
+    assert got == {
+        "layer2.sub0.0": ("subarray", 1),
+        "global_buffer": ("buffer", None),
+        "chip_htree": ("interconnect", None),
+        "dram": ("dram", None),
+        "wgu": ("weight_gradient", None),
+        "wgu3": ("weight_gradient", 2),
+        "activation": ("digital", None),
+    }

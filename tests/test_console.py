@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from cyclesim import run as run_mod
+from cyclesim import runner
 from cyclesim.config import Network, Training, Workload
 from cyclesim.report import console
 from cyclesim.report.timeline import render
@@ -20,9 +20,14 @@ GOLDEN = Path(__file__).parent / "golden"
 
 @pytest.fixture(scope="module")
 def result():
-    wl = Workload(name="golden", rule="dfa", network=Network(sizes=(784, 64, 32, 10)), dataset="synthetic",
-                  training=Training(epochs=2, batch_size=50, train_limit=400, test_limit=200))
-    return run_mod.run(wl)
+    wl = Workload(
+        name="golden",
+        rule="dfa",
+        network=Network(sizes=(784, 64, 32, 10)),
+        dataset="synthetic",
+        training=Training(epochs=2, batch_size=50, train_limit=400, test_limit=200),
+    )
+    return runner.run(wl)
 
 
 def views(result):

@@ -124,7 +124,7 @@ def real_data() -> Path:
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serves a folder without logging to stderr, recording the requested paths."""
 
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+    def log_message(self, format, *args):
         pass
 
     def do_GET(self):
@@ -148,13 +148,9 @@ class TruncatingHandler(QuietHandler):
 @contextlib.contextmanager
 def serve(folder: Path, handler=QuietHandler):
     """Serve `folder` over HTTP on 127.0.0.1; yields (base URL, list of requested paths)."""
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
-    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
     server.requests = []
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", server.requests
@@ -193,12 +189,8 @@ def test_read_idx_detects_gzip_by_content(tmp_path):
 
 
 def test_read_idx_bad_magic(tmp_path):
-    path = write(
-        tmp_path / "train-images-idx3-ubyte", b"\x00\x00\x08\x02" + bytes(20), compress=True
-    )
-    with pytest.raises(
-        DataError, match=r"train-images-idx3-ubyte\.gz is not an IDX .*magic 0x00000802"
-    ):
+    path = write(tmp_path / "train-images-idx3-ubyte", b"\x00\x00\x08\x02" + bytes(20), compress=True)
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz is not an IDX .*magic 0x00000802"):
         data.read_idx(path)
 
 
@@ -368,9 +360,7 @@ def test_no_download_gives_one_line(tmp_path):
 def test_find_rejects_synthetic_and_unknown():
     with pytest.raises(DataError, match="has no files"):
         data.find("synthetic")
-    with pytest.raises(
-        DataError, match="unknown dataset 'cifar10': choose one of mnist, fashion-mnist, synthetic"
-    ):
+    with pytest.raises(DataError, match="unknown dataset 'cifar10': choose one of mnist, fashion-mnist, synthetic"):
         data.load("cifar10")
 
 
@@ -506,9 +496,7 @@ def test_synthetic_shape_and_determinism():
         assert array.dtype == np.uint8
     assert set(np.unique(dataset.train_y)) == set(range(10))
     assert dataset == data.synthetic(seed=3, n_train=300, n_test=100)
-    assert not np.array_equal(
-        dataset.train_x, data.synthetic(seed=4, n_train=300, n_test=100).train_x
-    )
+    assert not np.array_equal(dataset.train_x, data.synthetic(seed=4, n_train=300, n_test=100).train_x)
     assert data.load("synthetic", seed=3) == data.synthetic(3)
     with pytest.raises(DataError, match="n_train must be a positive integer"):
         data.synthetic(n_train=0)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 from collections import defaultdict
 from types import SimpleNamespace
@@ -18,20 +15,24 @@ from cyclesim.engine.probe import Probe
 from cyclesim.engine.schedule import simulate
 from cyclesim.hw.floorplan import plan
 from cyclesim.learn.train import Trainer
-from cyclesim.report.export import chrome_trace, layers_csv, write_trace
+from cyclesim.report.export import chrome_trace
+from cyclesim.terms import RESOURCE_KINDS
 
 
 @pytest.fixture(scope="module", params=["bp", "dfa"])
 def result(request):
-    wl = Workload(rule=request.param, network=Network(sizes=(784, 64, 32, 10)), dataset="synthetic",
-                  training=Training(epochs=0, batch_size=20, train_limit=200))
+    wl = Workload(
+        rule=request.param,
+        network=Network(sizes=(784, 64, 32, 10)),
+        dataset="synthetic",
+        training=Training(epochs=0, batch_size=20, train_limit=200),
+    )
     tr = Trainer(wl, data.synthetic(0, 400, 100), numpy.random.SeedSequence(0))
     return simulate(wl, plan(wl), tr.net, tr.trace_first_batch())
 
 
 def _threads(doc) -> dict[int, str]:
-    return {e["tid"]: e["args"]["name"] for e in doc["traceEvents"]
-            if e["ph"] == "M" and e["name"] == "thread_name"}
+    return {e["tid"]: e["args"]["name"] for e in doc["traceEvents"] if e["ph"] == "M" and e["name"] == "thread_name"}
 
 
 def _resource_of(thread: str) -> str:
@@ -90,18 +91,24 @@ def test_threads_named_and_sorted(result):
     names = _threads(doc)
     assert {e["tid"] for e in _xs(doc)} <= set(names)
     assert {_resource_of(n) for n in names.values()} == set(result.probe.resources())
-    sort = {e["tid"]: e["args"]["sort_index"] for e in doc["traceEvents"]
-            if e["ph"] == "M" and e["name"] == "thread_sort_index"}
+    sort = {
+        e["tid"]: e["args"]["sort_index"]
+        for e in doc["traceEvents"]
+        if e["ph"] == "M" and e["name"] == "thread_sort_index"
+    }
     assert set(sort) == set(names)
     order = [_resource_of(names[t]) for t in sorted(names, key=sort.get)]
-    # subarrays first (layer by layer), then buffers, H-tree, DRAM, WGUs, other units
-    subs = [r for r in order if ".sub" in r]
-    assert order[:len(subs)] == subs
-    assert [int(r.split(".")[0][5:]) for r in subs] == sorted(int(r.split(".")[0][5:]) for r in subs)
-    rest = order[len(subs):]
-    assert rest.index("global_buffer") < rest.index("chip_htree") < rest.index("dram")
-    assert rest.index("dram") < min(i for i, r in enumerate(rest) if r.startswith("wgu"))
-    assert rest[-1] in ("accumulation", "activation", "feedback_mac")
+    # by registered kind (subarrays, buffers, H-tree, digital units, WGUs, DRAM), then layer
+    probe = result.probe
+    kinds = [RESOURCE_KINDS.index(probe.kind(r)) for r in order]
+    assert kinds == sorted(kinds)
+    subs = [r for r in order if probe.kind(r) == "subarray"]
+    assert order[: len(subs)] == subs
+    assert [probe.layer(r) for r in subs] == sorted(probe.layer(r) for r in subs)
+    rest = order[len(subs) :]
+    assert rest.index("global_buffer") < rest.index("chip_htree") < rest.index("accumulation")
+    assert rest.index("feedback_mac") < min(i for i, r in enumerate(rest) if r.startswith("wgu"))
+    assert rest[-1] == "dram"
 
 
 def test_busy_totals_match_probe(result):
@@ -140,31 +147,11 @@ def test_window_clips(result):
         if e["ph"] == "C":
             assert lo * us - 1e-9 <= e["ts"] < hi * us
     # the clipped busy time equals the probe's intervals intersected with the window
-    want = sum(max(0, min(e, hi) - max(s, lo)) for r in result.probe.resources()
-               for s, e, *_ in result.probe.intervals(r))
+    want = sum(
+        max(0, min(e, hi) - max(s, lo)) for r in result.probe.resources() for s, e, *_ in result.probe.intervals(r)
+    )
     assert math.isclose(sum(e["dur"] for e in xs) / us, want, rel_tol=1e-6)
     assert doc["otherData"]["window"] == [lo, hi]
-
-
-def test_json_round_trip(result, tmp_path):
-    doc = chrome_trace(result)
-    path = tmp_path / "sub" / "trace.json"
-    write_trace(path, result)
-    text = path.read_text()
-    assert ", " not in text and ": " not in text  # compact
-    assert json.loads(text) == json.loads(json.dumps(doc))
-    write_trace(path, result, window=(0, 10))
-    assert json.loads(path.read_text())["otherData"]["window"] == [0, 10]
-
-
-def test_layers_csv(result):
-    text = layers_csv(result)
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["layer", "fw_cycles", "ag_cycles", "wg_cycles", "wu_cycles"]
-    assert [int(r[0]) for r in rows[1:]] == [1, 2, 3]
-    per = result.per_layer()
-    for r, want in zip(rows[1:], per):
-        assert [int(v) for v in r[1:]] == [want["fw"], want["ag"], want["wg"], want["wu"]]
 
 
 def _fake(probe: Probe, cycles: int) -> SimpleNamespace:
@@ -174,7 +161,8 @@ def _fake(probe: Probe, cycles: int) -> SimpleNamespace:
 
 def test_lanes_and_clipping_by_hand():
     p = Probe()
-    p.register("dram", 2)
+    p.register("dram", 2, kind="dram")
+    p.register("layer1.sub0.0", kind="subarray", layer=0)
     p.busy("dram", 0, 10, "fw", 0, 64)
     p.busy("dram", 5, 15, "fw", 1, 64)
     p.busy("dram", 10, 20, "ag", None, 32)  # lane 0 is free again at 10
@@ -186,8 +174,7 @@ def test_lanes_and_clipping_by_hand():
     lanes = defaultdict(list)
     for e in _xs(doc):
         lanes[names[e["tid"]]].append((e["ts"] * 2e3, e["dur"] * 2e3, e["args"]["layer"]))
-    assert lanes == {"dram[0]": [(0, 10, 1), (10, 10, None)], "dram[1]": [(5, 10, 2)],
-                     "layer1.sub0.0": [(0, 4, 1)]}
+    assert lanes == {"dram[0]": [(0, 10, 1), (10, 10, None)], "dram[1]": [(5, 10, 2)], "layer1.sub0.0": [(0, 4, 1)]}
     # window [8, 13): clipped slices, and the queue depth in force at 8 (1) starts the series
     doc = chrome_trace(_fake(p, 20), window=(8, 13))
     got = sorted((names[e["tid"]], e["ts"] * 2e3, e["dur"] * 2e3) for e in _xs(doc))

@@ -156,8 +156,17 @@ def test_json_serialisable():
     for rule in ("bp", "dfa"):
         fp = plan(wl((784, 300, 100, 10), rule=rule))
         d = json.loads(json.dumps(fp.to_json()))
-        for key in ("tiles", "pes", "subarrays", "utilization", "per_layer", "wgu", "wgu_shapes",
-                    "feedback_store", "feedback_sram_bits"):
+        for key in (
+            "tiles",
+            "pes",
+            "subarrays",
+            "utilization",
+            "per_layer",
+            "wgu",
+            "wgu_shapes",
+            "feedback_store",
+            "feedback_sram_bits",
+        ):
             assert key in d
         assert d["tiles"] == fp.tiles and d["utilization"] == pytest.approx(fp.utilization)
         rows = json.loads(json.dumps(fp.per_layer()))

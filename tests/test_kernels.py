@@ -38,7 +38,9 @@ def test_mvm_matches_reference(case, differential):
 def test_bitserial_sums_match_reference(case):
     b, r, c, bits, signed, sub, _ = case
     x, g = _inputs(np.random.default_rng(2), b, r, c, bits, signed)
-    for got, want in zip(k.bitserial_sums(x, g, bits, signed, sub, sub), k.bitserial_sums_ref(x, g, bits, signed, sub, sub)):
+    for got, want in zip(
+        k.bitserial_sums(x, g, bits, signed, sub, sub), k.bitserial_sums_ref(x, g, bits, signed, sub, sub)
+    ):
         assert np.array_equal(got, want)
 
 
@@ -79,8 +81,10 @@ def test_differential_readout_is_finer_at_low_bits():
     rng = np.random.default_rng(9)
     x, g = _inputs(rng, 50, 256, 64, 8, False)
     exact = x.astype(np.float64) @ (g.astype(np.float64) - 0.55)
-    err = {d: np.abs(k.mvm_bitserial(x, g, 0.55, 8, False, 128, 128, 3, differential=d) - exact).mean()
-           for d in (False, True)}
+    err = {
+        d: np.abs(k.mvm_bitserial(x, g, 0.55, 8, False, 128, 128, 3, differential=d) - exact).mean()
+        for d in (False, True)
+    }
     assert err[True] < err[False]
 
 

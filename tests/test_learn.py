@@ -8,7 +8,7 @@ from cyclesim import data
 from cyclesim.config import Device, Effects, Network, Training, Workload
 from cyclesim.device import CellArray, a_norm, ltp_curve
 from cyclesim.learn import quant, rules
-from cyclesim.learn.network import Network as Net
+from cyclesim.learn.network import NetworkState as Net
 from cyclesim.learn.train import Trainer
 
 

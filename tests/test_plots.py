@@ -4,7 +4,7 @@ import builtins
 
 import pytest
 
-from cyclesim import run as run_mod
+from cyclesim import runner
 from cyclesim.config import Network, Training, Workload
 from cyclesim.errors import ConfigError
 from cyclesim.report import plots
@@ -14,9 +14,13 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def run_result():
-    wl = Workload(rule="dfa", network=Network(sizes=(784, 64, 32, 10)), dataset="synthetic",
-                  training=Training(epochs=2, batch_size=50, train_limit=400, test_limit=200))
-    res = run_mod.run(wl)
+    wl = Workload(
+        rule="dfa",
+        network=Network(sizes=(784, 64, 32, 10)),
+        dataset="synthetic",
+        training=Training(epochs=2, batch_size=50, train_limit=400, test_limit=200),
+    )
+    res = runner.run(wl)
     return res.to_json(), res.simulated[-1]
 
 
@@ -95,5 +99,5 @@ def test_missing_matplotlib_is_a_config_error(monkeypatch, run_result, tmp_path)
     with pytest.raises(ConfigError) as exc:
         plots.area(doc, tmp_path / "area.png")
     msg = str(exc.value)
-    assert "\n" not in msg and "matplotlib" in msg and '.[plots]' in msg
+    assert "\n" not in msg and "matplotlib" in msg and ".[plots]" in msg
     assert not (tmp_path / "area.png").exists()

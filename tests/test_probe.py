@@ -1,19 +1,21 @@
-"""Probe: utilisation, wait statistics, energy breakdowns and the over-booking check."""
+"""Probe: registered kinds and layers, utilisation, wait statistics, energy breakdowns and the
+over-booking check."""
 
 import math
 
 import pytest
 
-from cyclesim.engine.probe import CATEGORIES, PHASES, Probe
+from cyclesim.engine.probe import Probe
+from cyclesim.terms import COMPONENTS, PHASES, RESOURCE_KINDS
 
 
 def test_utilization_uses_capacity():
     p = Probe()
-    p.register("buf", 1)
-    p.register("dram", 4)
+    p.register("buf", 1, kind="buffer")
+    p.register("dram", 4, kind="dram")
     p.busy("buf", 0, 30, "fw", 0, bits=64)
     p.busy("buf", 50, 70, "ag", 1)
-    for k in range(4):
+    for _ in range(4):
         p.busy("dram", 0, 25, "wg", 0)
     u = p.utilization(100)
     assert u["buf"] == pytest.approx(0.5)
@@ -25,7 +27,7 @@ def test_utilization_uses_capacity():
 
 def test_wait_statistics_p95():
     p = Probe()
-    p.register("link")
+    p.register("link", kind="interconnect")
     for w in range(1, 101):  # waits 1..100
         p.wait("link", 10, 10 + w)
     p.busy("link", 0, 40, "fw", bits=800)
@@ -37,8 +39,16 @@ def test_wait_statistics_p95():
     assert row["busy_cycles"] == 40
     assert row["bytes"] == 100.0
     assert row["utilization"] == pytest.approx(0.2)
-    assert set(row) >= {"resource", "utilization", "requests", "wait_mean_cycles", "wait_p95_cycles",
-                        "wait_max_cycles", "busy_cycles", "bytes"}
+    assert set(row) >= {
+        "resource",
+        "utilization",
+        "requests",
+        "wait_mean_cycles",
+        "wait_p95_cycles",
+        "wait_max_cycles",
+        "busy_cycles",
+        "bytes",
+    }
     # a small sample: p95 of [0, 0, 7] is the largest value
     q = Probe()
     for g in (0, 0, 7):
@@ -53,7 +63,7 @@ def test_energy_sums():
     p.charge("dram", "wg", 5e-9)
     p.charge("array", "wu", 0.5e-9)
     by_c, by_p = p.energy_by_component(), p.energy_by_phase()
-    assert list(by_c) == list(CATEGORIES) and list(by_p) == list(PHASES)
+    assert list(by_c) == list(COMPONENTS) and list(by_p) == list(PHASES)
     assert by_c["array"] == pytest.approx(1.5e-9) and by_c["buffer"] == 0.0
     assert by_p["fw"] == pytest.approx(3e-9) and by_p["ag"] == 0.0
     assert p.total_energy_j == pytest.approx(8.5e-9)
@@ -80,8 +90,8 @@ def test_rejects_bad_records():
 
 def test_check_passes_valid_schedule():
     p = Probe()
-    p.register("a", 1)
-    p.register("b", 2)
+    p.register("a", 1, kind="digital")
+    p.register("b", 2, kind="dram")
     p.busy("a", 0, 10, "fw")
     p.busy("a", 10, 20, "fw")  # back-to-back: the end at 10 frees the server
     p.busy("a", 20, 20, "fw")  # zero-length
@@ -94,7 +104,7 @@ def test_check_passes_valid_schedule():
 
 def test_check_catches_over_booking():
     p = Probe()
-    p.register("a", 1)
+    p.register("a", 1, kind="digital")
     p.busy("a", 0, 10, "fw")
     p.busy("a", 9, 12, "fw")
     with pytest.raises(AssertionError, match="2 overlapping busy intervals at cycle 9"):
@@ -129,3 +139,38 @@ def test_queue_depth_series():
     p.queue_depth("dram", 9, 0)
     assert p.queue_series("dram") == [(3, 1), (4, 2), (9, 0)]
     assert p.contention(10)[0]["queue_max"] == 2
+
+
+def test_registered_kind_and_layer():
+    p = Probe()
+    p.register("wgu2", kind="weight_gradient", layer=1)
+    p.register("layer1.sub0.0", kind="subarray", layer=0)
+    p.register("dram", 2, kind="dram")
+    p.register("global_buffer", kind="buffer")
+    p.register("layer1.sub1.0", kind="subarray", layer=0)
+    p.register("wgu2", kind="weight_gradient", layer=1)  # the same registration again is fine
+    assert p.kind("wgu2") == "weight_gradient" and p.layer("wgu2") == 1
+    assert p.kind("dram") == "dram" and p.layer("dram") is None and p.capacity["dram"] == 2
+    # display order: kind (RESOURCE_KINDS order), then layer, then registration order
+    order = sorted(p.resources(), key=p.display_key)
+    assert order == ["layer1.sub0.0", "layer1.sub1.0", "global_buffer", "wgu2", "dram"]
+    assert [p.kind(r) for r in order] == sorted((p.kind(r) for r in order), key=RESOURCE_KINDS.index)
+
+
+def test_register_rejects_bad_or_conflicting_declarations():
+    p = Probe()
+    with pytest.raises(ValueError, match="unknown kind"):
+        p.register("x", kind="wgu")
+    with pytest.raises(ValueError, match="layer"):
+        p.register("x", kind="subarray", layer=-1)
+    with pytest.raises(ValueError, match="capacity"):
+        p.register("x", 0, kind="digital")
+    p.register("x", kind="subarray", layer=0)
+    with pytest.raises(ValueError, match="already registered"):
+        p.register("x", kind="subarray", layer=1)
+    with pytest.raises(ValueError, match="already registered"):
+        p.register("x", 2, kind="subarray", layer=0)
+    q = Probe()
+    q.busy("never", 0, 1, "fw")  # recording works unregistered, but its kind is unknown
+    with pytest.raises(KeyError, match="never registered"):
+        q.kind("never")

@@ -11,6 +11,7 @@ from cyclesim.engine import schedule
 from cyclesim.errors import ConfigError
 from cyclesim.hw.floorplan import plan
 from cyclesim.learn.train import Trainer
+from cyclesim.terms import IDLE, PHASES
 
 DS = data.synthetic(0, 600, 100)
 
@@ -47,7 +48,21 @@ def test_conservation(rule):
     e = r.probe.energy_by_component()
     assert sum(e.values()) == pytest.approx(r.probe.total_energy_j)
     assert sum(r.phase_time().values()) == pytest.approx(r.cycles)
+    assert list(r.phase_time()) == [*PHASES, IDLE]
+    assert [list(row) for row in r.per_layer()] == [["layer", *PHASES]] * 3
     assert r.cycles > 0 and r.events > 100
+
+
+@pytest.mark.parametrize("wgu", ["per_layer", "shared"])
+def test_resources_registered_with_kind_and_layer(wgu):
+    wl, tr, trace = traced("dfa", wgu=wgu)
+    probe = schedule.simulate(wl, plan(wl), tr.net, trace).probe
+    subs = [r for r in probe.resources() if probe.kind(r) == "subarray"]
+    assert subs and all(r.startswith(f"layer{probe.layer(r) + 1}.sub") for r in subs)
+    wgus = {r: probe.layer(r) for r in probe.resources() if probe.kind(r) == "weight_gradient"}
+    assert wgus == ({"wgu1": 0, "wgu2": 1, "wgu3": 2} if wgu == "per_layer" else {"wgu": None})
+    kinds = {probe.kind(r): probe.layer(r) for r in ("global_buffer", "chip_htree", "dram", "accumulation")}
+    assert kinds == {"buffer": None, "interconnect": None, "dram": None, "digital": None}
 
 
 def test_dfa_advantage_grows_with_depth_and_needs_per_layer_wgus():
@@ -74,8 +89,10 @@ def test_one_dram_channel_limits_dfa():
         w = attrs.evolve(wl, chip=attrs.evolve(wl.chip, dram_channels=ch))
         results[ch] = schedule.simulate(w, plan(w), tr.net, trace)
     assert results[1].cycles > results[4].cycles
-    wait = {ch: next(r for r in res.probe.contention(res.cycles) if r["resource"] == "dram")["wait_mean_cycles"]
-            for ch, res in results.items()}
+    wait = {
+        ch: next(r for r in res.probe.contention(res.cycles) if r["resource"] == "dram")["wait_mean_cycles"]
+        for ch, res in results.items()
+    }
     assert wait[1] > wait[4]
 
 

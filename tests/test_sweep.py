@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-import cyclesim
 from cyclesim import cli
 from cyclesim import sweep as sweep_mod
 from cyclesim.errors import ConfigError
@@ -29,7 +28,9 @@ base = Workload(
 )
 """
 
-THREE = BASE + """
+THREE = (
+    BASE
+    + """
 name = "three"
 points = [
     attrs.evolve(base, training=attrs.evolve(base.training, lr=0.01)),
@@ -37,6 +38,7 @@ points = [
     attrs.evolve(base, mode="hardware", chip=attrs.evolve(base.chip, adc_bits=3)),
 ]
 """
+)
 
 
 def write(tmp_path: Path, text: str, name: str = "sweep.py") -> Path:
@@ -82,8 +84,20 @@ def test_sweep_runs_points_and_writes_tables(three):
     with open(out / "table.csv", newline="") as fh:
         csv_rows = list(csv.DictReader(fh))
     assert [r["key"] for r in rows] == keys == [r["key"] for r in csv_rows]
-    for col in ("key", "status", "network.sizes", "training.lr", "chip.adc_bits", "mode", "seed", "final_test",
-                "area_total_um2", "iteration_latency_s", "epoch_latency_s", "iteration_energy_j"):
+    for col in (
+        "key",
+        "status",
+        "network.sizes",
+        "training.lr",
+        "chip.adc_bits",
+        "mode",
+        "seed",
+        "final_test",
+        "area_total_um2",
+        "iteration_latency_s",
+        "epoch_latency_s",
+        "iteration_energy_j",
+    ):
         assert col in rows[0] and col in csv_rows[0], col
     assert rows[0]["network.sizes"] == "784-32-10" and csv_rows[0]["network.sizes"] == "784-32-10"
     assert [r["training.lr"] for r in rows] == [0.01, 0.05, 0.025]
@@ -112,21 +126,29 @@ def test_rerun_skips_complete_points_and_resumes_a_missing_one(three):
 
 def test_progress_callback_counts_points(tmp_path, monkeypatch):
     monkeypatch.setenv("CYCLESIM_DATA", str(tmp_path / "nodata"))  # the MNIST point fails
-    path = write(tmp_path, BASE + """
+    path = write(
+        tmp_path,
+        BASE
+        + """
 points = [base, attrs.evolve(base, dataset="mnist"), attrs.evolve(base, training=attrs.evolve(base.training, lr=0.05))]
-""")
+""",
+    )
     sw = sweep_mod.load_sweep(path)
     calls = []
     sweep_mod.run_sweep(sw, tmp_path / "out", progress=calls.append)
     P = sweep_mod.SweepProgress
-    assert calls == [P(total=3, skipped=0, finished=0, running=1, failed=0),
-                     P(total=3, skipped=0, finished=1, running=1, failed=0),
-                     P(total=3, skipped=0, finished=2, running=1, failed=1),
-                     P(total=3, skipped=0, finished=3, running=0, failed=1)]
+    assert calls == [
+        P(total=3, skipped=0, finished=0, running=1, failed=0),
+        P(total=3, skipped=0, finished=1, running=1, failed=0),
+        P(total=3, skipped=0, finished=2, running=1, failed=1),
+        P(total=3, skipped=0, finished=3, running=0, failed=1),
+    ]
     calls.clear()
     sweep_mod.run_sweep(sw, tmp_path / "out", progress=calls.append)  # the failed point is retried
-    assert calls == [P(total=3, skipped=2, finished=2, running=1, failed=0),
-                     P(total=3, skipped=2, finished=3, running=0, failed=1)]
+    assert calls == [
+        P(total=3, skipped=2, finished=2, running=1, failed=0),
+        P(total=3, skipped=2, finished=3, running=0, failed=1),
+    ]
 
 
 def test_failing_point_is_recorded_and_the_others_complete(tmp_path, monkeypatch, capsys):
@@ -134,9 +156,13 @@ def test_failing_point_is_recorded_and_the_others_complete(tmp_path, monkeypatch
     empty.mkdir()
     monkeypatch.setenv("CYCLESIM_DATA", str(empty))
     monkeypatch.setenv("CYCLESIM_NO_DOWNLOAD", "1")
-    path = write(tmp_path, BASE + """
+    path = write(
+        tmp_path,
+        BASE
+        + """
 points = [base, attrs.evolve(base, dataset="mnist"), attrs.evolve(base, training=attrs.evolve(base.training, lr=0.05))]
-""")
+""",
+    )
     sw = sweep_mod.load_sweep(path)
     out = tmp_path / "out"
     summary = sweep_mod.run_sweep(sw, out)
@@ -208,8 +234,8 @@ def test_scheduler_excludes_workers_and_needs_dask(tmp_path, capsys, monkeypatch
     assert err.startswith("error: --workers is for local processes") and err.count("\n") == 1
     # Without Dask installed, --scheduler says how to get it.
     monkeypatch.setitem(sys.modules, "distributed", None)
-    monkeypatch.delitem(sys.modules, "cyclesim.cluster", raising=False)
-    monkeypatch.delattr(cyclesim, "cluster", raising=False)
+    monkeypatch.delitem(sys.modules, "cyclesim.sweep.cluster", raising=False)
+    monkeypatch.delattr(sweep_mod, "cluster", raising=False)
     assert cli.main(["sweep", str(path), "--out", str(out), "--scheduler", "tcp://127.0.0.1:1"]) == 2
     err = capsys.readouterr().err
     assert err == "error: --scheduler needs Dask's distributed package: pip install 'cyclesim[dask]'\n"
@@ -227,10 +253,14 @@ def test_same_seed_gives_identical_rows(tmp_path):
 
 
 def test_seeds_multiply_points_with_distinct_training_seeds(tmp_path):
-    path = write(tmp_path, BASE + """
+    path = write(
+        tmp_path,
+        BASE
+        + """
 seeds = 2
 points = [base, attrs.evolve(base, training=attrs.evolve(base.training, lr=0.05))]
-""")
+""",
+    )
     sw = sweep_mod.load_sweep(path, seed=5)
     assert sw.name == "sweep"  # the file's stem when `name` is not set
     assert len(sw.points) == 4
@@ -244,9 +274,13 @@ points = [base, attrs.evolve(base, training=attrs.evolve(base.training, lr=0.05)
 
 
 def test_workers_2_match_in_process(tmp_path):
-    path = write(tmp_path, BASE + """
+    path = write(
+        tmp_path,
+        BASE
+        + """
 points = [base, attrs.evolve(base, mode="hardware", chip=attrs.evolve(base.chip, adc_bits=4))]
-""")
+""",
+    )
     sw = sweep_mod.load_sweep(path)
     one = sweep_mod.run_sweep(sw, tmp_path / "one", workers=1)
     two = sweep_mod.run_sweep(sw, tmp_path / "two", workers=2)

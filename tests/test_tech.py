@@ -28,8 +28,7 @@ def close(a, b, rel=1e-9):
 
 def test_shipped_files_are_listed():
     assert tech.available("nodes") == NODES
-    assert {"rram_neurosim", "ag_asi", "taox_hfox", "alox_hfo2", "epiram"} <= set(
-        tech.available("devices"))
+    assert {"rram_neurosim", "ag_asi", "taox_hfox", "alox_hfo2", "epiram"} <= set(tech.available("devices"))
     assert {"hbm2", "ddr4", "lpddr4"} <= set(tech.available("dram"))
     with pytest.raises(ValueError):
         tech.available("bogus")
@@ -42,9 +41,19 @@ def test_every_node_loads(name, flavor):
     assert n.name == name and n.flavor == flavor
     assert n.sources and all(s.strip() for s in n.sources)
     assert (n.kind == "finfet") == (n.finfet is not None) == (n.feature_size_m < 20e-9)
-    for value in (n.vdd_v, n.vth_v, n.lg_m, n.cg_total_f_per_m, n.ion_n_a_per_m, n.ioff_n_a_per_m,
-                  n.wire.r_array_ohm_per_m, n.wire.c_f_per_m, n.sram.cell_area_m2,
-                  n.logic.dff_energy_j, n.adc.sar_c0_w):
+    for value in (
+        n.vdd_v,
+        n.vth_v,
+        n.lg_m,
+        n.cg_total_f_per_m,
+        n.ion_n_a_per_m,
+        n.ioff_n_a_per_m,
+        n.wire.r_array_ohm_per_m,
+        n.wire.c_f_per_m,
+        n.sram.cell_area_m2,
+        n.logic.dff_energy_j,
+        n.adc.sar_c0_w,
+    ):
         assert value > 0 and math.isfinite(value)
     assert n.vth_v < n.vdd_v and n.ioff_n_a_per_m < n.ion_n_a_per_m
     assert n.wire.r_htree_ohm_per_m < n.wire.r_array_ohm_per_m
@@ -55,9 +64,10 @@ def test_every_node_loads(name, flavor):
 def test_every_device_loads(name):
     d = tech.device(name)
     assert d.name == name and d.sources and d.description
-    assert d.r_off_ohm > d.r_on_ohm > 0 and d.levels >= 2
-    assert d.cell in ("1T1R", "crossbar") and d.cell_area_f2 > 0
-    assert 0 <= d.c2c < 1 and d.nl_ltp >= 0 and d.nl_ltd >= 0
+    f = d.fields
+    assert f["on_off_ratio"] > 1 and f["r_on_ohm"] > 0 and f["levels"] >= 2
+    assert d.cell in ("1T1R", "crossbar") and f["cell_area_f2"] > 0
+    assert 0 <= f["c2c"] < 1 and f["nl_ltp"] >= 0 and f["nl_ltd"] >= 0
 
 
 @pytest.mark.parametrize("name", tech.available("dram"))
@@ -90,7 +100,7 @@ def test_node_spot_values():
 
 def test_flagged_typos_use_corrected_values():
     assert close(tech.node(90, "lstp").cg_ideal_f_per_m, 1.5413e-9)  # V1.4 value, not 1.5413e-10
-    assert close(tech.node(10, "hp").ioff_p_a_per_m, 100e-3)          # not 1.63 nA/um
+    assert close(tech.node(10, "hp").ioff_p_a_per_m, 100e-3)  # not 1.63 nA/um
     assert any("1.5413" in note for note in tech.node(90).notes)
 
 
@@ -137,17 +147,18 @@ def test_node_name_forms():
 
 def test_device_spot_values():
     d = tech.device("rram_neurosim")
-    assert d.cell == "1T1R" and close(d.r_on_ohm, 1e5) and close(d.on_off_ratio, 10)
-    assert d.levels == 32 and close(d.nl_ltp, 1.75) and close(d.nl_ltd, 1.46)
-    assert close(d.c2c, 0.003) and d.d2d == 0 and d.nl_d2d == 0
-    assert close(d.read_voltage_v, 0.5) and close(d.read_pulse_s, 10e-9)
-    assert close(d.write_voltage_v, 4.0) and close(d.write_pulse_s, 50e-9)
-    assert close(d.access_r_ohm, 15e3) and d.cell_area_f2 == 16 and close(d.r_off_ohm, 1e6)
-    ag = tech.device("ag_asi")
-    assert close(ag.r_on_ohm, 26e6) and ag.levels == 97 and close(ag.nl_ltd, 4.88)
-    assert close(ag.write_pulse_s, 300e-6)
-    assert close(tech.device("alox_hfo2").on_off_ratio, 4.43)
-    assert tech.device("taox_hfox").levels == 128 and tech.device("epiram").levels == 256
+    f = d.fields
+    assert d.cell == "1T1R" and close(f["r_on_ohm"], 1e5) and close(f["on_off_ratio"], 10)
+    assert f["levels"] == 32 and close(f["nl_ltp"], 1.75) and close(f["nl_ltd"], 1.46)
+    assert close(f["c2c"], 0.003) and f["d2d"] == 0 and f["nl_d2d"] == 0
+    assert close(f["read_v"], 0.5) and close(f["read_pulse_s"], 10e-9)
+    assert close(f["write_v"], 4.0) and close(f["write_pulse_s"], 50e-9)
+    assert close(f["access_r_ohm"], 15e3) and f["cell_area_f2"] == 16
+    ag = tech.device("ag_asi").fields
+    assert close(ag["r_on_ohm"], 26e6) and ag["levels"] == 97 and close(ag["nl_ltd"], 4.88)
+    assert close(ag["write_pulse_s"], 300e-6)
+    assert close(tech.device("alox_hfo2").fields["on_off_ratio"], 4.43)
+    assert tech.device("taox_hfox").fields["levels"] == 128 and tech.device("epiram").fields["levels"] == 256
 
 
 def test_device_files_share_one_schema():
@@ -187,43 +198,46 @@ def test_unknown_names_list_what_exists():
 # ---------------------------------------------------------------------------------- units
 
 
-@pytest.mark.parametrize("text, dim, expected", [
-    ("0.9 V", "V", 0.9),
-    ("100 kohm", "ohm", 1e5),
-    ("100 kΩ", "ohm", 1e5),
-    ("100 k\u2126", "ohm", 1e5),         # OHM SIGN
-    ("26 Mohm", "ohm", 26e6),
-    ("5 mohm", "ohm", 5e-3),             # case-sensitive: m = milli
-    ("32 nm", "m", 32e-9),
-    ("1 mm", "m", 1e-3),
-    ("2 m", "m", 2.0),
-    ("10 um", "m", 1e-5),
-    ("10 µm", "m", 1e-5),                # MICRO SIGN
-    ("10 \u03bcm", "m", 1e-5),           # GREEK MU
-    ("0.838 fF/um", "F/m", 0.838e-9),
-    ("600 uA/um", "A/m", 600.0),
-    ("0.1 nA/um", "A/m", 1e-4),
-    ("13.3 ohm/um", "ohm/m", 13.3e6),
-    ("3.9 pJ/bit", "J/bit", 3.9e-12),
-    ("94 fJ/bit/mm", "J/bit/m", 94e-12),
-    ("661 ps/mm", "s/m", 661e-9),
-    ("15.2e12 bit/s", "bit/s", 15.2e12),
-    ("1 GB/s", "bit/s", 8e9),
-    ("50 ns", "s", 50e-9),
-    ("300 us", "s", 300e-6),
-    ("8.9 uW", "W", 8.9e-6),
-    ("12106 um2", "m2", 12106e-12),
-    ("0.29 µm²", "m2", 0.29e-12),
-    ("1 fF/um2", "F/m2", 1e-3),
-    ("4.03e-8 ohm*m", "ohm*m", 4.03e-8),
-    ("4.03e-8 Ω·m", "ohm*m", 4.03e-8),
-    ("1.3e-3 1/K", "1/K", 1.3e-3),
-    ("0.0794 V2", "V2", 0.0794),
-    ("1 GHz", "1/s", 1e9),
-    ("  0.9V  ", "V", 0.9),
-    ("0 ns", "s", 0.0),
-    ("160 F2", "F2", 160.0),
-])
+@pytest.mark.parametrize(
+    "text, dim, expected",
+    [
+        ("0.9 V", "V", 0.9),
+        ("100 kohm", "ohm", 1e5),
+        ("100 kΩ", "ohm", 1e5),
+        ("100 k\u2126", "ohm", 1e5),  # OHM SIGN
+        ("26 Mohm", "ohm", 26e6),
+        ("5 mohm", "ohm", 5e-3),  # case-sensitive: m = milli
+        ("32 nm", "m", 32e-9),
+        ("1 mm", "m", 1e-3),
+        ("2 m", "m", 2.0),
+        ("10 um", "m", 1e-5),
+        ("10 µm", "m", 1e-5),  # MICRO SIGN
+        ("10 \u03bcm", "m", 1e-5),  # GREEK MU
+        ("0.838 fF/um", "F/m", 0.838e-9),
+        ("600 uA/um", "A/m", 600.0),
+        ("0.1 nA/um", "A/m", 1e-4),
+        ("13.3 ohm/um", "ohm/m", 13.3e6),
+        ("3.9 pJ/bit", "J/bit", 3.9e-12),
+        ("94 fJ/bit/mm", "J/bit/m", 94e-12),
+        ("661 ps/mm", "s/m", 661e-9),
+        ("15.2e12 bit/s", "bit/s", 15.2e12),
+        ("1 GB/s", "bit/s", 8e9),
+        ("50 ns", "s", 50e-9),
+        ("300 us", "s", 300e-6),
+        ("8.9 uW", "W", 8.9e-6),
+        ("12106 um2", "m2", 12106e-12),
+        ("0.29 µm²", "m2", 0.29e-12),
+        ("1 fF/um2", "F/m2", 1e-3),
+        ("4.03e-8 ohm*m", "ohm*m", 4.03e-8),
+        ("4.03e-8 Ω·m", "ohm*m", 4.03e-8),
+        ("1.3e-3 1/K", "1/K", 1.3e-3),
+        ("0.0794 V2", "V2", 0.0794),
+        ("1 GHz", "1/s", 1e9),
+        ("  0.9V  ", "V", 0.9),
+        ("0 ns", "s", 0.0),
+        ("160 F2", "F2", 160.0),
+    ],
+)
 def test_quantity_good(text, dim, expected):
     assert close(tech.quantity(text, dim, where="w"), expected)
 
@@ -239,23 +253,26 @@ def test_quantity_feature_size_squared():
         tech.quantity("160 F2", "m2", where="w")
 
 
-@pytest.mark.parametrize("text, dim, problem", [
-    ("0.9 A", "V", "must be a voltage like '0.9 V', got '0.9 A'"),
-    ("0.9", "V", "must be a voltage"),                      # no unit
-    ("V", "V", "must be a voltage"),                        # no number
-    ("abc", "ohm", "must be a resistance"),
-    ("1 kohms", "ohm", "unknown unit 'kohms'"),
-    ("1 Kohm", "ohm", "unknown unit"),                      # K is kelvin, not kilo
-    ("-0.9 V", "V", "must not be negative"),
-    ("1 fF", "F/m", "must be a capacitance per width"),
-    ("600 uA", "A/m", "must be a current per width"),
-    ("3.9 pJ", "J/bit", "must be an energy per bit"),
-    ("1 um", "m2", "must be an area"),
-    ("1e999 V", "V", "must be finite"),
-    ("1 V/", "V", "unknown unit"),
-    (0.9, "V", "string with its unit"),
-    (None, "V", "must be a voltage"),
-])
+@pytest.mark.parametrize(
+    "text, dim, problem",
+    [
+        ("0.9 A", "V", "must be a voltage like '0.9 V', got '0.9 A'"),
+        ("0.9", "V", "must be a voltage"),  # no unit
+        ("V", "V", "must be a voltage"),  # no number
+        ("abc", "ohm", "must be a resistance"),
+        ("1 kohms", "ohm", "unknown unit 'kohms'"),
+        ("1 Kohm", "ohm", "unknown unit"),  # K is kelvin, not kilo
+        ("-0.9 V", "V", "must not be negative"),
+        ("1 fF", "F/m", "must be a capacitance per width"),
+        ("600 uA", "A/m", "must be a current per width"),
+        ("3.9 pJ", "J/bit", "must be an energy per bit"),
+        ("1 um", "m2", "must be an area"),
+        ("1e999 V", "V", "must be finite"),
+        ("1 V/", "V", "unknown unit"),
+        (0.9, "V", "string with its unit"),
+        (None, "V", "must be a voltage"),
+    ],
+)
 def test_quantity_bad(text, dim, problem):
     with pytest.raises(TechError) as err:
         tech.quantity(text, dim, where="tech/nodes/32nm.toml: field 'lstp.vdd'")
@@ -298,25 +315,28 @@ def test_copied_tree_is_used(tree):
     assert close(tech.dram("hbm2").energy_j_per_bit, 4.5e-12)
 
 
-@pytest.mark.parametrize("old, new, fragments", [
-    ('vdd = "0.9 V"\n', "", ["missing field 'lstp.vdd'"]),
-    ('vdd = "0.9 V"', 'vdd = "-0.9 V"', ["field 'lstp.vdd'", "must not be negative"]),
-    ('vdd = "0.9 V"', 'vdd = "0.9 A"', ["field 'lstp.vdd' must be a voltage like '0.9 V', got '0.9 A'"]),
-    ('vdd = "0.9 V"', "vdd = 0.9", ["field 'lstp.vdd'", "string with its unit"]),
-    ('vdd = "0.9 V"', 'vdd = "0.9 V"\nvddd = "0.9 V"', ["unknown field 'lstp.vddd'", "typo"]),
-    ('r_eff_multiplier = 1.77', 'r_eff_multiplier = "1.77 V"', ["'lstp.r_eff_multiplier'", "plain number"]),
-    ('r_eff_multiplier = 1.77', 'r_eff_multiplier = -1.77', ["'lstp.r_eff_multiplier'", "negative"]),
-    ('cell_area = "160 F2"', 'cell_area = "160 F"', ["field 'sram.cell_area'", "must be an area"]),
-    ('buffer_bits = 65536', 'buffer_bits = 65536.5', ["'sram.buffer_bits'", "integer"]),
-    ('bus_delay_hp = "282 ps/mm"\n', "", ["missing field 'wire.bus_delay_hp'"]),
-    ('5 = "87 fJ"', '5 = "87 fJ/bit"', ["field 'adc.sar_energy_lstp.5'", "must be an energy"]),
-    ('kind = "planar"', 'kind = "finfet"', ["'node.kind'", "[finfet]"]),
-    ('kind = "planar"', 'kind = "bulk"', ["'node.kind'", "'planar', 'finfet'"]),
-    ('feature_size = "32 nm"', 'feature_size = "45 nm"', ["'node.feature_size'", "32nm"]),
-    ("[junction]", "[junctions]", ["unknown field 'junctions'"]),
-    ("sources = [", "sources = []\nold_sources = [", ["unknown field 'old_sources'"]),
-    ('vdd = "0.9 V"', 'vdd = "0.9 V', ["not valid TOML"]),
-])
+@pytest.mark.parametrize(
+    "old, new, fragments",
+    [
+        ('vdd = "0.9 V"\n', "", ["missing field 'lstp.vdd'"]),
+        ('vdd = "0.9 V"', 'vdd = "-0.9 V"', ["field 'lstp.vdd'", "must not be negative"]),
+        ('vdd = "0.9 V"', 'vdd = "0.9 A"', ["field 'lstp.vdd' must be a voltage like '0.9 V', got '0.9 A'"]),
+        ('vdd = "0.9 V"', "vdd = 0.9", ["field 'lstp.vdd'", "string with its unit"]),
+        ('vdd = "0.9 V"', 'vdd = "0.9 V"\nvddd = "0.9 V"', ["unknown field 'lstp.vddd'", "typo"]),
+        ("r_eff_multiplier = 1.77", 'r_eff_multiplier = "1.77 V"', ["'lstp.r_eff_multiplier'", "plain number"]),
+        ("r_eff_multiplier = 1.77", "r_eff_multiplier = -1.77", ["'lstp.r_eff_multiplier'", "negative"]),
+        ('cell_area = "160 F2"', 'cell_area = "160 F"', ["field 'sram.cell_area'", "must be an area"]),
+        ("buffer_bits = 65536", "buffer_bits = 65536.5", ["'sram.buffer_bits'", "integer"]),
+        ('bus_delay_hp = "282 ps/mm"\n', "", ["missing field 'wire.bus_delay_hp'"]),
+        ('5 = "87 fJ"', '5 = "87 fJ/bit"', ["field 'adc.sar_energy_lstp.5'", "must be an energy"]),
+        ('kind = "planar"', 'kind = "finfet"', ["'node.kind'", "[finfet]"]),
+        ('kind = "planar"', 'kind = "bulk"', ["'node.kind'", "'planar', 'finfet'"]),
+        ('feature_size = "32 nm"', 'feature_size = "45 nm"', ["'node.feature_size'", "32nm"]),
+        ("[junction]", "[junctions]", ["unknown field 'junctions'"]),
+        ("sources = [", "sources = []\nold_sources = [", ["unknown field 'old_sources'"]),
+        ('vdd = "0.9 V"', 'vdd = "0.9 V', ["not valid TOML"]),
+    ],
+)
 def test_malformed_node_file(tree, old, new, fragments):
     path = tree / "nodes" / "32nm.toml"
     edit(path, old, new)
@@ -336,31 +356,37 @@ def test_empty_sources_rejected(tree):
     raises_one_line(lambda: tech.load_dram_file(path), "ddr4.toml", "'sources'", "non-empty")
 
 
-@pytest.mark.parametrize("old, new, fragments", [
-    ('levels = 32\n', "", ["missing field 'device.levels'"]),
-    ('r_on = "100 kohm"', 'r_on = "-100 kohm"', ["field 'device.r_on'", "negative"]),
-    ('r_on = "100 kohm"', 'r_on = "100 kV"', ["field 'device.r_on' must be a resistance"]),
-    ('cell_area_f2 = 16.0', 'cell_area_f2 = "16 F2"', ["'device.cell_area_f2'", "plain number"]),
-    ('write_pulse = "50 ns"', 'write_pulse = "50 nm"', ["field 'device.write_pulse' must be a time"]),
-    ('levels = 32\n', 'levels = 32.0\n', ["'device.levels'", "integer"]),
-    ('c2c = 0.003', 'c2c = 0.003\nc2c_sigma = 0.1', ["unknown field 'device.c2c_sigma'"]),
-    ('name = "rram_neurosim"', 'name = "rram"', ["'device.name'", "rram_neurosim"]),
-    ('cell = "1T1R"', 'cell = "crossbar"', ["'device.access_r'", "crossbar"]),
-    ('on_off_ratio = 10.0', 'on_off_ratio = 0.5', ["'device.on_off_ratio'"]),
-])
+@pytest.mark.parametrize(
+    "old, new, fragments",
+    [
+        ("levels = 32\n", "", ["missing field 'device.levels'"]),
+        ('r_on = "100 kohm"', 'r_on = "-100 kohm"', ["field 'device.r_on'", "negative"]),
+        ('r_on = "100 kohm"', 'r_on = "100 kV"', ["field 'device.r_on' must be a resistance"]),
+        ("cell_area_f2 = 16.0", 'cell_area_f2 = "16 F2"', ["'device.cell_area_f2'", "plain number"]),
+        ('write_pulse = "50 ns"', 'write_pulse = "50 nm"', ["field 'device.write_pulse' must be a time"]),
+        ("levels = 32\n", "levels = 32.0\n", ["'device.levels'", "integer"]),
+        ("c2c = 0.003", "c2c = 0.003\nc2c_sigma = 0.1", ["unknown field 'device.c2c_sigma'"]),
+        ('name = "rram_neurosim"', 'name = "rram"', ["'device.name'", "rram_neurosim"]),
+        ('cell = "1T1R"', 'cell = "crossbar"', ["'device.access_r'", "crossbar"]),
+        ("on_off_ratio = 10.0", "on_off_ratio = 0.5", ["'device.on_off_ratio'"]),
+    ],
+)
 def test_malformed_device_file(tree, old, new, fragments):
     path = tree / "devices" / "rram_neurosim.toml"
     edit(path, old, new)
     raises_one_line(lambda: tech.load_device_file(path), "rram_neurosim.toml", *fragments)
 
 
-@pytest.mark.parametrize("old, new, fragments", [
-    ('channels = 8\n', "", ["missing field 'dram.channels'"]),
-    ('energy = "3.9 pJ/bit"', 'energy = "3.9 pJ"', ["field 'dram.energy' must be an energy per bit"]),
-    ('latency = "13.75 ns"', 'latency = "-13.75 ns"', ["field 'dram.latency'", "negative"]),
-    ('bandwidth = "1.9e12 bit/s"', 'bandwidth = "1.9e12 bit"', ["field 'dram.bandwidth'"]),
-    ('channels = 8', 'channels = 0', ["'dram.channels'", "at least 1"]),
-])
+@pytest.mark.parametrize(
+    "old, new, fragments",
+    [
+        ("channels = 8\n", "", ["missing field 'dram.channels'"]),
+        ('energy = "3.9 pJ/bit"', 'energy = "3.9 pJ"', ["field 'dram.energy' must be an energy per bit"]),
+        ('latency = "13.75 ns"', 'latency = "-13.75 ns"', ["field 'dram.latency'", "negative"]),
+        ('bandwidth = "1.9e12 bit/s"', 'bandwidth = "1.9e12 bit"', ["field 'dram.bandwidth'"]),
+        ("channels = 8", "channels = 0", ["'dram.channels'", "at least 1"]),
+    ],
+)
 def test_malformed_dram_file(tree, old, new, fragments):
     path = tree / "dram" / "hbm2.toml"
     edit(path, old, new)

@@ -349,7 +349,10 @@ def test_file_with_impossible_precision(tmp_path):
 
 
 def test_file_with_unknown_keyword(tmp_path):
-    path = write(tmp_path, "from cyclesim import Chip\nfrom cyclesim import Workload\nworkload = Workload(chip=Chip(adc_bitz=3))\n")
+    path = write(
+        tmp_path,
+        "from cyclesim import Chip\nfrom cyclesim import Workload\nworkload = Workload(chip=Chip(adc_bitz=3))\n",
+    )
     msg = one_line_config_error(lambda: wf.load(path))
     assert "adc_bitz" in msg
 

@@ -164,8 +164,7 @@ def time_cost_model(repeats: int) -> list[dict]:
             chip_area(wl, plan(wl))
             times.append(time.process_time() - c0)
         med = statistics.median(times)
-        rows.append(dict(case=f"cost_model_{rule}_10x4096", times=times, median_s=med, target_s=0.1,
-                         passed=med <= 0.1))
+        rows.append(dict(case=f"cost_model_{rule}_10x4096", times=times, median_s=med, target_s=0.1, passed=med <= 0.1))
     return rows
 
 
@@ -205,9 +204,18 @@ def time_engine(ds, repeats: int) -> list[dict]:
             events = r.events
         med = statistics.median(times)
         rate = events / med
-        rows.append(dict(case=f"engine_{rule}_iteration", times=times, median_s=med, events=events,
-                         event_rate=rate, raw_simpy_rate=raw, rate_ratio=rate / raw,
-                         passed=med <= 3.0 and rate / raw >= 0.4))
+        rows.append(
+            dict(
+                case=f"engine_{rule}_iteration",
+                times=times,
+                median_s=med,
+                events=events,
+                event_rate=rate,
+                raw_simpy_rate=raw,
+                rate_ratio=rate / raw,
+                passed=med <= 3.0 and rate / raw >= 0.4,
+            )
+        )
     return rows
 
 
@@ -218,13 +226,20 @@ def scaling_sweep():
     from cyclesim import sweep as sweep_mod
     from cyclesim.config import Network
 
-    base = Workload(name="scaling", network=Network(sizes=(784, 128, 10)), rule="dfa", dataset="synthetic",
-                    mode="hardware", training=Training(epochs=12, batch_size=50, train_limit=2000, test_limit=500))
+    base = Workload(
+        name="scaling",
+        network=Network(sizes=(784, 128, 10)),
+        rule="dfa",
+        dataset="synthetic",
+        mode="hardware",
+        training=Training(epochs=12, batch_size=50, train_limit=2000, test_limit=500),
+    )
     points = []
     for i, bits in enumerate((3, 4, 5, 6)):
         for j, seed in enumerate(sweep_mod.seed_values(3)):
-            wl = attrs.evolve(base, chip=attrs.evolve(base.chip, adc_bits=bits),
-                              training=attrs.evolve(base.training, seed=seed))
+            wl = attrs.evolve(
+                base, chip=attrs.evolve(base.chip, adc_bits=bits), training=attrs.evolve(base.training, seed=seed)
+            )
             points.append((sweep_mod.point_key(i, j, wl), wl))
     return sweep_mod.Sweep(name="scaling", points=points)
 
@@ -241,13 +256,23 @@ def time_sweep_scaling(repeats: int) -> dict:
     logging.getLogger("distributed").setLevel(logging.ERROR)  # the clusters' start and stop are not news
     load_before = os.getloadavg()
     times = {1: [], 2: []}
-    clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) for n in times}
+    clusters = {
+        n: LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        )
+        for n in times
+    }
     try:
         with tempfile.TemporaryDirectory(prefix="cyclesim-bench-") as tmp:
             for n, c in clusters.items():  # untimed: numba warm-up on every worker
-                sweep_mod.run_sweep(sweep_mod.Sweep(name="warm", points=sw.points[:n]), f"{tmp}/warm{n}",
-                                    scheduler=c.scheduler_address)
+                sweep_mod.run_sweep(
+                    sweep_mod.Sweep(name="warm", points=sw.points[:n]), f"{tmp}/warm{n}", scheduler=c.scheduler_address
+                )
             for r in range(repeats):
                 for n, c in clusters.items():
                     t0 = time.perf_counter()
@@ -259,18 +284,32 @@ def time_sweep_scaling(repeats: int) -> dict:
             c.close()
     med = {n: statistics.median(t) for n, t in times.items()}
     ratio = med[1] / med[2]
-    return dict(case="sweep_scaling", points=len(sw.points), times_1_worker=times[1], times_2_workers=times[2],
-                median_1_worker_s=med[1], median_2_workers_s=med[2], ratio=ratio, target=SWEEP_TARGET,
-                passed=ratio >= SWEEP_TARGET, cpu_count=os.cpu_count(), loadavg_before=load_before,
-                loadavg_after=os.getloadavg())
+    return dict(
+        case="sweep_scaling",
+        points=len(sw.points),
+        times_1_worker=times[1],
+        times_2_workers=times[2],
+        median_1_worker_s=med[1],
+        median_2_workers_s=med[2],
+        ratio=ratio,
+        target=SWEEP_TARGET,
+        passed=ratio >= SWEEP_TARGET,
+        cpu_count=os.cpu_count(),
+        loadavg_before=load_before,
+        loadavg_after=os.getloadavg(),
+    )
 
 
 def print_sweep_scaling(r: dict) -> None:
-    print(f"{r['case']:<28} {r['points']} points, median wall 1 worker {r['median_1_worker_s']:.1f} s, "
-          f"2 workers {r['median_2_workers_s']:.1f} s: {r['ratio']:.2f}x (target >= {r['target']:g}x)  "
-          f"{'PASS' if r['passed'] else 'FAIL'}")
-    print(f"{'':<28} runs 1 worker: {' '.join(f'{t:.1f}' for t in r['times_1_worker'])} s; "
-          f"2 workers: {' '.join(f'{t:.1f}' for t in r['times_2_workers'])} s")
+    print(
+        f"{r['case']:<28} {r['points']} points, median wall 1 worker {r['median_1_worker_s']:.1f} s, "
+        f"2 workers {r['median_2_workers_s']:.1f} s: {r['ratio']:.2f}x (target >= {r['target']:g}x)  "
+        f"{'PASS' if r['passed'] else 'FAIL'}"
+    )
+    print(
+        f"{'':<28} runs 1 worker: {' '.join(f'{t:.1f}' for t in r['times_1_worker'])} s; "
+        f"2 workers: {' '.join(f'{t:.1f}' for t in r['times_2_workers'])} s"
+    )
     before, after = (" ".join(f"{x:.2f}" for x in r[k]) for k in ("loadavg_before", "loadavg_after"))
     print(f"{'':<28} {r['cpu_count']} CPUs; load average (1/5/15 min) before {before}, after {after}")
 
@@ -289,15 +328,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats per case (>= 3; default 3)")
     ap.add_argument("--quick", action="store_true", help="30 training batches per case (< 1 minute)")
-    ap.add_argument("--sweep-scaling", action="store_true",
-                    help="run only the sweep-scaling case (1 vs 2 local Dask workers; needs the dask extra)")
+    ap.add_argument(
+        "--sweep-scaling",
+        action="store_true",
+        help="run only the sweep-scaling case (1 vs 2 local Dask workers; needs the dask extra)",
+    )
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     args = ap.parse_args(argv)
     if args.repeats < 3:
         ap.error("--repeats must be >= 3 (the median of at least 3 runs is reported)")
     if args.sweep_scaling:
-        print(f"cyclesim benchmark [SWEEP SCALING]: 12-point sweep, local Dask cluster, wall time, median of "
-              f"{args.repeats}")
+        print(
+            f"cyclesim benchmark [SWEEP SCALING]: 12-point sweep, local Dask cluster, wall time, median of "
+            f"{args.repeats}"
+        )
         sys.stdout.flush()
         r = time_sweep_scaling(args.repeats)
         print_sweep_scaling(r)
@@ -330,15 +374,33 @@ def main(argv=None) -> int:
     rows = []
     ref_times, ref_acc = time_reference(ds, batches, args.repeats)
     ref_med = statistics.median(ref_times)
-    rows.append(dict(case=REFERENCE, times=ref_times, median_s=ref_med, ratio=1.0, target=None,
-                     passed=None, test_accuracy=ref_acc))
+    rows.append(
+        dict(
+            case=REFERENCE,
+            times=ref_times,
+            median_s=ref_med,
+            ratio=1.0,
+            target=None,
+            passed=None,
+            test_accuracy=ref_acc,
+        )
+    )
     for rule, mode in CASES:
         times, acc = time_cyclesim(ds, rule, mode, train_limit, args.repeats)
         med = statistics.median(times)
         ratio = med / ref_med
         target = TARGETS[(rule, mode)]
-        rows.append(dict(case=f"{rule}_{mode}", times=times, median_s=med, ratio=ratio, target=target,
-                         passed=ratio <= target, test_accuracy=acc))
+        rows.append(
+            dict(
+                case=f"{rule}_{mode}",
+                times=times,
+                median_s=med,
+                ratio=ratio,
+                target=target,
+                passed=ratio <= target,
+                test_accuracy=acc,
+            )
+        )
 
     print()
     head = f"{'case':<22} {'median CPU s':>12} {'ratio':>8} {'target':>8} {'result':>6} {'test acc':>9}  runs (s)"
@@ -348,19 +410,25 @@ def main(argv=None) -> int:
         target = f"<= {r['target']:g}x" if r["target"] is not None else "-"
         result = "-" if r["passed"] is None else ("PASS" if r["passed"] else "FAIL")
         runs = " ".join(f"{t:.2f}" for t in r["times"])
-        print(f"{r['case']:<22} {r['median_s']:>12.3f} {r['ratio']:>7.2f}x {target:>8} {result:>6} "
-              f"{r['test_accuracy']:>9.4f}  {runs}")
+        print(
+            f"{r['case']:<22} {r['median_s']:>12.3f} {r['ratio']:>7.2f}x {target:>8} {result:>6} "
+            f"{r['test_accuracy']:>9.4f}  {runs}"
+        )
     engine_rows = time_engine(ds, args.repeats)
     print()
     for r in engine_rows:
-        print(f"{r['case']:<28} median {r['median_s']:.3f} s CPU (target <= 3 s), {r['events']} events, "
-              f"{r['event_rate']:,.0f} events/s = {100 * r['rate_ratio']:.0f} % of raw SimPy "
-              f"({r['raw_simpy_rate']:,.0f}/s; target >= 40 %)  {'PASS' if r['passed'] else 'FAIL'}")
+        print(
+            f"{r['case']:<28} median {r['median_s']:.3f} s CPU (target <= 3 s), {r['events']} events, "
+            f"{r['event_rate']:,.0f} events/s = {100 * r['rate_ratio']:.0f} % of raw SimPy "
+            f"({r['raw_simpy_rate']:,.0f}/s; target >= 40 %)  {'PASS' if r['passed'] else 'FAIL'}"
+        )
     cost_rows = time_cost_model(args.repeats)
     print()
     for r in cost_rows:
-        print(f"{r['case']:<28} median {1e3 * r['median_s']:7.2f} ms CPU  target <= 100 ms  "
-              f"{'PASS' if r['passed'] else 'FAIL'}")
+        print(
+            f"{r['case']:<28} median {1e3 * r['median_s']:7.2f} ms CPU  target <= 100 ms  "
+            f"{'PASS' if r['passed'] else 'FAIL'}"
+        )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux (before the cluster)
     print()
     sweep_rows = []
@@ -381,9 +449,19 @@ def main(argv=None) -> int:
 
     if args.json:
         out = dict(
-            mode=label.lower(), repeats=args.repeats, batches=batches, batch_size=BATCH,
-            sizes=list(SIZES), test_images=len(ds.test_x), clock="process_time", blas_threads=1,
-            reference=REFERENCE, rows=rows, cost_model=cost_rows, engine=engine_rows, sweep_scaling=sweep_rows,
+            mode=label.lower(),
+            repeats=args.repeats,
+            batches=batches,
+            batch_size=BATCH,
+            sizes=list(SIZES),
+            test_images=len(ds.test_x),
+            clock="process_time",
+            blas_threads=1,
+            reference=REFERENCE,
+            rows=rows,
+            cost_model=cost_rows,
+            engine=engine_rows,
+            sweep_scaling=sweep_rows,
             peak_rss_mib=peak_mib,
             all_pass=all_pass,
         )

@@ -1,17 +1,13 @@
 """784-256-256-10 MLP on MNIST trained with Backpropagation on the NeuroSim V2.0 default chip.
 
-Identical to dfa_3layer.py except for the learning rule.
+The workload of dfa_3layer.py (read that file for every setting) with the learning rule changed, so
+the two differ in nothing else.
 """
-from cyclesim import Chip, Device, Network, Precision, Training, Workload
 
-workload = Workload(
-    name="bp_3layer",
-    network=Network(sizes=(784, 256, 256, 10), activation="relu"),
-    rule="bp",
-    dataset="mnist",
-    mode="hardware",
-    training=Training(epochs=10, batch_size=200, lr=0.025, lr_schedule="cosine", momentum=0.9, loss="sse", seed=0),
-    precision=Precision(weight=5, gradient=5, activation=8, error=8),
-    device=Device.preset("rram_neurosim"),
-    chip=Chip(node="32nm", subarray=128, adc_bits=5, cols_per_adc=8, clock_hz=1e9),
-)
+from pathlib import Path
+
+import attrs
+
+from cyclesim.workload import load
+
+workload = attrs.evolve(load(Path(__file__).with_name("dfa_3layer.py")), name="bp_3layer", rule="bp")

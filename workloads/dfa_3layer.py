@@ -1,7 +1,8 @@
 """784-256-256-10 MLP on MNIST trained with Direct Feedback Alignment on the NeuroSim V2.0 default chip.
 
-Identical to bp_3layer.py except for the learning rule.
+bp_3layer.py is this workload with rule="bp".
 """
+
 from cyclesim import Chip, Device, Network, Precision, Training, Workload
 
 workload = Workload(

@@ -5,16 +5,15 @@ them; the `Probe` records every busy interval, wait and joule, and the report is
 """
 
 from cyclesim.engine.components import (
-           Buffer,
-           Dram,
-           HTree,
-           Port,
-           Subarray,
-           Unit,
-           Wgu,
-           to_cycles,
+    Buffer,
+    Dram,
+    HTree,
+    Port,
+    Subarray,
+    Unit,
+    Wgu,
+    to_cycles,
 )
-from cyclesim.engine.probe import CATEGORIES, PHASES, Probe
+from cyclesim.engine.probe import Probe
 
-__all__ = ["CATEGORIES", "PHASES", "Buffer", "Dram", "HTree", "Port", "Probe", "Subarray", "Unit", "Wgu",
-           "to_cycles"]
+__all__ = ["Buffer", "Dram", "HTree", "Port", "Probe", "Subarray", "Unit", "Wgu", "to_cycles"]

@@ -4,9 +4,10 @@ A CIM chip trains by moving operands between SRAM buffers, H-tree links and off-
 reading (or programming) crossbar subarrays, digitising, accumulating and forming weight gradients.
 Every such unit here is a plain class that owns a `Port` (a `simpy.Resource` with `capacity`
 servers); its action methods are generators that queue for the port, hold it for the operation's
-cycles, then record the busy interval and charge the energy to the `Probe`. Use them from a process
-as ``y = yield from sub.read(...)`` or spawn them with ``env.process(buf.read(...))``. Time is in
-clock cycles (integers); a component prices only its own operation, never a whole iteration.
+cycles, then record the busy interval and charge the energy to the `Probe`, which knows each port by
+its kind (`terms.RESOURCE_KINDS`) and layer. Use them from a process as
+``y = yield from sub.read(...)`` or spawn them with ``env.process(buf.read(...))``. Time is in clock
+cycles (integers); a component prices only its own operation, never a whole iteration.
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ import numpy as np
 import simpy
 
 from cyclesim import kernels
-from cyclesim.engine.probe import CATEGORIES, Probe
+from cyclesim.engine.probe import Probe
 from cyclesim.hw.circuits import Cost
+from cyclesim.terms import COMPONENTS
+
+Env = simpy.Environment
+"""The SimPy environment every component is built in (one clock cycle per time unit)."""
 
 __all__ = ["Buffer", "Dram", "HTree", "Port", "Subarray", "Unit", "Wgu", "to_cycles"]
 
@@ -59,8 +64,8 @@ def _cost(name: str, value) -> Cost:
 
 
 def _category(value: str) -> str:
-    if value not in CATEGORIES:
-        raise ValueError(f"unknown energy category {value!r}; expected one of {', '.join(CATEGORIES)}")
+    if value not in COMPONENTS:
+        raise ValueError(f"unknown energy category {value!r}; expected one of {', '.join(COMPONENTS)}")
     return value
 
 
@@ -76,18 +81,19 @@ def _charge(probe: Probe, default: str, energy, phase: str) -> None:
 class Port:
     """`capacity` identical servers behind one FIFO queue (a `simpy.Resource`), with bookkeeping.
 
-    Every request records its wait (`Probe.wait`), every hold its busy interval (`Probe.busy`);
-    the queue depth is sampled (`Probe.queue_depth`) whenever a request has to queue and whenever
-    a queued request is granted.
+    The port is registered with the probe under `name` with its `kind` (one of
+    `terms.RESOURCE_KINDS`) and `layer` (0-based, None when layers share it). Every request records
+    its wait (`Probe.wait`), every hold its busy interval (`Probe.busy`); the queue depth is sampled
+    (`Probe.queue_depth`) whenever a request has to queue and whenever a queued request is granted.
     """
 
-    def __init__(self, env: simpy.Environment, name: str, capacity: int, probe: Probe):
+    def __init__(self, env: Env, name: str, capacity: int, probe: Probe, *, kind: str, layer: int | None = None):
         self.env = env
         self.name = name
         self.capacity = _positive_int(f"capacity of {name!r}", capacity)
         self.probe = probe
         self.resource = simpy.Resource(env, capacity=self.capacity)
-        probe.register(name, self.capacity)
+        probe.register(name, self.capacity, kind=kind, layer=layer)
 
     def use(self, cycles: int, phase: str, layer: int | None = None, bits: int = 0):
         """Generator: queue for one server, hold it `cycles` cycles, release it.
@@ -117,19 +123,32 @@ class Subarray:
 
     `read` computes the real product of its slice with `cyclesim.kernels.mvm_bitserial`, the
     subarray being one ADC row group (rows_per_sub = `rows`), so summing the row-subarrays' results
-    in order reproduces the whole layer's read.
+    in order reproduces the whole layer's read. `layer` is the (0-based) layer whose weights it holds.
     """
 
-    def __init__(self, env: simpy.Environment, name: str, rows: int, cols: int, probe: Probe):
+    def __init__(self, env: Env, name: str, rows: int, cols: int, probe: Probe, *, layer: int | None = None):
         self.name = name
         self.rows = _positive_int("rows", rows)
         self.cols = _positive_int("cols", cols)
         self.probe = probe
-        self.port = Port(env, name, 1, probe)
+        self.port = Port(env, name, 1, probe, kind="subarray", layer=layer)
 
-    def read(self, x_int: np.ndarray, g: np.ndarray, g_ref: float, *, bits: int, signed: bool,
-             adc_bits: int, cols_per_sub: int, differential: bool = False, phase: str,
-             layer: int | None = None, cycles: int, energy_j: dict[str, float]):
+    def read(
+        self,
+        x_int: np.ndarray,
+        g: np.ndarray,
+        g_ref: float,
+        *,
+        bits: int,
+        signed: bool,
+        adc_bits: int,
+        cols_per_sub: int,
+        differential: bool = False,
+        phase: str,
+        layer: int | None = None,
+        cycles: int,
+        energy_j: dict[str, float],
+    ):
         """Generator: read inputs `x_int` (B, R) against this subarray's conductances `g` (R, C),
         R <= rows, C <= cols, holding the subarray `cycles` cycles; returns
         ``mvm_bitserial(x_int, g, g_ref, bits, signed, rows, cols_per_sub, adc_bits,
@@ -143,8 +162,9 @@ class Subarray:
             raise TypeError("Subarray.read: energy_j must be a {category: joules} dict")
         yield from self.port.use(cycles, phase, layer)
         _charge(self.probe, "array", energy_j, phase)
-        return kernels.mvm_bitserial(x_int, g, g_ref, bits, signed, self.rows, cols_per_sub, adc_bits,
-                                     differential=differential)
+        return kernels.mvm_bitserial(
+            x_int, g, g_ref, bits, signed, self.rows, cols_per_sub, adc_bits, differential=differential
+        )
 
     def program(self, *, cycles: int, energy_j, phase: str, layer: int | None = None):
         """Generator: program cells (weight update) for `cycles` cycles; `energy_j` joules go to
@@ -162,8 +182,18 @@ class Buffer:
         energy = b * cost.energy_j / port_bits   (energy per bit moved).
     """
 
-    def __init__(self, env: simpy.Environment, name: str, port_bits: int, read_cost: Cost,
-                 write_cost: Cost, probe: Probe, *, ports: int = 1, category: str = "buffer"):
+    def __init__(
+        self,
+        env: Env,
+        name: str,
+        port_bits: int,
+        read_cost: Cost,
+        write_cost: Cost,
+        probe: Probe,
+        *,
+        ports: int = 1,
+        category: str = "buffer",
+    ):
         self.name = name
         self.port_bits = _positive_int("port_bits", port_bits)
         self.probe = probe
@@ -171,7 +201,7 @@ class Buffer:
         read_cost, write_cost = _cost("read_cost", read_cost), _cost("write_cost", write_cost)
         self._read = (to_cycles(read_cost.delay_cycles), read_cost.energy_j / self.port_bits)
         self._write = (to_cycles(write_cost.delay_cycles), write_cost.energy_j / self.port_bits)
-        self.port = Port(env, name, ports, probe)
+        self.port = Port(env, name, ports, probe, kind="buffer")
 
     def _access(self, per_access, bits, phase, layer):
         bits = _count("bits", bits)
@@ -203,14 +233,14 @@ class HTree:
     and costs b * cost.energy_j / width_bits, charged to "interconnect".
     """
 
-    def __init__(self, env: simpy.Environment, name: str, width_bits: int, cost: Cost, probe: Probe):
+    def __init__(self, env: Env, name: str, width_bits: int, cost: Cost, probe: Probe):
         self.name = name
         self.width_bits = _positive_int("width_bits", width_bits)
         cost = _cost("cost", cost)
         self.latency_cycles = to_cycles(cost.delay_cycles)
         self._j_per_bit = cost.energy_j / self.width_bits
         self.probe = probe
-        self.port = Port(env, name, 1, probe)
+        self.port = Port(env, name, 1, probe, kind="interconnect")
 
     def send_cycles(self, bits: int) -> int:
         """Cycles a send of `bits` holds the link (0 for 0 bits)."""
@@ -235,11 +265,23 @@ class Dram:
     Split a large transfer into several calls to spread it over channels.
     """
 
-    def __init__(self, env: simpy.Environment, name: str, *, channels: int, bandwidth_bit_per_s: float,
-                 latency_s: float, energy_j_per_bit: float, clock_hz: float, probe: Probe):
+    def __init__(
+        self,
+        env: Env,
+        name: str,
+        *,
+        channels: int,
+        bandwidth_bit_per_s: float,
+        latency_s: float,
+        energy_j_per_bit: float,
+        clock_hz: float,
+        probe: Probe,
+    ):
         if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
-            raise ValueError(f"DRAM {name!r}: channels must be a positive integer, got {channels!r} "
-                             "(a chip without DRAM channels cannot move data off chip)")
+            raise ValueError(
+                f"DRAM {name!r}: channels must be a positive integer, got {channels!r} "
+                "(a chip without DRAM channels cannot move data off chip)"
+            )
         for label, v in (("bandwidth_bit_per_s", bandwidth_bit_per_s), ("clock_hz", clock_hz)):
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
                 raise ValueError(f"DRAM {name!r}: {label} must be a positive finite number, got {v!r}")
@@ -253,14 +295,21 @@ class Dram:
         self.energy_j_per_bit = float(energy_j_per_bit)
         self.clock_hz = float(clock_hz)
         self.probe = probe
-        self.port = Port(env, name, channels, probe)
+        self.port = Port(env, name, channels, probe, kind="dram")
 
     @classmethod
-    def from_tech(cls, env: simpy.Environment, name: str, dram, clock_hz: float, probe: Probe) -> "Dram":
+    def from_tech(cls, env: Env, name: str, dram, clock_hz: float, probe: Probe) -> Dram:
         """A `Dram` with the channels, per-channel bandwidth, latency and energy of a `tech.DramTech`."""
-        return cls(env, name, channels=dram.channels, bandwidth_bit_per_s=dram.bandwidth_bit_per_s,
-                   latency_s=dram.latency_s, energy_j_per_bit=dram.energy_j_per_bit,
-                   clock_hz=clock_hz, probe=probe)
+        return cls(
+            env,
+            name,
+            channels=dram.channels,
+            bandwidth_bit_per_s=dram.bandwidth_bit_per_s,
+            latency_s=dram.latency_s,
+            energy_j_per_bit=dram.energy_j_per_bit,
+            clock_hz=clock_hz,
+            probe=probe,
+        )
 
     def transfer_cycles(self, bits: int) -> int:
         """Cycles one transfer of `bits` holds a channel (0 for 0 bits)."""
@@ -282,21 +331,21 @@ class Wgu:
     """Weight-gradient unit(s): `units` SRAM outer-product engines behind one queue.
 
     The caller prices a block with `circuits.weight_gradient_unit` (cycles, energy); the WGU only
-    serialises blocks on its engines and charges the energy to "wgu".
+    serialises blocks on its engines and charges the energy to "weight_gradient". `layer` is the
+    (0-based) layer a per-layer WGU serves; None for one shared by all layers.
     """
 
-    def __init__(self, env: simpy.Environment, name: str, probe: Probe, *, units: int = 1):
+    def __init__(self, env: Env, name: str, probe: Probe, *, units: int = 1, layer: int | None = None):
         self.name = name
         self.probe = probe
-        self.port = Port(env, name, units, probe)
+        self.port = Port(env, name, units, probe, kind="weight_gradient", layer=layer)
 
-    def outer(self, rows: int, cols: int, *, phase: str, layer: int | None = None, cycles: int,
-              energy_j: float):
+    def outer(self, rows: int, cols: int, *, phase: str, layer: int | None = None, cycles: int, energy_j: float):
         """Generator: accumulate one rows x cols outer-product block, holding an engine `cycles`."""
         _positive_int("rows", rows)
         _positive_int("cols", cols)
         yield from self.port.use(cycles, phase, layer)
-        self.probe.charge("wgu", phase, energy_j)
+        self.probe.charge("weight_gradient", phase, energy_j)
 
 
 class Unit:
@@ -307,8 +356,9 @@ class Unit:
     charged to `category` ("accumulation" by default; "other" suits activation units).
     """
 
-    def __init__(self, env: simpy.Environment, name: str, cost: Cost, probe: Probe, *, lanes: int = 1,
-                 category: str = "accumulation"):
+    def __init__(
+        self, env: Env, name: str, cost: Cost, probe: Probe, *, lanes: int = 1, category: str = "accumulation"
+    ):
         self.name = name
         cost = _cost("cost", cost)
         self.lanes = _positive_int("lanes", lanes)
@@ -316,7 +366,7 @@ class Unit:
         self.energy_j_per_op = cost.energy_j
         self.category = _category(category)
         self.probe = probe
-        self.port = Port(env, name, 1, probe)
+        self.port = Port(env, name, 1, probe, kind="digital")
 
     def run(self, n_ops: int, phase: str, layer: int | None = None):
         """Generator: perform `n_ops` operations (0: no-op)."""

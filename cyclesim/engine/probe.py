@@ -1,9 +1,10 @@
 """Measurement side of the discrete-event model: what every resource did, waited for and spent.
 
-Each chip resource (a subarray, a buffer port, an H-tree link, a DRAM channel group) reports its busy
-intervals and its requests' queueing times, and every operation charges its energy to one component
-category and one training phase; utilisation, contention and the energy breakdowns of the report are
-all derived from these records, and `Probe.check` verifies that no resource was ever over-booked.
+Each chip resource (a subarray, a buffer port, an H-tree link, a DRAM channel group) is registered
+with its kind and layer, reports its busy intervals and its requests' queueing times, and every
+operation charges its energy to one component category (`terms.COMPONENTS`) and one training phase
+(`terms.PHASES`); utilisation, contention and the energy breakdowns of the report are all derived
+from these records, and `Probe.check` verifies that no resource was ever over-booked.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ from collections import defaultdict
 
 import numpy as np
 
-PHASES = ("fw", "ag", "wg", "wu")
-"""Training phases: forward, activation gradient, weight gradient, weight update."""
-
-CATEGORIES = ("array", "adc", "accumulation", "buffer", "interconnect", "dram", "wgu", "other")
-"""Component categories that energy is charged to."""
+from cyclesim.terms import COMPONENTS, PHASES, RESOURCE_KINDS
 
 _PHASE_SET = frozenset(PHASES)
-_CATEGORY_SET = frozenset(CATEGORIES)
+_COMPONENT_SET = frozenset(COMPONENTS)
 _INF = math.inf
 
 
@@ -51,20 +48,31 @@ class Probe:
         self._energy: dict[tuple[str, str], float] = defaultdict(float)
         self._total_j = 0.0
         self.capacity: dict[str, int] = {}
+        self._registry: dict[str, tuple[str, int | None, int]] = {}  # kind, layer, registration rank
 
     # ------------------------------------------------------------------------------ recording
 
-    def register(self, resource: str, capacity: int = 1) -> None:
-        """Declare a resource and how many requests it serves at once (used by summaries/check)."""
+    def register(self, resource: str, capacity: int = 1, *, kind: str, layer: int | None = None) -> None:
+        """Declare a resource: how many requests it serves at once (used by summaries/check), what
+        it is (one of `terms.RESOURCE_KINDS`) and the layer it belongs to (0-based, None: shared)."""
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"capacity of {resource!r} must be a positive integer, got {capacity!r}")
-        if resource in self.capacity and self.capacity[resource] != capacity:
-            raise ValueError(f"resource {resource!r} is already registered with capacity "
-                             f"{self.capacity[resource]}, not {capacity}")
+        if kind not in RESOURCE_KINDS:
+            raise ValueError(f"unknown kind {kind!r} of {resource!r}; expected one of {', '.join(RESOURCE_KINDS)}")
+        if layer is not None and (isinstance(layer, bool) or not isinstance(layer, int) or layer < 0):
+            raise ValueError(f"layer of {resource!r} must be a 0-based index or None, got {layer!r}")
+        if resource in self._registry:
+            was = (self.capacity[resource], *self._registry[resource][:2])
+            if was != (capacity, kind, layer):
+                raise ValueError(
+                    f"resource {resource!r} is already registered with (capacity, kind, layer) "
+                    f"{was}, not {(capacity, kind, layer)}"
+                )
+            return
         self.capacity[resource] = capacity
+        self._registry[resource] = (kind, layer, len(self._registry))
 
-    def busy(self, resource: str, start: int, end: int, phase: str, layer: int | None = None,
-             bits: int = 0) -> None:
+    def busy(self, resource: str, start: int, end: int, phase: str, layer: int | None = None, bits: int = 0) -> None:
         """One busy interval [start, end) of one of `resource`'s servers; `bits` moved during it."""
         if end < start:
             raise ValueError(f"busy interval of {resource!r} ends before it starts: [{start}, {end})")
@@ -80,9 +88,8 @@ class Probe:
 
     def charge(self, component: str, phase: str, energy_j: float) -> None:
         """Add `energy_j` joules to a component category in a phase."""
-        if component not in _CATEGORY_SET:
-            raise ValueError(f"unknown energy category {component!r}; "
-                             f"expected one of {', '.join(CATEGORIES)}")
+        if component not in _COMPONENT_SET:
+            raise ValueError(f"unknown energy category {component!r}; expected one of {', '.join(COMPONENTS)}")
         if phase not in _PHASE_SET:
             _check_phase(phase)
         if not 0.0 <= energy_j < _INF:
@@ -99,6 +106,25 @@ class Probe:
     def resources(self) -> list[str]:
         """Every resource that was registered or recorded anything, sorted by name."""
         return sorted(set(self.capacity) | set(self._busy) | set(self._waits) | set(self._depth))
+
+    def kind(self, resource: str) -> str:
+        """What `resource` is, as registered (one of `terms.RESOURCE_KINDS`)."""
+        return self._registered(resource)[0]
+
+    def layer(self, resource: str) -> int | None:
+        """The layer (0-based) `resource` was registered for; None when layers share it."""
+        return self._registered(resource)[1]
+
+    def display_key(self, resource: str) -> tuple:
+        """Where `resource` goes in a listing: by kind (in `terms.RESOURCE_KINDS` order), then layer
+        (shared resources first), then the order resources were registered in."""
+        kind, layer, rank = self._registered(resource)
+        return RESOURCE_KINDS.index(kind), -1 if layer is None else layer, rank
+
+    def _registered(self, resource: str) -> tuple[str, int | None, int]:
+        if resource not in self._registry:
+            raise KeyError(f"resource {resource!r} was never registered (Probe.register gives its kind and layer)")
+        return self._registry[resource]
 
     def intervals(self, resource: str) -> list[tuple]:
         """Busy intervals of `resource` as recorded: ``(start, end, phase, layer, bits)`` tuples."""
@@ -136,23 +162,25 @@ class Probe:
         rows = []
         for r in self.resources():
             w = sorted(self._waits.get(r, ()))
-            rows.append({
-                "resource": r,
-                "capacity": self.capacity.get(r, 1),
-                "utilization": util[r],
-                "requests": len(w),
-                "wait_mean_cycles": sum(w) / len(w) if w else 0.0,
-                "wait_p95_cycles": _p95(w),
-                "wait_max_cycles": float(w[-1]) if w else 0.0,
-                "busy_cycles": self.busy_cycles(r),
-                "bytes": sum(iv[4] for iv in self._busy.get(r, ())) / 8.0,
-                "queue_max": max((d for _, d in self._depth.get(r, ())), default=0),
-            })
+            rows.append(
+                {
+                    "resource": r,
+                    "capacity": self.capacity.get(r, 1),
+                    "utilization": util[r],
+                    "requests": len(w),
+                    "wait_mean_cycles": sum(w) / len(w) if w else 0.0,
+                    "wait_p95_cycles": _p95(w),
+                    "wait_max_cycles": float(w[-1]) if w else 0.0,
+                    "busy_cycles": self.busy_cycles(r),
+                    "bytes": sum(iv[4] for iv in self._busy.get(r, ())) / 8.0,
+                    "queue_max": max((d for _, d in self._depth.get(r, ())), default=0),
+                }
+            )
         return rows
 
     def energy_by_component(self) -> dict[str, float]:
         """Joules per component category (every category, zeros included), summed over phases."""
-        out = dict.fromkeys(CATEGORIES, 0.0)
+        out = dict.fromkeys(COMPONENTS, 0.0)
         for (c, _), e in self._energy.items():
             out[c] += e
         return out
@@ -196,8 +224,7 @@ class Probe:
             assert starts.min() >= 0, f"{r}: busy interval starts before 0 ({starts.min()})"
             assert ends.max() <= elapsed, f"{r}: busy until {ends.max()}, after elapsed = {elapsed}"
             busy = float((ends - starts).sum())
-            assert busy <= cap * elapsed, (
-                f"{r}: busy {busy} cycles > capacity {cap} x elapsed {elapsed}")
+            assert busy <= cap * elapsed, f"{r}: busy {busy} cycles > capacity {cap} x elapsed {elapsed}"
             keep = ends > starts  # zero-length intervals occupy no time
             s, e = starts[keep], ends[keep]
             times = np.concatenate([s, e])
@@ -208,10 +235,10 @@ class Probe:
                 peak = int(running.max())
                 if peak > cap:
                     at = times[order][int(np.argmax(running))]
-                    raise AssertionError(
-                        f"{r}: {peak} overlapping busy intervals at cycle {at:g}, capacity {cap}")
+                    raise AssertionError(f"{r}: {peak} overlapping busy intervals at cycle {at:g}, capacity {cap}")
         total = self._total_j
         for label, parts in (("category", self.energy_by_component()), ("phase", self.energy_by_phase())):
             s = math.fsum(parts.values())
             assert math.isclose(s, total, rel_tol=1e-9, abs_tol=1e-30), (
-                f"energy by {label} sums to {s!r} J, total is {total!r} J")
+                f"energy by {label} sums to {s!r} J, total is {total!r} J"
+            )

@@ -33,6 +33,7 @@ from cyclesim.errors import ConfigError
 from cyclesim.hw import area as area_mod
 from cyclesim.hw import circuits as c
 from cyclesim.learn import quant, rules
+from cyclesim.terms import IDLE, PHASES
 
 _F32 = np.float32
 
@@ -56,8 +57,9 @@ class IterationResult:
 
     def phase_time(self) -> dict:
         """The iteration's cycles attributed to phases: every cycle is split equally among the
-        phases that keep some resource busy in it (cycles with nothing busy count as "idle"), so
-        the parts add up to the iteration's length even where DFA's phases overlap."""
+        phases that keep some resource busy in it (cycles with nothing busy count as `IDLE`), so
+        the parts add up to the iteration's length even where DFA's phases overlap:
+            time[p] = sum over cycles t of [p busy at t] / max(1, number of phases busy at t)."""
         edges = []
         for res in self.probe.resources():
             for start, end, phase, _layer, _bits in self.probe.intervals(res):
@@ -65,17 +67,17 @@ class IterationResult:
                     edges.append((start, 1, phase))
                     edges.append((end, -1, phase))
         edges.sort(key=lambda e: (e[0], e[1]))
-        out = {"fw": 0.0, "ag": 0.0, "wg": 0.0, "wu": 0.0, "idle": 0.0}
-        active = {p: 0 for p in ("fw", "ag", "wg", "wu")}
+        out = dict.fromkeys((*PHASES, IDLE), 0.0)
+        active = dict.fromkeys(PHASES, 0)
         last = 0
         for t, step, phase in edges:
             if t > last:
                 on = [p for p, n in active.items() if n > 0]
-                for p in on or ["idle"]:
+                for p in on or [IDLE]:
                     out[p] += (t - last) / max(len(on), 1)
                 last = t
             active[phase] += step
-        out["idle"] += self.cycles - last
+        out[IDLE] += self.cycles - last
         return out
 
     def per_layer(self) -> list[dict]:
@@ -85,7 +87,7 @@ class IterationResult:
             for start, end, phase, layer, _bits in self.probe.intervals(res):
                 if layer is None:
                     continue
-                row = rows.setdefault(layer, {"layer": layer + 1, "fw": 0, "ag": 0, "wg": 0, "wu": 0})
+                row = rows.setdefault(layer, {"layer": layer + 1, **dict.fromkeys(PHASES, 0)})
                 row[phase] += end - start
         return [rows[k] for k in sorted(rows)]
 
@@ -95,8 +97,9 @@ def simulate(workload, fp, net, trace) -> IterationResult:
     return Iteration(workload, fp, net, trace).run()
 
 
-class Chip:
-    """The workload's chip as SimPy components, with per-operation costs from the circuit models."""
+class ChipModel:
+    """The workload's chip (`config.Chip` laid out by the floorplan) as SimPy components, with
+    per-operation costs from the circuit models."""
 
     def __init__(self, env, workload, fp, net, probe: Probe):
         self.env, self.wl, self.fp, self.net, self.probe = env, workload, fp, net, probe
@@ -106,11 +109,8 @@ class Chip:
         self.node = node
         sub = chip.subarray
         self.sub = sub
-        parts = c.subarray(node, clk, device=dev, rows=sub, cols=sub, cols_per_adc=chip.cols_per_adc,
-                           adc_bits=chip.adc_bits, adc_kind=chip.adc_type, input_bits=prec.activation)
-        ag = c.subarray(node, clk, device=dev, rows=sub, cols=sub, cols_per_adc=chip.cols_per_adc,
-                        adc_bits=chip.ag_adc_bits, adc_kind=chip.adc_type, input_bits=prec.error,
-                        transposable=True)
+        parts = area_mod.subarray_parts(workload, node, transposed=False)
+        ag = area_mod.subarray_parts(workload, node, transposed=True)
         # One bit plane of one sample: the read pulse, then cols_per_adc conversions per ADC and
         # a shift-add step (the columns sharing an ADC are converted one after another).
         self.plane_cycles = {
@@ -132,41 +132,61 @@ class Chip:
         self.pulse_j = dev.write_v**2 * g_mean * dev.write_pulse_s
         # Subarrays of every weight array, by (row block, column block).
         self.subarrays = []
-        for a in fp.weights:
-            self.subarrays.append({(s, j): Subarray(env, f"{a.name}.sub{s}.{j}", sub, sub, probe)
-                                   for s in range(a.sub_rows) for j in range(a.sub_cols)})
+        for l, a in enumerate(fp.weights):
+            self.subarrays.append(
+                {
+                    (s, j): Subarray(env, f"{a.name}.sub{s}.{j}", sub, sub, probe, layer=l)
+                    for s in range(a.sub_rows)
+                    for j in range(a.sub_cols)
+                }
+            )
         sizes = workload.network.sizes
         gbuf_bits = 2 * sum(sizes) * (prec.activation + prec.error)
         rd = c.register_file(node, clk, bits_capacity=gbuf_bits, port_bits=sub)
         self.gbuf = Buffer(env, "global_buffer", sub, rd, rd, probe)
         chip_area_m2 = area_mod.chip_area(workload, fp).total_um2 * 1e-12
         width = fp.tile_size * sub
-        tree = area_mod.htree(node, clk, side_m=math.sqrt(chip_area_m2), leaves=max(fp.tiles, 2),
-                              width_bits=width, pitch_f=area_mod.GLOBAL_PITCH_F)
+        tree = area_mod.htree(
+            node,
+            clk,
+            side_m=math.sqrt(chip_area_m2),
+            leaves=max(fp.tiles, 2),
+            width_bits=width,
+            pitch_f=area_mod.GLOBAL_PITCH_F,
+        )
         self.htree = HTree(env, "chip_htree", width, c.Cost(0.0, tree.energy_j, tree.delay_cycles, 0.0), probe)
         self.htree_j_per_bit = tree.energy_j / width
         dram = tech.dram(chip.dram)
         channels = chip.dram_channels or dram.channels
-        self.dram = Dram(env, "dram", channels=channels, bandwidth_bit_per_s=dram.bandwidth_bit_per_s,
-                         latency_s=dram.latency_s, energy_j_per_bit=dram.energy_j_per_bit,
-                         clock_hz=clk, probe=probe)
+        self.dram = Dram(
+            env,
+            "dram",
+            channels=channels,
+            bandwidth_bit_per_s=dram.bandwidth_bit_per_s,
+            latency_s=dram.latency_s,
+            energy_j_per_bit=dram.energy_j_per_bit,
+            clock_hz=clk,
+            probe=probe,
+        )
         lanes = fp.tile_size * fp.pe_size * sub // chip.cols_per_adc
         acc_bits = chip.adc_bits + prec.activation + math.ceil(math.log2(max(sizes)))
         self.accum = Unit(env, "accumulation", c.accumulator(node, clk, bits=acc_bits), probe, lanes=lanes)
-        self.activation = Unit(env, "activation", c.activation_unit(node, clk, bits=prec.activation),
-                               probe, lanes=lanes, category="other")
-        self.feedback_mac = Unit(env, "feedback_mac", c.accumulator(node, clk, bits=prec.error + prec.weight + 4),
-                                 probe, lanes=lanes)
+        self.activation = Unit(
+            env, "activation", c.activation_unit(node, clk, bits=prec.activation), probe, lanes=lanes, category="other"
+        )
+        self.feedback_mac = Unit(
+            env, "feedback_mac", c.accumulator(node, clk, bits=prec.error + prec.weight + 4), probe, lanes=lanes
+        )
         # Weight-gradient units: one shared (sized for the largest layer) or one per layer.
         self.wgu_costs = []
-        for l, a in enumerate(fp.weights):
+        for a in fp.weights:
             rows, cols = a.rows, a.cols
             self.wgu_costs.append(c.weight_gradient_unit(node, clk, rows=rows, cols=cols, bits=prec.gradient))
         if fp.wgu == "shared":
             shared = Wgu(env, "wgu", probe)
             self.wgus = [shared] * len(fp.weights)
         else:
-            self.wgus = [Wgu(env, f"wgu{l + 1}", probe) for l in range(len(fp.weights))]
+            self.wgus = [Wgu(env, f"wgu{l + 1}", probe, layer=l) for l in range(len(fp.weights))]
         self.grad_bits = prec.gradient
         # Static power of the whole chip: every allocated subarray with its periphery, the WGUs.
         per_sub = sum(p.leakage_w for p in parts.values())
@@ -204,9 +224,16 @@ class Chip:
             e_adc, e_sa = self.plane_energy[phase]
             frac = gslice.shape[1] / sub * planes * batch
             energy = {"array": e_array, "adc": e_adc * frac, "accumulation": e_sa * frac}
-            args = dict(x_int=xs, g=gslice, g_ref=xbar.cells.g_ref, bits=bits, signed=transposed,
-                        adc_bits=chip.ag_adc_bits if transposed else chip.adc_bits, cols_per_sub=sub,
-                        differential=xbar.differential)
+            args = dict(
+                x_int=xs,
+                g=gslice,
+                g_ref=xbar.cells.g_ref,
+                bits=bits,
+                signed=transposed,
+                adc_bits=chip.ag_adc_bits if transposed else chip.adc_bits,
+                cols_per_sub=sub,
+                differential=xbar.differential,
+            )
             out.append(((s, j), sa, args, energy, planes * self.plane_cycles[phase]))
         return out
 
@@ -233,8 +260,7 @@ class Chip:
         batch = x.q.shape[0]
         procs = {}
         for key, sa, args, energy, cycles in self.reads(l, x, g, phase, transposed):
-            procs[key] = self.env.process(sa.read(**args, phase=phase, layer=l, cycles=batch * cycles,
-                                                  energy_j=energy))
+            procs[key] = self.env.process(sa.read(**args, phase=phase, layer=l, cycles=batch * cycles, energy_j=energy))
         yield simpy.AllOf(self.env, list(procs.values()))
         out = self.assemble(l, x, {k: p.value for k, p in procs.items()}, transposed)
         a = self.fp.weights[l]
@@ -266,33 +292,33 @@ class Iteration:
         self.wl, self.fp, self.net, self.trace = workload, fp, net, trace
         self.env = _CountingEnvironment()
         self.probe = Probe()
-        self.chip = Chip(self.env, workload, fp, net, self.probe)
+        self.model = ChipModel(self.env, workload, fp, net, self.probe)
         self.n = len(workload.network.sizes) - 1
         self.out: dict = {}
 
     # -- phases --------------------------------------------------------------------------------
 
     def forward(self):
-        wl, chip, tr = self.wl, self.chip, self.trace
+        wl, model, tr = self.wl, self.model, self.trace
         prec = wl.precision
         x = tr.step.inputs[0]
         inputs, pre = [], []
         batch = x.q.shape[0]
         for l in range(self.n):
             fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
-            yield from chip.transfer(batch * fan_in * prec.activation, "fw", l)
-            a = yield from chip.read_layer(l, x, tr.conductances[l], "fw", transposed=False)
-            yield from chip.activation.run(batch * fan_out, "fw", l)
-            yield from chip.gbuf.write(batch * fan_out * prec.activation, "fw", l)
+            yield from model.transfer(batch * fan_in * prec.activation, "fw", l)
+            a = yield from model.read_layer(l, x, tr.conductances[l], "fw", transposed=False)
+            yield from model.activation.run(batch * fan_out, "fw", l)
+            yield from model.gbuf.write(batch * fan_out * prec.activation, "fw", l)
             # Activations are kept in DRAM for the weight gradient.
-            yield from chip.dram.transfer(batch * fan_in * prec.activation, "fw", l)
+            yield from model.dram.transfer(batch * fan_in * prec.activation, "fw", l)
             inputs.append(x)
             pre.append(a)
             x = self._next_input(a, x)
         self.out.update(inputs=inputs, pre=pre, y=pre[-1])
 
     def _next_input(self, a: np.ndarray, x):
-        """The next layer's input operand: ReLU in fixed point on [0, 1], as `Network.forward`."""
+        """The next layer's input operand: ReLU in fixed point on [0, 1], as `NetworkState.forward`."""
         q, sc = quant.unsigned(np.clip(a, _F32(0.0), _F32(1.0)), self.wl.precision.activation)
         return type(x)(q, sc)
 
@@ -303,16 +329,16 @@ class Iteration:
         The values are those of the batch reads (the ADC ranges are calibrated per batch), computed
         with the same kernels and order as the layer-sequential path; the stages only time them.
         """
-        chip, tr = self.chip, self.trace
+        model, tr = self.model, self.trace
         from cyclesim import kernels
 
         x = tr.step.inputs[0]
         batch = x.q.shape[0]
         inputs, pre, plans = [], [], []
         for l in range(self.n):
-            reads = chip.reads(l, x, tr.conductances[l], "fw", transposed=False)
-            parts = {key: kernels.mvm_bitserial(**args, rows_per_sub=chip.sub) for key, _sa, args, _e, _c in reads}
-            a = chip.assemble(l, x, parts, transposed=False)
+            reads = model.reads(l, x, tr.conductances[l], "fw", transposed=False)
+            parts = {key: kernels.mvm_bitserial(**args, rows_per_sub=model.sub) for key, _sa, args, _e, _c in reads}
+            a = model.assemble(l, x, parts, transposed=False)
             inputs.append(x)
             pre.append(a)
             plans.append(reads)
@@ -321,12 +347,11 @@ class Iteration:
         stores = [simpy.Store(self.env) for _ in range(self.n + 1)]
         for b in range(batch):
             stores[0].put(b)
-        stages = [self.env.process(self._stage(l, plans[l], stores[l], stores[l + 1], batch))
-                  for l in range(self.n)]
+        stages = [self.env.process(self._stage(l, plans[l], stores[l], stores[l + 1], batch)) for l in range(self.n)]
         yield simpy.AllOf(self.env, stages)
 
     def _stage(self, l: int, reads: list, src: simpy.Store, dst: simpy.Store, batch: int):
-        wl, chip = self.wl, self.chip
+        wl, model = self.wl, self.model
         prec = wl.precision
         fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
         a = self.fp.weights[l]
@@ -335,55 +360,59 @@ class Iteration:
                 self.probe.charge(category, "fw", joules)
         for _ in range(batch):
             b = yield src.get()
-            yield from chip.transfer(fan_in * prec.activation, "fw", l)
+            yield from model.transfer(fan_in * prec.activation, "fw", l)
             subs = [self.env.process(sa.port.use(cycles, "fw", l)) for _k, sa, _a, _e, cycles in reads]
             yield simpy.AllOf(self.env, subs)
-            yield from chip.accum.run(fan_out * max(a.sub_rows - 1, 0), "fw", l)
-            yield from chip.activation.run(fan_out, "fw", l)
-            yield from chip.gbuf.write(fan_out * prec.activation, "fw", l)
-            yield from chip.dram.transfer(fan_in * prec.activation, "fw", l)
+            yield from model.accum.run(fan_out * max(a.sub_rows - 1, 0), "fw", l)
+            yield from model.activation.run(fan_out, "fw", l)
+            yield from model.gbuf.write(fan_out * prec.activation, "fw", l)
+            yield from model.dram.transfer(fan_in * prec.activation, "fw", l)
             yield dst.put(b)
 
     def weight_update(self, l: int, ready: simpy.Event | None):
         """WG of layer l per sample (WGU + DRAM accumulation), then WU once `ready` fires."""
-        wl, chip = self.wl, self.chip
+        wl, model = self.wl, self.model
         a = self.fp.weights[l]
         x, d = self.out["inputs"][l], self.out["deltas"][l]
         batch = x.q.shape[0]
-        grad_bits = a.rows * a.cols * chip.grad_bits
-        cost = chip.wgu_costs[l]
+        grad_bits = a.rows * a.cols * model.grad_bits
+        cost = model.wgu_costs[l]
         for b in range(batch):
-            yield from chip.wgus[l].outer(a.rows, a.cols, phase="wg", layer=l,
-                                          cycles=to_cycles(cost.delay_cycles), energy_j=cost.energy_j)
+            yield from model.wgus[l].outer(
+                a.rows, a.cols, phase="wg", layer=l, cycles=to_cycles(cost.delay_cycles), energy_j=cost.energy_j
+            )
             if wl.chip.gradient_accumulation == "dram":
                 if b > 0:
-                    yield from chip.dram.transfer(grad_bits, "wg", l)  # read the running sum back
-                yield from chip.dram.transfer(grad_bits, "wg", l)  # write the updated sum
+                    yield from model.dram.transfer(grad_bits, "wg", l)  # read the running sum back
+                yield from model.dram.transfer(grad_bits, "wg", l)  # write the updated sum
         if wl.chip.gradient_accumulation == "on_chip":
-            yield from chip.dram.transfer(grad_bits, "wg", l)
+            yield from model.dram.transfer(grad_bits, "wg", l)
         self.out["grads"][l] = _exact_gradient(x, d)
         if ready is not None:
             yield ready
         # WU: read the batch gradient, program every subarray row by row (pulses from the trace).
-        yield from chip.dram.transfer(grad_bits, "wu", l)
+        yield from model.dram.transfer(grad_bits, "wu", l)
         pulses = self.trace.step.pulses[l]
-        sub = chip.sub
+        sub = model.sub
         procs = []
-        for (s, j), sa in chip.subarrays[l].items():
+        for (s, j), sa in model.subarrays[l].items():
             block = np.abs(pulses[s * sub : (s + 1) * sub, j * sub : (j + 1) * sub])
             # Rows are programmed one after another, all columns of a row together; a row takes
             # as many pulses as its most-programmed cell.
             n_pulses = int(block.max(axis=1).sum()) if block.size else 0
             if n_pulses == 0:
                 continue
-            energy = chip.pulse_j * float(block.sum())
-            procs.append(self.env.process(sa.program(cycles=n_pulses * chip.write_pulse_cycles,
-                                                     energy_j=energy, phase="wu", layer=l)))
+            energy = model.pulse_j * float(block.sum())
+            procs.append(
+                self.env.process(
+                    sa.program(cycles=n_pulses * model.write_pulse_cycles, energy_j=energy, phase="wu", layer=l)
+                )
+            )
         if procs:
             yield simpy.AllOf(self.env, procs)
 
     def backward(self):
-        wl, net, chip = self.wl, self.net, self.chip
+        wl, net, model = self.wl, self.net, self.model
         n = self.n
         pre = self.out["pre"]
         e = rules.output_error(self.out["y"], self.trace.labels, wl.training.loss)
@@ -400,10 +429,10 @@ class Iteration:
             procs.append(self.env.process(self.weight_update(n - 1, read_done[n - 1])))
             for l in range(n - 2, -1, -1):
                 d = deltas[l + 1]
-                yield from chip.transfer(batch * wl.network.sizes[l + 2] * wl.precision.error, "ag", l + 1)
-                back = yield from chip.read_layer(l + 1, d, self.trace.conductances[l + 1], "ag", transposed=True)
+                yield from model.transfer(batch * wl.network.sizes[l + 2] * wl.precision.error, "ag", l + 1)
+                back = yield from model.read_layer(l + 1, d, self.trace.conductances[l + 1], "ag", transposed=True)
                 read_done[l + 1].succeed()
-                yield from chip.activation.run(batch * wl.network.sizes[l + 1], "ag", l)
+                yield from model.activation.run(batch * wl.network.sizes[l + 1], "ag", l)
                 deltas[l] = net.error_operand(back * net.derivative(pre[l]))
                 procs.append(self.env.process(self.weight_update(l, read_done[l])))
         else:
@@ -414,11 +443,11 @@ class Iteration:
         yield simpy.AllOf(self.env, procs)
 
     def _dfa_layer(self, l: int, err):
-        wl, net, chip = self.wl, self.net, self.chip
+        wl, net, model = self.wl, self.net, self.model
         batch = err.q.shape[0]
         hidden = wl.network.sizes[l + 1]
         classes = wl.network.sizes[-1]
-        yield from chip.feedback_mac.run(batch * classes * hidden, "ag", l)
+        yield from model.feedback_mac.run(batch * classes * hidden, "ag", l)
         proj = net.feedback_read(l, err)
         self.out["deltas"][l] = net.error_operand(proj * net.derivative(self.out["pre"][l]))
         yield from self.weight_update(l, None)
@@ -437,13 +466,22 @@ class Iteration:
         except RuntimeError as exc:  # SimPy: no events left but the iteration has not finished
             if "No scheduled events left" not in str(exc):
                 raise
-            raise ConfigError("the simulated iteration stopped making progress (deadlock); "
-                              "check chip.dram_channels and the WGU arrangement") from None
+            raise ConfigError(
+                "the simulated iteration stopped making progress (deadlock); "
+                "check model.dram_channels and the WGU arrangement"
+            ) from None
         events = self.env.events
         cycles = int(self.env.now)
-        return IterationResult(cycles=cycles, clock_hz=self.wl.chip.clock_hz, probe=self.probe,
-                               leakage_w=self.chip.leakage_w, y=self.out["y"], deltas=self.out["deltas"],
-                               grads=self.out["grads"], events=events)
+        return IterationResult(
+            cycles=cycles,
+            clock_hz=self.wl.chip.clock_hz,
+            probe=self.probe,
+            leakage_w=self.model.leakage_w,
+            y=self.out["y"],
+            deltas=self.out["deltas"],
+            grads=self.out["grads"],
+            events=events,
+        )
 
 
 class _CountingEnvironment(simpy.Environment):

@@ -3,10 +3,12 @@
 A tile is built whole, whatever fraction of it a layer uses: its PEs, each with `pe_size`^2
 subarrays and their periphery, an adder tree and a PE buffer; a tile buffer, tile accumulation and
 the tile's H-tree. The chip adds the global buffer, chip H-tree, activation units, weight-gradient
-units and DFA's feedback store. Areas are grouped into NeuroSim's six categories: CIM arrays (cells),
-interconnect (IC, the H-trees), ADC, accumulation (shift-add, adder trees, accumulators), weight
-gradient (WGUs), and other (drivers, decoders, muxes, buffers, activation units, feedback SRAM).
-The DRAM PHY is reported separately and left out of the total, as NeuroSim and the paper do.
+units and DFA's feedback store. Areas are attributed to the component categories energy is charged
+to (`terms.DIE_COMPONENTS`): array (cells), adc, accumulation (shift-add, adder trees, accumulators),
+buffer (PE, tile and global buffers, feedback SRAM), interconnect (the H-trees), weight_gradient
+(WGUs) and other (drivers, decoders, muxes, activation units). Totals are sums of NeuroSim's six
+summary groups (`SUMMARY_GROUPS`, which count buffers as "other"). The DRAM PHY is reported
+separately and left out of the total, as NeuroSim and the paper do.
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ import attrs
 from cyclesim import tech
 from cyclesim.hw import circuits as c
 from cyclesim.hw.floorplan import Floorplan
+from cyclesim.terms import DIE_COMPONENTS
 
-CATEGORIES = ("cim", "ic", "adc", "accumulation", "other", "weight_gradient")
+SUMMARY_GROUPS = ("array", "interconnect", "adc", "accumulation", "other", "weight_gradient")
+"""NeuroSim's area summary (CIM array, IC, ADC, accumulation, other, weight gradient), which counts
+buffers as "other"; the chip's total adds the group sums in this order."""
 
-# Sorting the subarray parts into the six categories.
-_SUBARRAY_CATEGORY = {
-    "cells": "cim",
+_SUMMARY_GROUP = {"buffer": "other"}
+"""Components that NeuroSim's summary folds into another group (the rest are groups themselves)."""
+
+# Sorting the subarray parts into the component categories.
+_SUBARRAY_COMPONENT = {
+    "cells": "array",
     "adc": "adc",
     "adc_transposed": "adc",
     "shift_add": "accumulation",
@@ -63,10 +71,10 @@ def htree(node, clock_hz, *, side_m: float, leaves: int, width_bits: int, pitch_
 
 @attrs.frozen
 class AreaReport:
-    """Chip area in um^2: total, per category, per tile kind and per array."""
+    """Chip area in um^2: total, per component category, per tile kind and per array."""
 
     total_um2: float
-    breakdown_um2: dict  # category -> um^2
+    breakdown_um2: dict  # component category (terms.DIE_COMPONENTS) -> um^2
     tile_um2: dict  # "transposable" / "plain" -> area of one tile of that kind
     per_layer: tuple  # (name, tiles, um^2) per array, plus its WGU when per layer
     dram_phy_um2: float  # not in the total
@@ -86,98 +94,142 @@ class AreaReport:
         }
 
 
-def _add(acc: dict, category: str, area_um2: float, n: float = 1.0) -> None:
-    acc[category] = acc.get(category, 0.0) + area_um2 * n
+@attrs.define
+class AreaTally:
+    """Area (um^2) summed per component category and, alongside, per NeuroSim summary group.
+
+    Each `add` of a * n um^2 goes to its component and to its summary group (`SUMMARY_GROUPS`),
+    both running sums in the order the parts are added; `total_um2` sums the groups (in the order of
+    `groups`: as first added, or as pre-filled), so a total does not depend on how finely the
+    components split a group.
+    """
+
+    components: dict = attrs.field(factory=dict)  # component -> um^2
+    groups: dict = attrs.field(factory=dict)  # summary group -> um^2
+
+    def add(self, component: str, area_um2: float, n: float = 1.0) -> None:
+        """Add n parts of `area_um2` each to `component`."""
+        a = area_um2 * n
+        group = _SUMMARY_GROUP.get(component, component)
+        self.components[component] = self.components.get(component, 0.0) + a
+        self.groups[group] = self.groups.get(group, 0.0) + a
+
+    def add_tally(self, other: AreaTally, n: float) -> None:
+        """Add n copies of `other` (e.g. n tiles), component by component and group by group."""
+        for component, a in other.components.items():
+            self.components[component] = self.components.get(component, 0.0) + a * n
+        for group, a in other.groups.items():
+            self.groups[group] = self.groups.get(group, 0.0) + a * n
+
+    @property
+    def total_um2(self) -> float:
+        """total = sum over groups g of groups[g]."""
+        return sum(self.groups.values())
 
 
-def tile_breakdown(workload, fp: Floorplan, node: tech.Node, transposable: bool) -> dict:
-    """Area per category of one tile (all its PEs built), with or without BP's transposed read."""
+def neurosim_summary(breakdown: dict) -> dict:
+    """NeuroSim's six-group summary of a component breakdown (um^2 or shares, e.g. results.json's
+    `area.shares`): buffers counted as "other", keys in `SUMMARY_GROUPS` order; this is what the
+    paper's area pie charts show."""
+    out = dict.fromkeys(SUMMARY_GROUPS, 0.0)
+    for component, value in breakdown.items():
+        out[_SUMMARY_GROUP.get(component, component)] += value
+    return out
+
+
+def subarray_parts(workload, node: tech.Node, *, transposed: bool) -> dict[str, c.Cost]:
+    """The parts of one of the workload's subarrays (`circuits.subarray`): as the forward read sees
+    it (`adc_bits`, activations as inputs) or, `transposed`, with BP's transposed-read periphery
+    (`ag_adc_bits`, errors as inputs)."""
+    chip, prec = workload.chip, workload.precision
+    return c.subarray(
+        node, chip.clock_hz, device=workload.device, rows=chip.subarray, cols=chip.subarray,
+        cols_per_adc=chip.cols_per_adc, adc_bits=chip.ag_adc_bits if transposed else chip.adc_bits,
+        adc_kind=chip.adc_type, input_bits=prec.error if transposed else prec.activation,
+        transposable=transposed,
+    )  # fmt: skip
+
+
+def tile_breakdown(workload, fp: Floorplan, node: tech.Node, transposable: bool) -> AreaTally:
+    """Area of one tile (all its PEs built) per component and summary group, with or without BP's
+    transposed read."""
     chip, prec = workload.chip, workload.precision
     clk = chip.clock_hz
     sub, per = chip.subarray, chip.cols_per_adc
-    out: dict = {}
-    parts = c.subarray(
-        node, clk, device=workload.device, rows=sub, cols=sub, cols_per_adc=per,
-        adc_bits=chip.adc_bits, adc_kind=chip.adc_type, input_bits=prec.activation,
-        transposable=False,
-    )  # fmt: skip
+    out = AreaTally()
+    parts = subarray_parts(workload, node, transposed=False)
     if transposable:
-        tr = c.subarray(
-            node, clk, device=workload.device, rows=sub, cols=sub, cols_per_adc=per,
-            adc_bits=chip.ag_adc_bits, adc_kind=chip.adc_type, input_bits=prec.error,
-            transposable=True,
-        )  # fmt: skip
+        tr = subarray_parts(workload, node, transposed=True)
         for key in ("row_mux", "adc_transposed", "shift_add_transposed"):
             parts[key] = tr[key]
     subs_per_pe = fp.pe_size**2
     pes = fp.tile_size**2
     for key, cost in parts.items():
-        _add(out, _SUBARRAY_CATEGORY[key], cost.area_um2, subs_per_pe * pes)
+        out.add(_SUBARRAY_COMPONENT[key], cost.area_um2, subs_per_pe * pes)
     # PE: an adder tree per ADC lane sums the PE's row of subarrays; a PE buffer holds its inputs
     # and outputs (register file, NeuroSim's default buffer type).
     psum_bits = chip.adc_bits + prec.activation + math.ceil(math.log2(sub))
     lanes = fp.pe_size * sub // per
     directions = 2 if transposable else 1
     tree = c.adder_tree(node, clk, inputs=fp.pe_size, bits=psum_bits)
-    _add(out, "accumulation", tree.area_um2, lanes * directions * pes)
+    out.add("accumulation", tree.area_um2, lanes * directions * pes)
     pe_buf_bits = 2 * fp.pe_size * sub * prec.activation
-    _add(out, "other", c.register_file(node, clk, bits_capacity=pe_buf_bits, port_bits=sub).area_um2, pes)
+    out.add("buffer", c.register_file(node, clk, bits_capacity=pe_buf_bits, port_bits=sub).area_um2, pes)
     # Tile: adder trees over its rows of PEs, a tile buffer, and the H-tree to its PEs.
     tile_lanes = fp.tile_size * fp.pe_size * sub // per
     tile_tree = c.adder_tree(node, clk, inputs=fp.tile_size, bits=psum_bits + math.ceil(math.log2(fp.pe_size + 1)))
-    _add(out, "accumulation", tile_tree.area_um2, tile_lanes * directions)
+    out.add("accumulation", tile_tree.area_um2, tile_lanes * directions)
     tile_buf_bits = 2 * fp.tile_size * fp.pe_size * sub * prec.activation
-    _add(out, "other", c.register_file(node, clk, bits_capacity=tile_buf_bits, port_bits=sub).area_um2)
-    side = math.sqrt(sum(out.values()) * 1e-12)
+    out.add("buffer", c.register_file(node, clk, bits_capacity=tile_buf_bits, port_bits=sub).area_um2)
+    side = math.sqrt(out.total_um2 * 1e-12)
     width = math.ceil(math.sqrt(pes)) * sub  # NeuroSim's tile bus: ceil(sqrt(#PE)) x 128 bits
     tree = htree(node, clk, side_m=side, leaves=pes, width_bits=width, pitch_f=SEMI_GLOBAL_PITCH_F)
-    _add(out, "ic", tree.area_um2)
+    out.add("interconnect", tree.area_um2)
     return out
 
 
 def chip_area(workload, fp: Floorplan) -> AreaReport:
-    """Area of the chip that `fp` lays out, by category, tile kind and array."""
+    """Area of the chip that `fp` lays out, by component category, tile kind and array."""
     chip, prec = workload.chip, workload.precision
     clk = chip.clock_hz
     node = tech.node(chip.node, chip.flavor)
     kinds = {a.transposable for a in fp.arrays}
     tiles = {t: tile_breakdown(workload, fp, node, t) for t in kinds}
-    total: dict = {k: 0.0 for k in CATEGORIES}
+    total = AreaTally(dict.fromkeys(DIE_COMPONENTS, 0.0), dict.fromkeys(SUMMARY_GROUPS, 0.0))
     per_layer = []
     for a in fp.arrays:
-        for cat, area in tiles[a.transposable].items():
-            _add(total, cat, area, a.tiles)
-        per_layer.append((a.name, a.tiles, sum(tiles[a.transposable].values()) * a.tiles))
+        total.add_tally(tiles[a.transposable], a.tiles)
+        per_layer.append((a.name, a.tiles, tiles[a.transposable].total_um2 * a.tiles))
     # Weight-gradient units: SRAM arrays holding a layer's gradient at `gradient` bits.
     for i, (rows, cols) in enumerate(fp.wgu_shapes):
         wgu = c.weight_gradient_unit(node, clk, rows=rows, cols=cols, bits=prec.gradient)
-        _add(total, "weight_gradient", wgu.area_um2)
+        total.add("weight_gradient", wgu.area_um2)
         if fp.wgu == "per_layer":
             per_layer.append((f"wgu{i + 1}", 0, wgu.area_um2))
     # Global buffer: every layer's activations and errors of one sample, double-buffered.
     sizes = workload.network.sizes
     gbuf_bits = 2 * sum(sizes) * (prec.activation + prec.error)
-    _add(total, "other", c.register_file(node, clk, bits_capacity=gbuf_bits, port_bits=chip.subarray).area_um2)
+    total.add("buffer", c.register_file(node, clk, bits_capacity=gbuf_bits, port_bits=chip.subarray).area_um2)
     # Activation units (ReLU + requantisation), one per ADC lane of a tile row.
     lanes = fp.tile_size * fp.pe_size * chip.subarray // chip.cols_per_adc
-    _add(total, "other", c.activation_unit(node, clk, bits=prec.activation).area_um2, lanes)
+    total.add("other", c.activation_unit(node, clk, bits=prec.activation).area_um2, lanes)
     # Chip accumulation: layers spanning several tile rows add their partial sums.
     acc_bits = chip.adc_bits + prec.activation + math.ceil(math.log2(max(sizes)))
-    _add(total, "accumulation", c.accumulator(node, clk, bits=acc_bits).area_um2, lanes)
+    total.add("accumulation", c.accumulator(node, clk, bits=acc_bits).area_um2, lanes)
     if fp.feedback_sram_bits:
         store = c.sram_buffer(node, clk, bits_capacity=fp.feedback_sram_bits, port_bits=min(128, fp.feedback_sram_bits))
-        _add(total, "other", store.area_um2)
+        total.add("buffer", store.area_um2)
     # Chip H-tree between tiles.
-    core = sum(total.values()) * 1e-12
+    core = total.total_um2 * 1e-12
     width = math.ceil(math.sqrt(fp.tile_size**2)) * chip.subarray  # carries one tile's bus
     tree = htree(node, clk, side_m=math.sqrt(core), leaves=fp.tiles, width_bits=width, pitch_f=GLOBAL_PITCH_F)
-    _add(total, "ic", tree.area_um2)
+    total.add("interconnect", tree.area_um2)
     dram = tech.dram(chip.dram)
     phy = c.dram_interface(node, clk, dram=dram).area_um2 * dram.channels
     return AreaReport(
-        total_um2=sum(total.values()),
-        breakdown_um2=total,
-        tile_um2={("transposable" if k else "plain"): sum(v.values()) for k, v in tiles.items()},
+        total_um2=total.total_um2,
+        breakdown_um2=total.components,
+        tile_um2={("transposable" if k else "plain"): v.total_um2 for k, v in tiles.items()},
         per_layer=tuple(per_layer),
         dram_phy_um2=phy,
     )

@@ -16,7 +16,6 @@ clock cycles as floats (callers round up); areas in µm².
 from __future__ import annotations
 
 import math
-from typing import Union
 
 import attrs
 
@@ -24,7 +23,7 @@ from cyclesim import tech
 from cyclesim.config import Device
 
 # ----------------------------------------------------------------------------- model constants
-# Layout (TECH_NUMBERS.md section 4, NeuroSim standard-cell rules): standard-cell height 28 F with a
+# Layout (docs/TECH_NUMBERS.md section 4, NeuroSim standard-cell rules): standard-cell height 28 F with a
 # 3.5 F gap between P and N diffusions, so one finger holds up to 24.5 F of N+P width; each extra
 # finger adds half a minimum inverter's width (poly + gap on a 2·(poly + gap) wide cell).
 CELL_HEIGHT_F = 28.0
@@ -38,20 +37,20 @@ FA_NAND2_LOADS = 27.0
 # A DFF is 12 minimum-inverter widths (tech area rule); one clock with D toggling charges about
 # as much capacitance (clock buffers, two latches, transmission gates).
 DFF_INV_LOADS = 12.0
-# DFF leakage: 8 minimum-inverter leakages (TECH_NUMBERS.md section 4).
+# DFF leakage: 8 minimum-inverter leakages (docs/TECH_NUMBERS.md section 4).
 DFF_INV_LEAKS = 8.0
 # Elmore factors: 0.69 for a lumped RC step, 0.38 for a distributed RC line.
 LUMPED_RC = 0.69
 DISTRIBUTED_RC = 0.38
 # Largest fan-out per stage of a driver chain (the optimum is ~3.6–4).
 FANOUT = 4.0
-# Global wire pitch for the H-tree: 8 F (CACTI's global-wire pitch, TECH_NUMBERS.md section 2b).
+# Global wire pitch for the H-tree: 8 F (CACTI's global-wire pitch, docs/TECH_NUMBERS.md section 2b).
 HTREE_PITCH_F = 8.0
-# Transistors of the ADC fits (TECH_NUMBERS.md section 5, NeuroSim SarADC/MultilevelSenseAmp):
+# Transistors of the ADC fits (docs/TECH_NUMBERS.md section 5, NeuroSim SarADC/MultilevelSenseAmp):
 # SAR: (269 + 109·(b-1)) N + (209 + 73·(b-1)) P; CSA-MLSA: 48 N + 24 P per comparator.
 SAR_T0, SAR_T_PER_BIT = 269.0 + 209.0, 109.0 + 73.0
 MLSA_T_PER_COMPARATOR = 48.0 + 24.0
-ADC_FIT_READ_V = 0.5        # the fits' column resistance is scaled by 0.5 V / V_read
+ADC_FIT_READ_V = 0.5  # the fits' column resistance is scaled by 0.5 V / V_read
 # SRAM bank used for access time: rows per bank of a buffer (the 8 KB reference is 512 x 128 b).
 SRAM_BANK_ROWS = 512
 # SRAM cell 8F x 20F (tech note): word lines run along the 20F side, bit lines along the 8F side.
@@ -68,17 +67,15 @@ DRAM_STAGING_BURSTS = 2
 
 M2_TO_UM2 = 1e12
 
-DeviceLike = Union[tech.DeviceTech, Device]
-
 
 @attrs.frozen
 class Cost:
     """Cost of one component instance (or of a block, where the function says so)."""
 
-    area_um2: float        # silicon area
-    energy_j: float        # energy per operation (each function defines its operation)
-    delay_cycles: float    # latency of one operation in clock cycles at the chip clock (callers ceil)
-    leakage_w: float       # static power
+    area_um2: float  # silicon area
+    energy_j: float  # energy per operation (each function defines its operation)
+    delay_cycles: float  # latency of one operation in clock cycles at the chip clock (callers ceil)
+    leakage_w: float  # static power
 
     def __attrs_post_init__(self):
         for name in ("area_um2", "energy_j", "delay_cycles", "leakage_w"):
@@ -86,7 +83,7 @@ class Cost:
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"Cost.{name} must be finite and >= 0, got {value!r}")
 
-    def copies(self, n: int) -> "Cost":
+    def copies(self, n: int) -> Cost:
         """`n` identical instances working in parallel on one operation each (same delay)."""
         return Cost(self.area_um2 * n, self.energy_j * n, self.delay_cycles, self.leakage_w * n)
 
@@ -104,8 +101,7 @@ def _positive_int(name: str, value) -> int:
 
 
 def _positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            math.isfinite(value) and value > 0):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
     return float(value)
 
@@ -175,17 +171,17 @@ def _fo4_s(node: tech.Node) -> float:
 
 def _full_adder_energy_j(node: tech.Node) -> float:
     """One full-adder bit: E = α·27·C_NAND2,in·Vdd²."""
-    return LOGIC_ACTIVITY * FA_NAND2_LOADS * _nand2_input_cap_f(node) * node.vdd_v ** 2
+    return LOGIC_ACTIVITY * FA_NAND2_LOADS * _nand2_input_cap_f(node) * node.vdd_v**2
 
 
 def _dff_energy_j(node: tech.Node) -> float:
     """One DFF clocked with D toggling: E = 12·C_inv·Vdd²."""
-    return DFF_INV_LOADS * inv_input_cap_f(node) * node.vdd_v ** 2
+    return DFF_INV_LOADS * inv_input_cap_f(node) * node.vdd_v**2
 
 
 def _nand2_energy_j(node: tech.Node) -> float:
     """One NAND2 output node (2 gate loads + drain) toggling with probability α."""
-    return LOGIC_ACTIVITY * 3.0 * _nand2_input_cap_f(node) * node.vdd_v ** 2
+    return LOGIC_ACTIVITY * 3.0 * _nand2_input_cap_f(node) * node.vdd_v**2
 
 
 def _full_adder_delay_s(node: tech.Node) -> float:
@@ -211,7 +207,7 @@ def _sized_inv_area_m2(node: tech.Node, size: float) -> float:
 @attrs.frozen
 class _Chain:
     area_m2: float
-    c_internal_f: float    # gate + drain capacitance switched inside the chain
+    c_internal_f: float  # gate + drain capacitance switched inside the chain
     leakage_w: float
     delay_s: float
 
@@ -227,7 +223,7 @@ def _driver_chain(node: tech.Node, c_load_f: float) -> _Chain:
     ratio = max(c_load_f / c_in, 1.0)
     stages = max(1, math.ceil(math.log(ratio) / math.log(FANOUT) - 1e-9))
     fanout = ratio ** (1.0 / stages)
-    sizes = [fanout ** i for i in range(stages)]
+    sizes = [fanout**i for i in range(stages)]
     return _Chain(
         area_m2=sum(_sized_inv_area_m2(node, s) for s in sizes),
         c_internal_f=2.0 * sum(sizes) * c_in,
@@ -236,19 +232,19 @@ def _driver_chain(node: tech.Node, c_load_f: float) -> _Chain:
     )
 
 
-def _device_params(device: DeviceLike) -> dict:
-    """Read a tech.DeviceTech or a config.Device into one set of names."""
-    if isinstance(device, tech.DeviceTech):
-        read_v = device.read_voltage_v
-        one_t_one_r = device.cell == "1T1R"
-    elif isinstance(device, Device):
-        read_v = device.read_v
-        one_t_one_r = device.access_r_ohm > 0
-    else:
-        raise TypeError(f"device must be a tech.DeviceTech or a config.Device, got {type(device).__name__}")
-    return dict(r_on_ohm=device.r_on_ohm, on_off_ratio=device.on_off_ratio, read_v=read_v,
-                read_pulse_s=device.read_pulse_s, cell_area_f2=device.cell_area_f2,
-                one_t_one_r=one_t_one_r)
+def _device_params(device: Device) -> dict:
+    """The fields of a `config.Device` the circuit models use, plus whether its cell has an access
+    transistor (1T1R: access_r_ohm > 0)."""
+    if not isinstance(device, Device):
+        raise TypeError(f"device must be a cyclesim.config.Device, got {type(device).__name__}")
+    return dict(
+        r_on_ohm=device.r_on_ohm,
+        on_off_ratio=device.on_off_ratio,
+        read_v=device.read_v,
+        read_pulse_s=device.read_pulse_s,
+        cell_area_f2=device.cell_area_f2,
+        one_t_one_r=device.access_r_ohm > 0,
+    )
 
 
 def cell_pitch_f(cell_area_f2: float) -> float:
@@ -259,8 +255,16 @@ def cell_pitch_f(cell_area_f2: float) -> float:
 # ------------------------------------------------------------------------------------ crossbar
 
 
-def crossbar(node: tech.Node, clock_hz: float, *, device: DeviceLike, rows: int, cols: int,
-             input_activity: float = 0.5, g_mean: float | None = None) -> Cost:
+def crossbar(
+    node: tech.Node,
+    clock_hz: float,
+    *,
+    device: Device,
+    rows: int,
+    cols: int,
+    input_activity: float = 0.5,
+    g_mean: float | None = None,
+) -> Cost:
     """The resistive cell array of one subarray. Operation: one bit-plane read of all cells.
 
     Area:   A = rows·cols·A_cell·F²  (A_cell = the device's cell area in F², e.g. 16 F² for 1T1R).
@@ -287,32 +291,28 @@ def crossbar(node: tech.Node, clock_hz: float, *, device: DeviceLike, rows: int,
     pitch_f = cell_pitch_f(d["cell_area_f2"])
     c_junction = gate_cap_f(node, pitch_f) if d["one_t_one_r"] else 0.0
     c_col = rows * (pitch_f * F * node.wire.c_f_per_m + c_junction)
-    energy = (a * rows * cols * d["read_v"] ** 2 * frac * g_on * d["read_pulse_s"]
-              + cols * c_col * d["read_v"] ** 2)
-    return Cost(area_um2=_um2(rows * cols * d["cell_area_f2"] * F * F), energy_j=energy,
-                delay_cycles=_cycles(d["read_pulse_s"], clock_hz), leakage_w=0.0)
+    energy = a * rows * cols * d["read_v"] ** 2 * frac * g_on * d["read_pulse_s"] + cols * c_col * d["read_v"] ** 2
+    return Cost(
+        area_um2=_um2(rows * cols * d["cell_area_f2"] * F * F),
+        energy_j=energy,
+        delay_cycles=_cycles(d["read_pulse_s"], clock_hz),
+        leakage_w=0.0,
+    )
 
 
 # ------------------------------------------------------------------------- drivers and decoders
 
 
-def _line_drivers(node: tech.Node, clock_hz: float, *, lines: int, cells_per_line: int,
-                  pitch_f: float, load_width_f: float, activity: float) -> Cost:
-    F = _f(node)
-    length_m = cells_per_line * pitch_f * F
-    c_line = length_m * node.wire.c_f_per_m + cells_per_line * gate_cap_f(node, load_width_f)
-    chain = _driver_chain(node, c_line)
-    wire_rc = DISTRIBUTED_RC * node.wire.r_array_ohm_per_m * node.wire.c_f_per_m * length_m ** 2
-    return Cost(
-        area_um2=_um2(lines * chain.area_m2),
-        energy_j=activity * lines * (c_line + chain.c_internal_f) * node.vdd_v ** 2,
-        delay_cycles=_cycles(chain.delay_s + wire_rc, clock_hz),
-        leakage_w=lines * chain.leakage_w,
-    )
-
-
-def wl_driver(node: tech.Node, clock_hz: float, *, rows: int, cols: int, cell_area_f2: float = 16.0,
-              access_width_f: float | None = None, activity: float = 0.5) -> Cost:
+def wl_driver(
+    node: tech.Node,
+    clock_hz: float,
+    *,
+    rows: int,
+    cols: int,
+    cell_area_f2: float = 16.0,
+    access_width_f: float | None = None,
+    activity: float = 0.5,
+) -> Cost:
     """Row (word-line / input) drivers of a subarray: one inverter chain per row.
 
     Operation: one bit-plane input, i.e. the rows whose input bit is 1 (fraction `activity`)
@@ -326,27 +326,34 @@ def wl_driver(node: tech.Node, clock_hz: float, *, rows: int, cols: int, cell_ar
     Area: rows·Σ folded inverter areas; leakage: rows·Σ f^i·P_leak,inv.
     """
     rows, cols = _positive_int("rows", rows), _positive_int("cols", cols)
-    pitch = cell_pitch_f(cell_area_f2)
-    width = pitch if access_width_f is None else float(access_width_f)
-    return _line_drivers(node, clock_hz, lines=rows, cells_per_line=cols, pitch_f=pitch,
-                         load_width_f=width, activity=_fraction("activity", activity))
+    F = _f(node)
+    pitch_f = cell_pitch_f(cell_area_f2)
+    load_width_f = pitch_f if access_width_f is None else float(access_width_f)
+    activity = _fraction("activity", activity)
+    length_m = cols * pitch_f * F
+    c_line = length_m * node.wire.c_f_per_m + cols * gate_cap_f(node, load_width_f)
+    chain = _driver_chain(node, c_line)
+    wire_rc = DISTRIBUTED_RC * node.wire.r_array_ohm_per_m * node.wire.c_f_per_m * length_m**2
+    return Cost(
+        area_um2=_um2(rows * chain.area_m2),
+        energy_j=activity * rows * (c_line + chain.c_internal_f) * node.vdd_v**2,
+        delay_cycles=_cycles(chain.delay_s + wire_rc, clock_hz),
+        leakage_w=rows * chain.leakage_w,
+    )
 
 
-def bl_driver(node: tech.Node, clock_hz: float, *, rows: int, cols: int, cell_area_f2: float = 16.0,
-              access_width_f: float | None = None, activity: float = 0.5) -> Cost:
+def bl_driver(node: tech.Node, clock_hz: float, *, rows: int, cols: int, **cell) -> Cost:
     """Column (bit-line) drivers of a subarray: one inverter chain per column.
 
     Used for programming and, in transposable arrays, as the input drivers of the transposed
     read. Operation: the columns selected (fraction `activity`) pulse their line to Vdd and back.
     Load per column: C_col = rows·(p·c_wire + C_j), C_j the drain of each access transistor
     (charged as the gate cap of W_acc, default the cell pitch; 0 for a crossbar).
-    Energy: E = activity·cols·(C_col + 2·Σ f^i·C_inv)·Vdd²; delay, area, leakage as `wl_driver`.
+    Energy: E = activity·cols·(C_col + 2·Σ f^i·C_inv)·Vdd²; delay, area, leakage as `wl_driver`:
+    these are `wl_driver`'s lines with rows and columns exchanged (`cell`: its cell_area_f2,
+    access_width_f and activity).
     """
-    rows, cols = _positive_int("rows", rows), _positive_int("cols", cols)
-    pitch = cell_pitch_f(cell_area_f2)
-    width = pitch if access_width_f is None else float(access_width_f)
-    return _line_drivers(node, clock_hz, lines=cols, cells_per_line=rows, pitch_f=pitch,
-                         load_width_f=width, activity=_fraction("activity", activity))
+    return wl_driver(node, clock_hz, rows=cols, cols=rows, **cell)
 
 
 def decoder(node: tech.Node, clock_hz: float, *, rows: int, pitch_f: float = 4.0) -> Cost:
@@ -376,15 +383,17 @@ def decoder(node: tech.Node, clock_hz: float, *, rows: int, pitch_f: float = 4.0
     gates = rows * g + sum(10 if b == 2 else 2 for b in groups)
     c_nand, c_inv = _nand2_input_cap_f(node), inv_input_cap_f(node)
     wire = rows * pitch_f * _f(node) * node.wire.c_f_per_m
-    c_pre = sum(rows / (2 ** b) * c_nand + wire + 4 * c_inv for b in groups)
+    c_pre = sum(rows / (2**b) * c_nand + wire + 4 * c_inv for b in groups)
     c_rows = (g - 1) * 3 * c_nand + c_inv
-    return Cost(area_um2=_um2(area), energy_j=(c_pre + c_rows) * node.vdd_v ** 2,
-                delay_cycles=_cycles((n + 2) * _fo4_s(node), clock_hz),
-                leakage_w=gates * _inv_leak_w(node))
+    return Cost(
+        area_um2=_um2(area),
+        energy_j=(c_pre + c_rows) * node.vdd_v**2,
+        delay_cycles=_cycles((n + 2) * _fo4_s(node), clock_hz),
+        leakage_w=gates * _inv_leak_w(node),
+    )
 
 
-def column_mux(node: tech.Node, clock_hz: float, *, cols: int, cols_per_adc: int,
-               cell_area_f2: float = 16.0) -> Cost:
+def column_mux(node: tech.Node, clock_hz: float, *, cols: int, cols_per_adc: int, cell_area_f2: float = 16.0) -> Cost:
     """Column multiplexers: `cols_per_adc` adjacent columns share one ADC through transmission gates.
 
     Area: cols transmission gates (N 2F + P 2F·ratio, one inverter footprint each) + a decoder of
@@ -415,7 +424,7 @@ def column_mux(node: tech.Node, clock_hz: float, *, cols: int, cols_per_adc: int
     c_switched = c_true + ch_true.c_internal_f + c_comp + ch_comp.c_internal_f
     return Cost(
         area_um2=_um2(area) + dec.area_um2,
-        energy_j=c_switched * node.vdd_v ** 2 + dec.energy_j,
+        energy_j=c_switched * node.vdd_v**2 + dec.energy_j,
         delay_cycles=dec.delay_cycles + _cycles(max(ch_true.delay_s, ch_comp.delay_s), clock_hz),
         leakage_w=per * (ch_true.leakage_w + ch_comp.leakage_w) + dec.leakage_w,
     )
@@ -426,8 +435,9 @@ def column_mux(node: tech.Node, clock_hz: float, *, cols: int, cols_per_adc: int
 ADC_KINDS = ("mlsa", "sar")
 
 
-def adc(node: tech.Node, clock_hz: float, *, kind: str, bits: int, column_r_ohm: float | None = None,
-        read_v: float = 0.5) -> Cost:
+def adc(
+    node: tech.Node, clock_hz: float, *, kind: str, bits: int, column_r_ohm: float | None = None, read_v: float = 0.5
+) -> Cost:
     """One column ADC. Operation: one conversion (one column, one bit-plane).
 
     kind "mlsa" — current-mode multilevel sense amplifier (flash-like, L − 1 comparators, L = 2^b):
@@ -454,7 +464,7 @@ def adc(node: tech.Node, clock_hz: float, *, kind: str, bits: int, column_r_ohm:
     if column_r_ohm is not None:
         r_scaled = _positive("column_r_ohm", column_r_ohm) * ADC_FIT_READ_V / _positive("read_v", read_v)
     if kind == "mlsa":
-        comparators = 2 ** b - 1
+        comparators = 2**b - 1
         transistors = MLSA_T_PER_COMPARATOR * comparators
         power = fit.csa_m_w * comparators
         if column_r_ohm is not None:
@@ -471,8 +481,12 @@ def adc(node: tech.Node, clock_hz: float, *, kind: str, bits: int, column_r_ohm:
         if column_r_ohm is not None:
             power += fit.sar_a_v2 * math.exp(-fit.sar_k * math.log10(r_scaled))
         t = (b + 1) * 1e-9
-    return Cost(area_um2=_um2(transistors * a_t), energy_j=power * t,
-                delay_cycles=_cycles(t, clock_hz), leakage_w=transistors * _transistor_leak_w(node))
+    return Cost(
+        area_um2=_um2(transistors * a_t),
+        energy_j=power * t,
+        delay_cycles=_cycles(t, clock_hz),
+        leakage_w=transistors * _transistor_leak_w(node),
+    )
 
 
 # --------------------------------------------------------------------------- digital arithmetic
@@ -593,8 +607,7 @@ def _sram_access_s(node: tech.Node, rows: int) -> float:
 SRAM_ACCESS = ("read", "write")
 
 
-def sram_buffer(node: tech.Node, clock_hz: float, *, bits_capacity: int, port_bits: int,
-                access: str = "read") -> Cost:
+def sram_buffer(node: tech.Node, clock_hz: float, *, bits_capacity: int, port_bits: int, access: str = "read") -> Cost:
     """SRAM buffer built from banks like the node's 8 KB reference macro (512 x 128 b).
 
     Area:   A = A_8KB·capacity/8KB  (area per bit of the reference macro, periphery included)
@@ -613,9 +626,12 @@ def sram_buffer(node: tech.Node, clock_hz: float, *, bits_capacity: int, port_bi
     s = node.sram
     e_bit = s.buffer_read_j_per_bit if access == "read" else s.buffer_write_j_per_bit
     rows = min(math.ceil(cap / port), SRAM_BANK_ROWS)
-    return Cost(area_um2=_um2(s.buffer_area_m2 * cap / s.buffer_bits), energy_j=port * e_bit,
-                delay_cycles=_cycles(_sram_access_s(node, rows), clock_hz),
-                leakage_w=cap * _sram_cell_leak_w(node))
+    return Cost(
+        area_um2=_um2(s.buffer_area_m2 * cap / s.buffer_bits),
+        energy_j=port * e_bit,
+        delay_cycles=_cycles(_sram_access_s(node, rows), clock_hz),
+        leakage_w=cap * _sram_cell_leak_w(node),
+    )
 
 
 def register_file(node: tech.Node, clock_hz: float, *, bits_capacity: int, port_bits: int) -> Cost:
@@ -647,8 +663,9 @@ def register_file(node: tech.Node, clock_hz: float, *, bits_capacity: int, port_
 # ---------------------------------------------------------------------------------- interconnect
 
 
-def htree(node: tech.Node, clock_hz: float, *, length_m: float, width_bits: int,
-          pitch_f: float = HTREE_PITCH_F) -> Cost:
+def htree(
+    node: tech.Node, clock_hz: float, *, length_m: float, width_bits: int, pitch_f: float = HTREE_PITCH_F
+) -> Cost:
     """Repeated bus (H-tree segment) of `width_bits` wires over `length_m` at a wire pitch in F.
 
     Energy: E = width_bits·L·e_bus (tech bus energy per bit per metre, repeaters included, at 0.25
@@ -692,7 +709,7 @@ def dram_interface(node: tech.Node, clock_hz: float, *, dram: tech.DramTech) -> 
         raise TypeError(f"dram must be a tech.DramTech, got {type(dram).__name__}")
     burst = dram.burst_bits
     staging = DRAM_STAGING_BURSTS * burst
-    phy_m2 = dram.io_width_bits * PHY_BUMPS_PER_DATA_BIT * PHY_BUMP_PITCH_M ** 2
+    phy_m2 = dram.io_width_bits * PHY_BUMPS_PER_DATA_BIT * PHY_BUMP_PITCH_M**2
     return Cost(
         area_um2=_um2(phy_m2 + staging * node.logic.dff_area_m2),
         energy_j=burst * (dram.energy_j_per_bit + _dff_energy_j(node)),
@@ -720,35 +737,57 @@ def weight_gradient_unit(node: tech.Node, clock_hz: float, *, rows: int, cols: i
     Delay:  rows·(2·ceil(t_access·f) + bits·ceil(bits·t_FA·f)) cycles.
     Leakage: cells + periphery (decoder, drivers, adders, registers, sense amps).
     """
-    rows, cols, b = (_positive_int("rows", rows), _positive_int("cols", cols),
-                     _positive_int("bits", bits))
+    rows, cols, b = (_positive_int("rows", rows), _positive_int("cols", cols), _positive_int("bits", bits))
     s, lg, F = node.sram, node.logic, _f(node)
     lines = cols * b
     dec = decoder(node, clock_hz, rows=rows, pitch_f=SRAM_CELL_H_F)
     # Word line: lines cells of 20F, each loading two access gates.
     c_wl = lines * (SRAM_CELL_W_F * F * node.wire.c_f_per_m + 2 * gate_cap_f(node, s.access_width_f))
     wl = _driver_chain(node, c_wl)
-    area = (rows * lines * s.cell_area_m2 + rows * wl.area_m2
-            + lines * WGU_COLUMN_INV_AREAS * lg.inv_area_m2
-            + lines * (lg.full_adder_area_m2 + lg.dff_area_m2))
-    e_row = (lines * (s.buffer_read_j_per_bit + s.buffer_write_j_per_bit)
-             + lines * b * _full_adder_energy_j(node) + lines * _dff_energy_j(node)
-             + dec.energy_j + (c_wl + wl.c_internal_f) * node.vdd_v ** 2)
+    area = (
+        rows * lines * s.cell_area_m2
+        + rows * wl.area_m2
+        + lines * WGU_COLUMN_INV_AREAS * lg.inv_area_m2
+        + lines * (lg.full_adder_area_m2 + lg.dff_area_m2)
+    )
+    e_row = (
+        lines * (s.buffer_read_j_per_bit + s.buffer_write_j_per_bit)
+        + lines * b * _full_adder_energy_j(node)
+        + lines * _dff_energy_j(node)
+        + dec.energy_j
+        + (c_wl + wl.c_internal_f) * node.vdd_v**2
+    )
     t_access = _sram_access_s(node, rows)
     step = math.ceil(_cycles(b * _full_adder_delay_s(node), clock_hz) - 1e-9)
     per_row = 2 * math.ceil(_cycles(t_access, clock_hz) - 1e-9) + b * max(1, step)
-    leak = (rows * lines * _sram_cell_leak_w(node) + dec.leakage_w + rows * wl.leakage_w
-            + lines * (WGU_COLUMN_INV_AREAS + 9 + DFF_INV_LEAKS) * _inv_leak_w(node))
-    return Cost(area_um2=_um2(area) + dec.area_um2, energy_j=rows * e_row,
-                delay_cycles=float(rows * per_row), leakage_w=leak)
+    leak = (
+        rows * lines * _sram_cell_leak_w(node)
+        + dec.leakage_w
+        + rows * wl.leakage_w
+        + lines * (WGU_COLUMN_INV_AREAS + 9 + DFF_INV_LEAKS) * _inv_leak_w(node)
+    )
+    return Cost(
+        area_um2=_um2(area) + dec.area_um2, energy_j=rows * e_row, delay_cycles=float(rows * per_row), leakage_w=leak
+    )
 
 
 # ------------------------------------------------------------------------------------ subarray
 
 
-def subarray(node: tech.Node, clock_hz: float, *, device: DeviceLike, rows: int, cols: int,
-             cols_per_adc: int, adc_bits: int, adc_kind: str = "mlsa", input_bits: int = 8,
-             input_activity: float = 0.5, transposable: bool = False) -> dict[str, Cost]:
+def subarray(
+    node: tech.Node,
+    clock_hz: float,
+    *,
+    device: Device,
+    rows: int,
+    cols: int,
+    cols_per_adc: int,
+    adc_bits: int,
+    adc_kind: str = "mlsa",
+    input_bits: int = 8,
+    input_activity: float = 0.5,
+    transposable: bool = False,
+) -> dict[str, Cost]:
     """All components of one subarray, each aggregated over its instances.
 
     Keys: "cells" (crossbar), "wl_driver", "bl_driver", "decoder" (row decoder for programming),
@@ -766,8 +805,10 @@ def subarray(node: tech.Node, clock_hz: float, *, device: DeviceLike, rows: int,
     per = _positive_int("cols_per_adc", cols_per_adc)
     limit = min(rows, cols) if transposable else cols
     if per > limit:
-        raise ValueError(f"cols_per_adc ({per}) cannot exceed the columns ({cols})"
-                         + (f" or rows ({rows}) of a transposable array" if transposable else ""))
+        raise ValueError(
+            f"cols_per_adc ({per}) cannot exceed the columns ({cols})"
+            + (f" or rows ({rows}) of a transposable array" if transposable else "")
+        )
     area_f2 = d["cell_area_f2"]
     acc = None if d["one_t_one_r"] else 0.0
     one_adc = adc(node, clock_hz, kind=adc_kind, bits=adc_bits)
@@ -776,20 +817,21 @@ def subarray(node: tech.Node, clock_hz: float, *, device: DeviceLike, rows: int,
     def readout(lines: int) -> tuple[Cost, Cost, Cost]:
         n_adc = math.ceil(lines / per)
         mux = column_mux(node, clock_hz, cols=lines, cols_per_adc=per, cell_area_f2=area_f2)
-        return (Cost(mux.area_um2, mux.energy_j * per, mux.delay_cycles, mux.leakage_w),
-                Cost(one_adc.area_um2 * n_adc, one_adc.energy_j * lines, one_adc.delay_cycles,
-                     one_adc.leakage_w * n_adc),
-                Cost(one_sa.area_um2 * n_adc, one_sa.energy_j * lines, one_sa.delay_cycles,
-                     one_sa.leakage_w * n_adc))
+        return (
+            Cost(mux.area_um2, mux.energy_j * per, mux.delay_cycles, mux.leakage_w),
+            Cost(one_adc.area_um2 * n_adc, one_adc.energy_j * lines, one_adc.delay_cycles, one_adc.leakage_w * n_adc),
+            Cost(one_sa.area_um2 * n_adc, one_sa.energy_j * lines, one_sa.delay_cycles, one_sa.leakage_w * n_adc),
+        )
 
     mux, adcs, sa = readout(cols)
     parts = {
-        "cells": crossbar(node, clock_hz, device=device, rows=rows, cols=cols,
-                          input_activity=input_activity),
-        "wl_driver": wl_driver(node, clock_hz, rows=rows, cols=cols, cell_area_f2=area_f2,
-                               access_width_f=acc, activity=input_activity),
-        "bl_driver": bl_driver(node, clock_hz, rows=rows, cols=cols, cell_area_f2=area_f2,
-                               access_width_f=acc, activity=input_activity),
+        "cells": crossbar(node, clock_hz, device=device, rows=rows, cols=cols, input_activity=input_activity),
+        "wl_driver": wl_driver(
+            node, clock_hz, rows=rows, cols=cols, cell_area_f2=area_f2, access_width_f=acc, activity=input_activity
+        ),
+        "bl_driver": bl_driver(
+            node, clock_hz, rows=rows, cols=cols, cell_area_f2=area_f2, access_width_f=acc, activity=input_activity
+        ),
         "decoder": decoder(node, clock_hz, rows=rows, pitch_f=cell_pitch_f(area_f2)),
         "column_mux": mux,
         "adc": adcs,

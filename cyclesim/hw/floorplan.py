@@ -162,7 +162,7 @@ class Floorplan:
         }
 
 
-def plan(workload: "Workload") -> Floorplan:
+def plan(workload: Workload) -> Floorplan:
     """Map `workload`'s network (and DFA's feedback) onto `workload.chip`.
 
     Raises MappingError when `chip.max_tiles` is set and the mapping needs more tiles.

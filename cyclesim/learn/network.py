@@ -49,8 +49,9 @@ class Pass:
 class Crossbar:
     """One weight matrix as the chip holds it: a `CellArray` plus how it is read."""
 
-    def __init__(self, cells: CellArray, scale: float, subarray: int, adc_bits, ag_adc_bits=None,
-                 differential: bool = False):
+    def __init__(
+        self, cells: CellArray, scale: float, subarray: int, adc_bits, ag_adc_bits=None, differential: bool = False
+    ):
         self.cells = cells
         self.differential = differential
         self.scale = scale  # real weight = scale * w, w in [-1, 1]
@@ -69,15 +70,22 @@ class Crossbar:
             if transposed:
                 g = g.T
             raw = kernels.mvm_bitserial(
-                x.q, g, self.cells.g_ref, bits, signed, self.subarray, self.subarray, adc_bits,
+                x.q,
+                g,
+                self.cells.g_ref,
+                bits,
+                signed,
+                self.subarray,
+                self.subarray,
+                adc_bits,
                 differential=self.differential,
             )
             raw *= _F32(self.cells.weight_per_conductance)
         return raw * _F32(x.scale * self.scale)
 
 
-class Network:
-    """The trainable state: one crossbar (or float matrix in ideal mode) per layer, plus DFA's B."""
+class NetworkState:
+    """The trainable state of a network: one crossbar (or float matrix in ideal mode) per layer, plus DFA's B."""
 
     def __init__(self, workload, seeds: np.random.SeedSequence):
         self.workload = workload
@@ -137,8 +145,15 @@ class Network:
                 nonlinear=False, c2c=False, d2d=hw and in_rram and fx.d2d, on_off=hw and in_rram and fx.on_off,
             )  # fmt: skip
             adc = self.workload.chip.adc_bits if hw and in_rram and fx.adc else None
-            out.append(Crossbar(cells, scale, self.workload.chip.subarray, adc,
-                                differential=self.workload.chip.readout == "differential"))
+            out.append(
+                Crossbar(
+                    cells,
+                    scale,
+                    self.workload.chip.subarray,
+                    adc,
+                    differential=self.workload.chip.readout == "differential",
+                )
+            )
         return out
 
     # -- forward ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cyclesim.learn.network import Network, Pass
+from cyclesim.learn.network import NetworkState, Pass
 
 _F32 = np.float32
 
@@ -27,7 +27,7 @@ def output_error(y: np.ndarray, labels: np.ndarray, loss: str) -> np.ndarray:
     return (y - t).astype(_F32)
 
 
-def backward(net: Network, p: Pass, e: np.ndarray, rule: str) -> None:
+def backward(net: NetworkState, p: Pass, e: np.ndarray, rule: str) -> None:
     """Fill p.deltas (one Operand per layer, output layer last) for `rule` ("bp" or "dfa")."""
     n = len(p.pre)
     deltas = [None] * n

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 import numpy as np
 
 from cyclesim.errors import DivergenceError
 from cyclesim.learn import rules
-from cyclesim.learn.network import Network, Pass
+from cyclesim.learn.network import NetworkState, Pass
 
 
 @attrs.frozen
@@ -56,13 +56,13 @@ def batch_loss(y: np.ndarray, labels: np.ndarray, loss: str) -> float:
 
 
 class Trainer:
-    """Trains a `Network` on a dataset; `run_epoch` can be called repeatedly."""
+    """Trains a `NetworkState` on a dataset; `run_epoch` can be called repeatedly."""
 
     def __init__(self, workload, dataset, seeds: np.random.SeedSequence):
         self.workload = workload
         self.dataset = dataset
         net_seed, shuffle_seed, update_seed = seeds.spawn(3)
-        self.net = Network(workload, net_seed)
+        self.net = NetworkState(workload, net_seed)
         self._shuffle = np.random.default_rng(shuffle_seed)
         self._update = np.random.default_rng(update_seed)
         tr = workload.training
@@ -79,9 +79,7 @@ class Trainer:
         wl = self.workload
         p = self.net.forward(images)
         if not np.isfinite(p.y).all():
-            raise DivergenceError(
-                f"training diverged (non-finite outputs); lower training.lr (now {wl.training.lr})"
-            )
+            raise DivergenceError(f"training diverged (non-finite outputs); lower training.lr (now {wl.training.lr})")
         e = rules.output_error(p.y, labels, wl.training.loss)
         rules.backward(self.net, p, e, wl.rule)
         self.net.update(p, self._update, wl.training.lr if lr is None else lr)

@@ -6,21 +6,13 @@ as epochs complete, so a log file of a long run shows its progress too.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from rich.console import Console, Group
+from rich.console import Group
 from rich.panel import Panel
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from cyclesim import run as run_mod
 from cyclesim.config import Workload
+from cyclesim.report.timeline import row_of
+from cyclesim.terms import NEUROSIM_LABELS, PHASES
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -56,40 +48,6 @@ def epoch_line(s) -> str:
     )
 
 
-def run_with_progress(wl: Workload, *, out_dir: Path, data_dir: str | None, quiet: bool):
-    """Run the workload, showing a transient progress bar on a terminal and a line per epoch."""
-    console = Console()
-    if not quiet:
-        console.print(header(wl))
-    show_bar = console.is_terminal and not quiet
-    progress = Progress(
-        TextColumn("{task.description} {task.fields[epoch]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not show_bar,
-    )
-    task = progress.add_task("epoch", total=None, epoch=1)
-    sims = wl.training.epochs * wl.sim.iterations_per_epoch or 1
-    sim_task = progress.add_task("simulated iterations", total=sims, epoch="")
-
-    def on_batch(epoch: int, i: int, n: int) -> None:
-        progress.update(task, completed=i, total=n, epoch=epoch)
-
-    def on_simulated(_sim) -> None:
-        progress.advance(sim_task)
-
-    def on_epoch(stats) -> None:
-        if not quiet:
-            progress.console.print(epoch_line(stats))
-
-    with progress:
-        return run_mod.run(wl, out_dir=out_dir, data_dir=data_dir, on_epoch=on_epoch, on_batch=on_batch,
-                           on_simulated=on_simulated)
-
-
 def summary_table(result) -> Table:
     acc = result.accuracy()
     t = Table(title="accuracy per epoch", show_edge=False)
@@ -111,16 +69,14 @@ def bar(fraction: float, width: int = 24) -> str:
 
 
 def floorplan_table(fp) -> Table:
-    t = Table(title=f"floorplan: {fp.tiles} tiles, utilisation {100 * fp.utilization:.1f} %",
-              show_edge=False)
+    t = Table(title=f"floorplan: {fp.tiles} tiles, utilisation {100 * fp.utilization:.1f} %", show_edge=False)
     for col in ("array", "shape", "subarrays", "PEs", "tiles", "utilisation"):
         t.add_column(col, justify="left" if col in ("array", "shape") else "right")
     for a in fp.arrays:
-        t.add_row(a.name, f"{a.rows}x{a.cols}", str(a.subarrays), str(a.pes), str(a.tiles),
-                  f"{100 * a.utilization:.1f} %")
-    extra = f"{fp.pes} PEs, {fp.subarrays} subarrays; WGU {fp.wgu}: " + ", ".join(
-        f"{r}x{c}" for r, c in fp.wgu_shapes
-    )
+        t.add_row(
+            a.name, f"{a.rows}x{a.cols}", str(a.subarrays), str(a.pes), str(a.tiles), f"{100 * a.utilization:.1f} %"
+        )
+    extra = f"{fp.pes} PEs, {fp.subarrays} subarrays; WGU {fp.wgu}: " + ", ".join(f"{r}x{c}" for r, c in fp.wgu_shapes)
     if fp.feedback_store != "none":
         extra += f"; feedback in {fp.feedback_store}"
     t.caption = extra
@@ -128,6 +84,7 @@ def floorplan_table(fp) -> Table:
 
 
 def area_table(area) -> Table:
+    """Area per component category (NeuroSim's labels), in mm² and as a share of the total."""
     t = Table(title=f"area: {area.total_um2 / 1e6:.2f} mm²", show_edge=False)
     t.add_column("category")
     t.add_column("mm²", justify="right")
@@ -135,14 +92,16 @@ def area_table(area) -> Table:
     t.add_column("")
     for cat, um2 in area.breakdown_um2.items():
         share = um2 / area.total_um2
-        t.add_row(cat, f"{um2 / 1e6:.3f}", f"{100 * share:.1f} %", bar(share))
+        t.add_row(NEUROSIM_LABELS[cat], f"{um2 / 1e6:.3f}", f"{100 * share:.1f} %", bar(share))
     return t
 
 
 def latency_table(lat: dict, energy: dict) -> Table:
-    t = Table(title=f"iteration: {lat['iteration_s'] * 1e6:,.1f} µs ({lat['iteration_cycles']:,.0f} cycles), "
-              f"{energy['iteration_j'] * 1e3:.3f} mJ; epoch {lat['epoch_s']:.3f} s, {energy['epoch_j']:.2f} J",
-              show_edge=False)
+    t = Table(
+        title=f"iteration: {lat['iteration_s'] * 1e6:,.1f} µs ({lat['iteration_cycles']:,.0f} cycles), "
+        f"{energy['iteration_j'] * 1e3:.3f} mJ; epoch {lat['epoch_s']:.3f} s, {energy['epoch_j']:.2f} J",
+        show_edge=False,
+    )
     t.add_column("phase")
     t.add_column("µs", justify="right")
     t.add_column("share", justify="right")
@@ -151,12 +110,18 @@ def latency_table(lat: dict, energy: dict) -> Table:
     total = sum(lat["per_phase_s"].values()) or 1.0
     for phase, sec in lat["per_phase_s"].items():
         e = energy["per_phase_j"].get(phase)
-        t.add_row(phase, f"{sec * 1e6:,.1f}", f"{100 * sec / total:.1f} %", bar(sec / total, 16),
-                  "" if e is None else f"{e * 1e3:.4f}")
+        t.add_row(
+            phase,
+            f"{sec * 1e6:,.1f}",
+            f"{100 * sec / total:.1f} %",
+            bar(sec / total, 16),
+            "" if e is None else f"{e * 1e3:.4f}",
+        )
     return t
 
 
 def energy_table(energy: dict) -> Table:
+    """Energy per component category (NeuroSim's labels), largest first."""
     t = Table(title="energy per component (one iteration)", show_edge=False)
     t.add_column("component")
     t.add_column("mJ", justify="right")
@@ -164,7 +129,7 @@ def energy_table(energy: dict) -> Table:
     t.add_column("")
     total = sum(energy["per_component_j"].values()) or 1.0
     for comp, j in sorted(energy["per_component_j"].items(), key=lambda kv: -kv[1]):
-        t.add_row(comp, f"{j * 1e3:.5f}", f"{100 * j / total:.2f} %", bar(j / total, 16))
+        t.add_row(NEUROSIM_LABELS[comp], f"{j * 1e3:.5f}", f"{100 * j / total:.2f} %", bar(j / total, 16))
     t.caption = f"leakage {energy['leakage_j'] * 1e3:.5f} mJ"
     return t
 
@@ -174,9 +139,18 @@ def contention_table(rows: list, top: int = 8) -> Table:
     for col in ("resource", "util.", "requests", "wait mean", "wait p95", "wait max"):
         t.add_column(col, justify="left" if col == "resource" else "right")
     for r in rows[:top]:
-        t.add_row(r["resource"], f"{100 * r['utilization']:.1f} %", str(r["requests"]),
-                  f"{r['wait_mean_cycles']:,.0f}", f"{r['wait_p95_cycles']:,.0f}", f"{r['wait_max_cycles']:,.0f}")
+        t.add_row(*_contention_cells(r))
     return t
+
+
+def _contention_cells(row: dict) -> list[str]:
+    """A contention row's resource, utilisation, requests and mean / p95 / max wait as table cells."""
+    return [
+        row["resource"],
+        f"{100 * row['utilization']:.1f} %",
+        str(row["requests"]),
+        *(f"{row[f'wait_{s}_cycles']:,.0f}" for s in ("mean", "p95", "max")),
+    ]
 
 
 def render_result(result) -> Group:
@@ -199,27 +173,37 @@ def headline(result) -> Panel:
     """The run's key figures in one panel, printed last so they stay on screen."""
     wl = result.workload
     acc = result.accuracy()
-    parts = [f"[bold]{wl.name}[/] {wl.rule.upper()} {'-'.join(map(str, wl.network.sizes))} {wl.dataset} "
-             f"mode={wl.mode} seed={wl.training.seed} status={result.status}"]
+    parts = [
+        f"[bold]{wl.name}[/] {wl.rule.upper()} {'-'.join(map(str, wl.network.sizes))} {wl.dataset} "
+        f"mode={wl.mode} seed={wl.training.seed} status={result.status}"
+    ]
     if acc["final_test"] is not None:
-        parts.append(f"accuracy: test {100 * acc['final_test']:.2f} % after {len(result.epochs)} epochs "
-                     f"(train {100 * acc['train'][-1]:.2f} %)")
+        parts.append(
+            f"accuracy: test {100 * acc['final_test']:.2f} % after {len(result.epochs)} epochs "
+            f"(train {100 * acc['train'][-1]:.2f} %)"
+        )
     if result.area is not None:
         s = result.area.shares
         top = max(s, key=s.get)
-        parts.append(f"area: {result.area.total_um2 / 1e6:.2f} mm², {result.floorplan.tiles} tiles, "
-                     f"utilisation {100 * result.floorplan.utilization:.1f} %, largest {top} {100 * s[top]:.1f} %")
+        parts.append(
+            f"area: {result.area.total_um2 / 1e6:.2f} mm², {result.floorplan.tiles} tiles, "
+            f"utilisation {100 * result.floorplan.utilization:.1f} %, "
+            f"largest {NEUROSIM_LABELS[top]} {100 * s[top]:.1f} %"
+        )
     lat, en = result.latency(), result.energy()
     if lat is not None:
         ph = lat["per_phase_s"]
         total = sum(ph.values()) or 1.0
-        parts.append(f"latency: {lat['iteration_s'] * 1e6:,.1f} µs per iteration, {lat['epoch_s']:.3f} s per epoch "
-                     f"(fw {100 * ph['fw'] / total:.0f} / ag {100 * ph['ag'] / total:.0f} / "
-                     f"wg {100 * ph['wg'] / total:.0f} / wu {100 * ph['wu'] / total:.0f} %)")
+        split = " / ".join(f"{p} {100 * ph[p] / total:.0f}" for p in PHASES)
+        parts.append(
+            f"latency: {lat['iteration_s'] * 1e6:,.1f} µs per iteration, {lat['epoch_s']:.3f} s per epoch ({split} %)"
+        )
         comp = en["per_component_j"]
         big = max(comp, key=comp.get)
-        parts.append(f"energy: {en['iteration_j'] * 1e3:.3f} mJ per iteration, {en['epoch_j']:.2f} J per epoch "
-                     f"({big} {100 * comp[big] / (sum(comp.values()) or 1.0):.1f} %)")
+        parts.append(
+            f"energy: {en['iteration_j'] * 1e3:.3f} mJ per iteration, {en['epoch_j']:.2f} J per epoch "
+            f"({NEUROSIM_LABELS[big]} {100 * comp[big] / (sum(comp.values()) or 1.0):.1f} %)"
+        )
     return Panel("\n".join(parts), title="summary", expand=False)
 
 
@@ -230,8 +214,12 @@ def critical_path(result) -> list[tuple]:
     import bisect
 
     ops = sorted(
-        ((s, e, ph, ly, res) for res in result.probe.resources() for s, e, ph, ly, _b in result.probe.intervals(res)
-         if e > s),
+        (
+            (s, e, ph, ly, res)
+            for res in result.probe.resources()
+            for s, e, ph, ly, _b in result.probe.intervals(res)
+            if e > s
+        ),
         key=lambda o: (o[1], o[0]),
     )
     if not ops:
@@ -246,19 +234,18 @@ def critical_path(result) -> list[tuple]:
     return [(res, s, e, ph, ly) for s, e, ph, ly, res in reversed(path)]
 
 
-def _kind(resource: str) -> str:
-    return resource.split(".")[0] + " subarrays" if ".sub" in resource else resource
-
-
 def critical_path_table(result, top: int = 10) -> Table:
-    """Critical path summarised by (resource kind, phase, layer): cycles on the path and share."""
+    """Critical path summarised by (timeline row, phase, layer): cycles on the path and share; a
+    layer's subarrays count as one row, as in the timeline."""
     path = critical_path(result)
     groups: dict = {}
     for res, s, e, ph, ly in path:
-        key = (_kind(res), ph, "" if ly is None else str(ly + 1))
+        key = (row_of(result.probe, res), ph, "" if ly is None else str(ly + 1))
         groups[key] = groups.get(key, 0) + (e - s)
-    t = Table(title=f"critical path: {len(path)} operations, {sum(groups.values()):,} of {result.cycles:,} cycles",
-              show_edge=False)
+    t = Table(
+        title=f"critical path: {len(path)} operations, {sum(groups.values()):,} of {result.cycles:,} cycles",
+        show_edge=False,
+    )
     for col in ("resource", "phase", "layer", "cycles", "share"):
         t.add_column(col, justify="right" if col in ("cycles", "share") else "left")
     for (kind, ph, ly), cyc in sorted(groups.items(), key=lambda kv: -kv[1])[:top]:
@@ -288,7 +275,5 @@ def contention_view(result, top: int = 12) -> Table:
     for col in ("resource", "util.", "requests", "wait mean", "p95", "max", "queue over time"):
         t.add_column(col, justify="left" if col in ("resource", "queue over time") else "right")
     for r in rows[:top]:
-        t.add_row(r["resource"], f"{100 * r['utilization']:.1f} %", str(r["requests"]),
-                  f"{r['wait_mean_cycles']:,.0f}", f"{r['wait_p95_cycles']:,.0f}", f"{r['wait_max_cycles']:,.0f}",
-                  queue_sparkline(result.probe.queue_series(r["resource"]), result.cycles))
+        t.add_row(*_contention_cells(r), queue_sparkline(result.probe.queue_series(r["resource"]), result.cycles))
     return t

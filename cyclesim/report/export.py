@@ -2,41 +2,13 @@
 
 `chrome_trace` turns the probe's busy intervals and queue-depth samples into a Chrome trace event
 document (open it in ui.perfetto.dev or chrome://tracing), one track per resource server;
-`layers_csv` (re-exported from `cyclesim.run`) tabulates the busy cycles of every layer and phase.
+`report.files` writes it (and `layers_csv`, the busy cycles of every layer and phase).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
-from cyclesim.run import layers_csv, write_atomic  # noqa: F401  (layers_csv re-exported)
-
 PID = 1
 """The single trace process: the chip."""
-
-_NUM = re.compile(r"(\d+)")
-
-
-def _natural(name: str) -> tuple:
-    """Sort key that orders embedded numbers numerically ("layer10" after "layer2")."""
-    return tuple(int(p) if p.isdigit() else p for p in _NUM.split(name))
-
-
-def _group(resource: str) -> int:
-    """Display group: subarrays (by layer), buffers, H-tree, DRAM, WGUs, then other units."""
-    if ".sub" in resource:
-        return 0
-    if "buffer" in resource:
-        return 1
-    if "htree" in resource:
-        return 2
-    if resource.startswith("dram"):
-        return 3
-    if resource.startswith("wgu"):
-        return 4
-    return 5
 
 
 def lanes(intervals: list[tuple]) -> tuple[list[tuple[int, tuple]], int]:
@@ -46,7 +18,7 @@ def lanes(intervals: list[tuple]) -> tuple[list[tuple[int, tuple]], int]:
     out = []
     for iv in sorted(intervals, key=lambda iv: (iv[0], iv[1])):
         start = iv[0]
-        for lane, end in enumerate(free_at):
+        for lane, end in enumerate(free_at):  # noqa: B007 (the lane found is used after the loop)
             if end <= start:
                 break
         else:
@@ -71,8 +43,9 @@ def _clip(start: int, end: int, window: tuple[int, int] | None) -> tuple[int, in
 def chrome_trace(result, window: tuple[int, int] | None = None) -> dict:
     """A Chrome trace event document of `result` (an IterationResult).
 
-    One process (the chip) with one thread per resource server: a resource with capacity > 1
-    gets one thread per lane ("dram[0]", "dram[1]", ...) so that slices on a thread never overlap.
+    One process (the chip) with one thread per resource server, in display order (`Probe.display_key`:
+    by kind, then layer): a resource with capacity > 1 gets one thread per lane ("dram[0]",
+    "dram[1]", ...) so that slices on a thread never overlap.
     Busy intervals become complete ("X") events named after their phase, queue-depth samples
     become counter ("C") events; times are microseconds. With ``window=(start, end)`` (cycles),
     only intervals overlapping the window are kept, clipped to it, and only samples inside it
@@ -89,7 +62,7 @@ def chrome_trace(result, window: tuple[int, int] | None = None) -> dict:
 
     meta = [{"ph": "M", "pid": PID, "tid": 0, "name": "process_name", "args": {"name": "chip"}}]
     slices, counters = [], []
-    resources = sorted(probe.resources(), key=lambda r: (_group(r), _natural(r)))
+    resources = sorted(probe.resources(), key=probe.display_key)
     tid = 0
     for res in resources:
         assigned, n_lanes = lanes(probe.intervals(res))
@@ -100,37 +73,47 @@ def chrome_trace(result, window: tuple[int, int] | None = None) -> dict:
             tid += 1
             name = f"{res}[{lane}]" if split else res
             meta.append({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name", "args": {"name": name}})
-            meta.append({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index",
-                         "args": {"sort_index": tid}})
+            meta.append({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}})
         for lane, (start, end, phase, layer, bits) in assigned:
             clipped = _clip(start, end, window)
             if clipped is None:
                 continue
             s, e = clipped
-            slices.append({"ph": "X", "pid": PID, "tid": first_tid + lane, "name": phase, "cat": phase,
-                           "ts": s * us, "dur": (e - s) * us,
-                           "args": {"layer": None if layer is None else layer + 1, "bits": bits,
-                                    "phase": phase}})
+            slices.append(
+                {
+                    "ph": "X",
+                    "pid": PID,
+                    "tid": first_tid + lane,
+                    "name": phase,
+                    "cat": phase,
+                    "ts": s * us,
+                    "dur": (e - s) * us,
+                    "args": {"layer": None if layer is None else layer + 1, "bits": bits, "phase": phase},
+                }
+            )
         series = probe.queue_series(res)
         if window is not None:
             lo, hi = window
             before = [(t, d) for t, d in series if t < lo]
             series = ([(lo, before[-1][1])] if before else []) + [(t, d) for t, d in series if lo <= t < hi]
         for t, depth in series:
-            counters.append({"ph": "C", "pid": PID, "tid": first_tid, "name": f"queue {res}",
-                             "ts": t * us, "args": {"depth": depth}})
+            counters.append(
+                {
+                    "ph": "C",
+                    "pid": PID,
+                    "tid": first_tid,
+                    "name": f"queue {res}",
+                    "ts": t * us,
+                    "args": {"depth": depth},
+                }
+            )
 
     return {
         "traceEvents": meta + slices + counters,
         "displayTimeUnit": "ns",
-        "otherData": {"clock_hz": clock, "cycles": int(result.cycles),
-                      "window": list(window) if window is not None else None},
+        "otherData": {
+            "clock_hz": clock,
+            "cycles": int(result.cycles),
+            "window": list(window) if window is not None else None,
+        },
     }
-
-
-def write_trace(path, result, window: tuple[int, int] | None = None) -> None:
-    """Write `chrome_trace(result, window)` to `path` atomically as compact JSON."""
-
-    text = json.dumps(chrome_trace(result, window), separators=(",", ":"))
-    write_atomic(Path(path), text)
-

@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from cyclesim.errors import ConfigError
-from cyclesim.report.timeline import row_of, row_order
+from cyclesim.report.timeline import row_of
+from cyclesim.terms import NEUROSIM_LABELS, PHASES
 
-PHASE_COLOR = {"fw": "tab:cyan", "ag": "tab:purple", "wg": "tab:olive", "wu": "tab:green"}
+PHASE_COLOR = dict(zip(PHASES, ("tab:cyan", "tab:purple", "tab:olive", "tab:green"), strict=True))
 FIGSIZE = (6.4, 4.0)
 DPI = 120
 
@@ -50,8 +51,7 @@ def accuracy(docs: list[dict], labels: list[str], path) -> Path:
         for key, style in (("test", "-"), ("train", "--")):
             ys = [100.0 * v for v in acc.get(key) or []]
             if ys:
-                ax.plot(range(1, len(ys) + 1), ys, style, color=color, marker="o", markersize=3,
-                        label=f"{label} {key}")
+                ax.plot(range(1, len(ys) + 1), ys, style, color=color, marker="o", markersize=3, label=f"{label} {key}")
     ax.set_title("Accuracy per epoch")
     ax.set_xlabel("epoch")
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -63,18 +63,19 @@ def accuracy(docs: list[dict], labels: list[str], path) -> Path:
 
 
 def area(doc: dict, path) -> Path:
-    """Horizontal bars of the chip area per category (mm²) with each category's share."""
+    """Horizontal bars of the chip area per category (mm², NeuroSim's labels) with each category's share."""
     plt = _pyplot()
     breakdown = doc["area"]["breakdown_um2"]
     items = sorted(breakdown.items(), key=lambda kv: kv[1])
-    names = [k for k, _ in items]
+    names = [NEUROSIM_LABELS.get(k, k) for k, _ in items]
     mm2 = [v / 1e6 for _, v in items]
     total = sum(mm2) or 1.0
     fig, ax = plt.subplots(figsize=FIGSIZE)
     bars = ax.barh(names, mm2, color="tab:blue")
     for bar, v in zip(bars, mm2):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {100 * v / total:.1f}%",
-                va="center", fontsize=8)
+        ax.text(
+            bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {100 * v / total:.1f}%", va="center", fontsize=8
+        )
     ax.set_xlim(0, max(mm2, default=1.0) * 1.15 or 1.0)
     ax.set_title(f"Chip area by category (total {sum(mm2):.3g} mm²)")
     ax.set_xlabel("area (mm²)")
@@ -87,14 +88,13 @@ def phases(doc: dict, path) -> Path:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=FIGSIZE)
     lat = (doc.get("latency") or {}).get("per_phase_s") or {}
     names = list(lat)
-    ax1.bar(names, [lat[p] * 1e6 for p in names],
-            color=[PHASE_COLOR.get(p, "tab:gray") for p in names])
+    ax1.bar(names, [lat[p] * 1e6 for p in names], color=[PHASE_COLOR.get(p, "tab:gray") for p in names])
     ax1.set_title("Latency per phase")
     ax1.set_xlabel("phase")
     ax1.set_ylabel("time per iteration (µs)")
     energy = (doc.get("energy") or {}).get("per_component_j") or {}
     comps = [k for k, v in energy.items() if v > 0]
-    ax2.bar(comps, [energy[k] * 1e3 for k in comps], color="tab:orange")
+    ax2.bar([NEUROSIM_LABELS.get(k, k) for k in comps], [energy[k] * 1e3 for k in comps], color="tab:orange")
     if comps:
         ax2.set_yscale("log")
     ax2.set_title("Energy per component")
@@ -117,14 +117,14 @@ def timeline(result, path, window: tuple[int, int] | None = None) -> Path:
 
     us = 1e6 / result.clock_hz
     probe = result.probe
-    rows: dict[str, dict[str, list]] = {}
-    for res in probe.resources():
-        row = rows.setdefault(row_of(res), {})
+    rows: dict[str, dict[str, list]] = {}  # in display order (kind, then layer)
+    for res in sorted(probe.resources(), key=probe.display_key):
+        row = rows.setdefault(row_of(probe, res), {})
         for s, e, phase, _layer, _bits in probe.intervals(res):
             s, e = max(s, start), min(e, end)
             if e > s:
                 row.setdefault(phase, []).append((s * us, (e - s) * us))
-    names = sorted(rows, key=row_order)
+    names = list(rows)
     fig, ax = plt.subplots(figsize=FIGSIZE)
     for y, name in enumerate(names):
         for phase, bars in rows[name].items():
@@ -134,8 +134,14 @@ def timeline(result, path, window: tuple[int, int] | None = None) -> Path:
     ax.set_xlim(start * us, end * us)
     ax.set_xlabel("time (µs)")
     ax.set_title(f"Iteration timeline ({(end - start) * us:,.1f} µs)", loc="left")
-    ax.legend(handles=[Patch(color=c, label=p) for p, c in PHASE_COLOR.items()], fontsize=7,
-              loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=4, frameon=False)
+    ax.legend(
+        handles=[Patch(color=c, label=p) for p, c in PHASE_COLOR.items()],
+        fontsize=7,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncol=4,
+        frameon=False,
+    )
     return _save(plt, fig, path)
 
 

@@ -4,36 +4,27 @@ Each character cell covers an equal slice of cycles; it shows the phase that kep
 longest in that slice (a full block when busy the whole slice, a lighter one when partly busy), and
 a dotted cell where requests were queueing for the resource but it was idle or busy elsewhere.
 Subarrays are grouped per layer (busy when any of the layer's subarrays is); DRAM channels get a row
-each (transfers assigned to the first free channel).
+each (transfers assigned to the first free channel). Rows follow the probe's registered kinds and
+layers (`Probe.display_key`).
 """
 
 from __future__ import annotations
 
-import re
-
 from rich.table import Table
 from rich.text import Text
 
-PHASE_STYLE = {"fw": "cyan", "ag": "magenta", "wg": "yellow", "wu": "green"}
+from cyclesim.terms import PHASES
+
+PHASE_STYLE = dict(zip(PHASES, ("cyan", "magenta", "yellow", "green"), strict=True))
 FULL, PART, WAIT, IDLE = "█", "▄", "·", " "
 
 
-def row_of(resource: str) -> str:
-    """Row a resource is drawn in: subarrays collapse into one row per layer."""
-    m = re.match(r"(layer\d+)\.sub", resource)
-    return f"{m.group(1)} subarrays" if m else resource
-
-
-def row_order(name: str) -> tuple:
-    m = re.match(r"layer(\d+)", name)
-    if m:
-        return (0, int(m.group(1)), name)
-    lane = re.search(r"(\d+)\]$", name) or re.search(r"(\d+)$", name)
-    n = int(lane.group(1)) if lane else 0
-    for i, prefix in enumerate(("global_buffer", "chip_htree", "accumulation", "activation", "feedback", "wgu", "dram")):
-        if name.startswith(prefix):
-            return (1 + i, n, name)
-    return (9, n, name)
+def row_of(probe, resource: str) -> str:
+    """Row a resource is drawn in: a layer's subarrays share one row ("layer1 subarrays", layers
+    counted from 1), every other resource has its own."""
+    if probe.kind(resource) == "subarray":
+        return f"layer{probe.layer(resource) + 1} subarrays"
+    return resource
 
 
 def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Table:
@@ -47,6 +38,7 @@ def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Ta
 
     row_intervals: dict = {}
     row_servers: dict = {}
+    row_keys: dict = {}  # row -> (display key of a resource in it, lane)
     queue_rows: dict = {}
     for res in probe.resources():
         ivs = probe.intervals(res)
@@ -55,19 +47,21 @@ def render(result, width: int = 80, window: tuple[int, int] | None = None) -> Ta
             for lane in range(max(n, 1)):
                 row_intervals.setdefault(f"{res}[{lane}]", [])
                 row_servers[f"{res}[{lane}]"] = 1
+                row_keys[f"{res}[{lane}]"] = (probe.display_key(res), lane)
             for lane, iv in assigned:
                 row_intervals[f"{res}[{lane}]"].append(iv)
             queue_rows[res] = f"{res}[0]"
         else:
-            row = row_of(res)
+            row = row_of(probe, res)
             row_intervals.setdefault(row, []).extend(ivs)
-            row_servers[row] = 1 if row.endswith("subarrays") else row_servers.get(row, 0) + 1
+            row_servers[row] = 1 if probe.kind(res) == "subarray" else row_servers.get(row, 0) + 1
+            row_keys.setdefault(row, (probe.display_key(res), 0))
             queue_rows[res] = row
-    names = sorted(row_intervals, key=row_order)
+    names = sorted(row_intervals, key=row_keys.get)
     label_w = max(len(n) for n in names) if names else 8
     cols = max(width - label_w - 3, 10)
     span = (end - start) / cols
-    busy = {n: [dict() for _ in range(cols)] for n in names}
+    busy = {n: [{} for _ in range(cols)] for n in names}
     for row, ivs in row_intervals.items():
         for s, e, phase, _layer, _bits in ivs:
             s, e = max(s, start), min(e, end)

@@ -1,4 +1,4 @@
-"""Sweeps on a Dask `distributed` cluster (`python -m cyclesim sweep FILE --scheduler ADDRESS`).
+"""Sweep points on a Dask `distributed` cluster (`python -m cyclesim sweep FILE --scheduler ADDRESS`).
 
 Every pending point becomes one task; its record streams back to the client as it finishes. A task
 carries the point's configuration (a Workload), never arrays: the worker loads the dataset from its
@@ -7,7 +7,7 @@ files with the record. Each worker is set up as it joins (`WorkerSetup`): numba'
 worker per host at a time so no two compile into the same cache, and glibc's large-allocation
 threshold restored after Dask's nanny froze it (`heap_for_large_arrays`). A task whose worker dies
 is rerun on another worker by the scheduler (up to its `distributed.scheduler.allowed-failures`).
-Imported only when a scheduler is given.
+`DaskExecutor` has the shape of `local.LocalExecutor`. Imported only when a scheduler is given.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from pathlib import Path
 
 import distributed
 
-import cyclesim
 from cyclesim.config import Workload
 from cyclesim.errors import ConfigError, one_line
-from cyclesim.sweep import run_point, warm_numba
+from cyclesim.sweep.worker import run_point, warm_numba
+from cyclesim.version import __version__
 
 CONNECT_TIMEOUT_S = 5
 """How long `connect` waits for the scheduler to answer."""
@@ -77,8 +77,12 @@ class WorkerSetup(distributed.WorkerPlugin):
 
     async def setup(self, worker: distributed.Worker) -> None:
         heap_for_large_arrays()
-        lock = await distributed.Semaphore(max_leases=1, name=f"cyclesim-warm-numba-{socket.gethostname()}",
-                                           scheduler_rpc=worker.scheduler, loop=worker.loop)
+        lock = await distributed.Semaphore(
+            max_leases=1,
+            name=f"cyclesim-warm-numba-{socket.gethostname()}",
+            scheduler_rpc=worker.scheduler,
+            loop=worker.loop,
+        )
         async with lock:
             await asyncio.to_thread(warm_numba)
 
@@ -92,10 +96,15 @@ def worker_point(key: str, workload: Workload, data_dir: str | None, version: st
     """Run one point on this worker (see `run_point`); the record names the worker (in `error` too,
     when the point failed) and carries the files of the point's run folder under `files`."""
     where = f"worker {distributed.get_worker().address} ({socket.gethostname()})"
-    if version != cyclesim.__version__:
-        record = {"key": key, "status": "failed", "traceback": None, "wall_s": None,
-                  "error": f"cyclesim {cyclesim.__version__} is installed there but the client runs "
-                           f"{version}; install the same version on every worker"}
+    if version != __version__:
+        record = {
+            "key": key,
+            "status": "failed",
+            "traceback": None,
+            "wall_s": None,
+            "error": f"cyclesim {__version__} is installed there but the client runs "
+            f"{version}; install the same version on every worker",
+        }
     else:
         with tempfile.TemporaryDirectory(prefix="cyclesim-point-") as tmp:
             record = run_point(key, workload, tmp, data_dir)
@@ -114,22 +123,54 @@ def run_points(client: distributed.Client, points: list[tuple[str, Workload]], d
     try:
         client.register_plugin(WorkerSetup())
     except Exception as exc:  # e.g. a worker without cyclesim cannot even load the plugin
-        raise ConfigError(f"the cluster's workers cannot set up cyclesim ({one_line(exc)}); install it, "
-                          f"version {cyclesim.__version__} as here, on every worker") from None
+        raise ConfigError(
+            f"the cluster's workers cannot set up cyclesim ({one_line(exc)}); install it, "
+            f"version {__version__} as here, on every worker"
+        ) from None
     run = uuid.uuid4().hex[:8]  # task keys distinct from any earlier run of the same sweep
-    pending = {client.submit(worker_point, key, wl, data_dir, cyclesim.__version__, key=f"cyclesim-{key}-{run}"): key
-               for key, wl in points}
+    pending = {
+        client.submit(worker_point, key, wl, data_dir, __version__, key=f"cyclesim-{key}-{run}"): key
+        for key, wl in points
+    }
     try:
         for fut in distributed.as_completed(list(pending), loop=client.loop):
             key = pending.pop(fut)
             try:
                 record = fut.result()
             except Exception as exc:
-                record = {"key": key, "status": "failed", "wall_s": None,
-                          "error": f"the cluster could not run this point: {type(exc).__name__}: {one_line(exc)}",
-                          "traceback": "".join(traceback.format_exception(exc))}
+                record = {
+                    "key": key,
+                    "status": "failed",
+                    "wall_s": None,
+                    "error": f"the cluster could not run this point: {type(exc).__name__}: {one_line(exc)}",
+                    "traceback": "".join(traceback.format_exception(exc)),
+                }
             fut.release()
             yield record
     finally:
         if pending:
             client.cancel(list(pending))
+
+
+class DaskExecutor:
+    """Points as tasks on the Dask cluster whose scheduler is at `address` (connected on `__enter__`)."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.client: distributed.Client | None = None
+
+    def __enter__(self) -> DaskExecutor:
+        self.client = connect(self.address)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.client.close()
+
+    def slots(self) -> int:
+        """Points the cluster can run at once: the threads of its workers."""
+        return slots(self.client)
+
+    def run(self, points: list[tuple[str, Workload]], runs_dir: Path, data_dir: str | None) -> Iterator[dict]:
+        """Run `points` on the cluster; yield every record (carrying its run folder's files) as it finishes.
+        `runs_dir` is where the caller writes those files; workers use temporary folders."""
+        return run_points(self.client, points, data_dir)

@@ -1,0 +1,118 @@
+"""One workload end to end: map and price the chip, load data, train, replay iterations in the engine.
+
+`run` only orchestrates; whoever wants to see or keep the run passes `Observer`s (the CLI's progress
+display, `report.files.RunFiles` writing results.json after every epoch, a notebook's callback).
+BLAS is pinned to one thread around training: it is faster on this class of machine for these
+matrix sizes and makes every float sum reproducible.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from cyclesim import data
+from cyclesim.config import Workload
+from cyclesim.engine import schedule
+from cyclesim.hw import area as area_mod
+from cyclesim.hw import floorplan as floorplan_mod
+from cyclesim.learn.train import EpochStats, Trainer
+from cyclesim.result import Result
+
+ENGINE_NOTE = (
+    "latency and energy come from replaying hardware-mode iterations with ADCs; "
+    "run with mode=hardware, effects.adc=true and sim.iterations_per_epoch >= 1"
+)
+
+
+class Observer:
+    """Receives a run's progress as it happens; subclasses override what they need (all no-ops here).
+
+    `started` comes once the chip is mapped and the data loaded, `batch` after every training batch,
+    `simulated` after every iteration the engine replays, `epoch` after every completed epoch, and
+    `finished` last, always (status complete, interrupted or failed), before `run` returns or raises.
+    """
+
+    def started(self, result: Result) -> None:
+        pass
+
+    def batch(self, epoch: int, done: int, total: int) -> None:
+        pass
+
+    def simulated(self, iteration: schedule.IterationResult) -> None:
+        pass
+
+    def epoch(self, result: Result, stats: EpochStats) -> None:
+        pass
+
+    def finished(self, result: Result) -> None:
+        pass
+
+
+def engine_applies(workload: Workload) -> bool:
+    """Whether the engine replays iterations: hardware mode with ADCs and at least one per epoch."""
+    return workload.mode == "hardware" and workload.effects.adc and workload.sim.iterations_per_epoch > 0
+
+
+def run(workload: Workload, *, data_dir: str | None = None, observers: Iterable[Observer] = ()) -> Result:
+    """Train `workload`, telling `observers` about every batch, simulated iteration and epoch.
+
+    The first `sim.iterations_per_epoch` iterations of every epoch are recorded and replayed by the
+    event-driven engine (with `training.epochs=0`, one iteration on the first batch).
+    KeyboardInterrupt ends the run cleanly: status says "interrupted", the observers are told
+    (`finished`) and the exception is re-raised for the caller to report.
+    """
+    observers = list(observers)
+    t0 = time.perf_counter()
+    fp = floorplan_mod.plan(workload)
+    result = Result(workload=workload, floorplan=fp, area=area_mod.chip_area(workload, fp))
+    dataset = data.load(workload.dataset, data_dir, seed=workload.training.seed)
+    result.data_source = dataset.source
+    engine = engine_applies(workload)
+    result.engine_note = None if engine else ENGINE_NOTE
+    for ob in observers:
+        ob.started(result)
+    seeds = np.random.SeedSequence(workload.training.seed)
+    try:
+        # Overflow on the way to a divergence is detected and reported as DivergenceError.
+        with threadpool_limits(limits=1), np.errstate(over="ignore", invalid="ignore"):
+            trainer = Trainer(workload, dataset, seeds)
+            result.batches_per_epoch = trainer.batches_per_epoch
+
+            def simulate(traces):
+                for tr in traces:
+                    sim = schedule.simulate(workload, fp, trainer.net, tr)
+                    result.simulated.append(sim)
+                    for ob in observers:
+                        ob.simulated(sim)
+
+            def batch(epoch: int, done: int, total: int) -> None:
+                for ob in observers:
+                    ob.batch(epoch, done, total)
+
+            record = range(workload.sim.iterations_per_epoch if engine else 0)
+            if workload.training.epochs == 0 and engine:
+                simulate([trainer.trace_first_batch()])
+            for epoch in range(1, workload.training.epochs + 1):
+                stats, traces = trainer.run_epoch(epoch, record, lambda i, n, _e=epoch: batch(_e, i, n))
+                simulate(traces)
+                result.epochs.append(stats)
+                result.wall_s = time.perf_counter() - t0
+                for ob in observers:
+                    ob.epoch(result, stats)
+        result.status = "complete"
+    except KeyboardInterrupt:
+        result.status = "interrupted"
+        raise
+    except Exception as exc:
+        result.status = "failed"
+        result.error = str(exc)
+        raise
+    finally:
+        result.wall_s = time.perf_counter() - t0
+        for ob in observers:
+            ob.finished(result)
+    return result

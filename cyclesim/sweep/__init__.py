@@ -1,0 +1,152 @@
+"""Sweeps: many workloads (points) run as independent processes, each result kept as it finishes.
+
+Every finished point is written atomically to `<out>/points/<key>.json` (and its run folder to
+`<out>/runs/<key>/`), so an interrupted sweep resumes where it stopped, and `<out>/table.csv` /
+`table.json` summarise all points. The package: `spec` (sweep files, points and keys), `grid`
+(helpers that build points), `worker` (one point), `local` and `cluster` (two executors of one
+shape: local processes, a Dask cluster), `table` (the summary), and `run_sweep` here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import attrs
+
+from cyclesim.errors import ConfigError
+from cyclesim.report import files
+from cyclesim.sweep.local import LocalExecutor
+from cyclesim.sweep.spec import Sweep, config_hash, load_sweep, point_key, seed_values
+from cyclesim.sweep.table import TABLE_RESULTS, flatten_config, load_table, read_point, table_rows, write_table
+
+__all__ = [
+    "TABLE_RESULTS",
+    "Sweep",
+    "SweepProgress",
+    "SweepSummary",
+    "config_hash",
+    "flatten_config",
+    "load_sweep",
+    "load_table",
+    "point_key",
+    "run_sweep",
+    "seed_values",
+    "table_rows",
+    "write_table",
+]
+
+
+@attrs.frozen
+class SweepProgress:
+    """Where a running sweep stands: `finished` counts every point with a result (including the
+    `skipped` ones, complete before this run, and the `failed` ones); `running` those being computed."""
+
+    total: int
+    skipped: int
+    finished: int
+    running: int
+    failed: int
+
+
+@attrs.frozen
+class SweepSummary:
+    """Counts of one `run_sweep`: total points, done (complete now), skipped (already complete), failed."""
+
+    total: int
+    done: int
+    skipped: int
+    failed: int
+    out_dir: Path
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+def _executor(workers: int, scheduler: str | None):
+    """The executor for `--workers` / `--scheduler` (Dask is imported only when a scheduler is given)."""
+    if scheduler is None:
+        return LocalExecutor(workers)
+    try:
+        from cyclesim.sweep.cluster import DaskExecutor
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dask", "distributed"):
+            raise
+        raise ConfigError("--scheduler needs Dask's distributed package: pip install 'cyclesim[dask]'") from None
+    return DaskExecutor(scheduler)
+
+
+def run_sweep(
+    sweep: Sweep,
+    out_dir: str | Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    data_dir: str | None = None,
+    overrides: Iterable[str] = (),
+    progress: Callable[[SweepProgress], None] | None = None,
+) -> SweepSummary:
+    """Run every point not already complete in `out_dir/points/`, then write table.csv/table.json.
+
+    `overrides` are `--set` assignments applied to every point (validated before any work starts).
+    workers == 1 runs the points in this process; more use a spawn ProcessPoolExecutor. `scheduler`,
+    a Dask scheduler address, runs them on that cluster instead (see cyclesim.sweep.cluster). Each record is
+    written as its point finishes; `progress` is called with the counts at the start and after each.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"--workers must be a positive integer, got {workers!r}")
+    if scheduler is not None and workers != 1:
+        raise ConfigError(
+            "--workers is for local processes; with a Dask scheduler (--scheduler or "
+            "$CYCLESIM_SCHEDULER) the cluster's workers run the points"
+        )
+    sweep = sweep.with_overrides(overrides)
+    out_dir = Path(out_dir)
+    points_dir = out_dir / "points"
+    todo, skipped = [], 0
+    for key, wl in sweep.points:
+        rec = read_point(points_dir / f"{key}.json")
+        if rec is not None and rec.get("status") == "complete":
+            skipped += 1
+        else:
+            todo.append((key, wl))
+    total = len(sweep.points)
+    done = failed = 0
+
+    with contextlib.ExitStack() as stack:
+        executor = stack.enter_context(_executor(workers, scheduler if todo else None))
+        records = executor.run(todo, out_dir / "runs", data_dir)
+        stack.enter_context(contextlib.closing(records))
+        try:
+            points_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--out {out_dir}: cannot create this folder ({exc.strerror})") from None
+
+        def report() -> None:
+            if progress is not None:
+                left = len(todo) - done - failed
+                progress(
+                    SweepProgress(
+                        total=total,
+                        skipped=skipped,
+                        finished=skipped + done + failed,
+                        running=min(executor.slots(), left) if left else 0,
+                        failed=failed,
+                    )
+                )
+
+        report()
+        for rec in records:
+            for name, text in rec.pop("files", {}).items():  # a remote worker's run folder
+                files.write_atomic(out_dir / "runs" / rec["key"] / name, text)
+            files.write_json(points_dir / f"{rec['key']}.json", rec, indent=1)
+            if rec["status"] == "complete":
+                done += 1
+            else:
+                failed += 1
+            report()
+
+    write_table(sweep, out_dir)
+    return SweepSummary(total=total, done=done, skipped=skipped, failed=failed, out_dir=out_dir)

@@ -1,0 +1,64 @@
+"""Sweep points on this machine: in this process (one worker) or a pool of spawned processes.
+
+An executor runs points and yields each point's record as it finishes; `LocalExecutor` and
+`cluster.DaskExecutor` have the same shape, so `run_sweep` does not care where points run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from cyclesim.config import Workload
+from cyclesim.errors import one_line
+from cyclesim.sweep.worker import run_point, warm_numba
+
+
+class LocalExecutor:
+    """`workers` points at a time: in this process when 1, else in a pool of spawned processes."""
+
+    def __init__(self, workers: int = 1):
+        self.workers = workers
+
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def slots(self) -> int:
+        """Points that can run at once."""
+        return self.workers
+
+    def run(self, points: list[tuple[str, Workload]], runs_dir: Path, data_dir: str | None) -> Iterator[dict]:
+        """Run `points`, each into `runs_dir/<key>`; yield every point's record as it finishes."""
+        args = [(key, wl, str(runs_dir / key), data_dir) for key, wl in points]
+        if self.workers == 1 or len(args) <= 1:
+            for a in args:
+                yield run_point(*a)
+            return
+        warm_numba()
+        pool = ProcessPoolExecutor(
+            max_workers=min(self.workers, len(args)), mp_context=multiprocessing.get_context("spawn")
+        )
+        try:
+            futures = {pool.submit(run_point, *a): a[0] for a in args}
+            for fut in as_completed(futures):
+                try:
+                    rec = fut.result()
+                except Exception as exc:  # the worker process itself died (e.g. killed, out of memory)
+                    rec = {
+                        "key": futures[fut],
+                        "status": "failed",
+                        "error": f"worker process failed: {type(exc).__name__}: {one_line(exc)}",
+                        "traceback": "".join(traceback.format_exception(exc)),
+                        "wall_s": None,
+                    }
+                yield rec
+        except BaseException:  # including GeneratorExit: the sweep stopped early
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
