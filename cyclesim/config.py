@@ -13,10 +13,10 @@ import math
 import attrs
 from attrs import field, frozen
 
-from cyclesim import tech
+from cyclesim import rules, tech
+from cyclesim.rules import base as rule_base
 
 MODES = ("ideal", "quantized", "hardware")
-RULES = ("bp", "dfa")
 LOSSES = ("sse", "ce")
 DATASETS = ("mnist", "fashion-mnist", "synthetic")
 
@@ -59,6 +59,17 @@ def _one_of(choices):
             raise ValueError(f"{_where(inst, attribute)} must be one of {', '.join(map(str, choices))}; got {value!r}")
 
     return check
+
+
+def _rule(inst, attribute, value):
+    if isinstance(value, rules.Rule):
+        if not isinstance(value.name, str) or not value.name.strip():
+            raise ValueError(f"workload.rule: rule {type(value).__name__} needs a `name` (a non-empty string)")
+        return
+    if value not in rules.NAMES:
+        raise ValueError(
+            f"workload.rule must be one of {', '.join(rules.NAMES)} or a cyclesim.rules.Rule; got {value!r}"
+        )
 
 
 def _opt(validator):
@@ -171,10 +182,13 @@ class Chip:
     `readout` "digital_reference" digitises each column and the reference column separately and
     subtracts digitally (NeuroSim); "differential" subtracts the reference current before the ADC,
     so the ADC's levels cover only the signed signal.
-    `wgu` (weight-gradient units) and `feedback_store` default to "auto": one shared WGU for BP and
-    one per layer for DFA; DFA's feedback matrices in SRAM, projected digitally (the error has only
-    `classes` entries, so B_l e is classes x hidden MACs). Set them to separate the effect of the
-    learning rule from the effect of the hardware built for it.
+    `provision` chooses the training periphery: "tailored" gives each learning rule the chip it
+    would naturally get (its `default_wgu` and `default_feedback_store`: BP, FA and sign-symmetry one
+    shared weight-gradient unit, DFA and DRTP one per layer; DFA's and DRTP's feedback matrices in
+    SRAM with a digital MAC, FA's in RRAM crossbars), "iso" gives every rule the same one (a
+    weight-gradient unit per layer, feedback matrices in SRAM), so a comparison separates the rule
+    from the hardware built for it. `wgu` ("shared" / "per_layer") and `feedback_store` ("sram" /
+    "rram") override either when not "auto".
     """
 
     node: str = "32nm"
@@ -195,6 +209,7 @@ class Chip:
     dram: str = "hbm2"
     dram_channels: int | None = field(default=None, validator=_opt(_int_in(1, 1024)))  # None: tech default
     gradient_accumulation: str = field(default="dram", validator=_one_of(("dram", "on_chip")))
+    provision: str = field(default="tailored", validator=_one_of(("tailored", "iso")))
 
     @cols_per_adc.validator
     def _check_mux(self, attribute, value):
@@ -228,7 +243,7 @@ class Workload:
 
     name: str = "workload"
     network: Network = field(factory=Network)
-    rule: str = field(default="dfa", validator=_one_of(RULES))
+    rule: str | rules.Rule = field(default="dfa", validator=_rule)
     dataset: str = field(default="mnist", validator=_one_of(DATASETS))
     mode: str = field(default="hardware", validator=_one_of(MODES))
     training: Training = field(factory=Training)
@@ -253,21 +268,51 @@ class Workload:
                 f"or set device.levels"
             )
 
+        sigs = self.signals  # checks the rule against the network (one clear error if it does not fit)
+        needs_store = bool(rule_base.feedback_shapes(sigs, self.network.sizes))
+        if self.chip.feedback_store != "auto" and not needs_store:
+            what = (
+                "keeps sign(W) in its SRAM sign store"
+                if rule_base.sign_bits(sigs, self.network.sizes)
+                else ("uses no feedback matrices")
+            )
+            raise ValueError(f"rule {self.rule_object.name} {what}; chip.feedback_store does not apply (leave it auto)")
+
+    @property
+    def rule_object(self) -> rules.Rule:
+        """The learning rule (`rule` is a built-in rule's name or a Rule)."""
+        return rules.get(self.rule)
+
+    @property
+    def signals(self) -> list:
+        """The rule's learning signal of every hidden layer (`rules.Signal`), checked against the network."""
+        return rule_base.signals(self.rule_object, self.network.sizes)
+
     @property
     def wgu(self) -> str:
-        """Resolved weight-gradient-unit arrangement."""
+        """Resolved weight-gradient-unit arrangement: `chip.wgu`, else per layer for an iso chip, else the
+        rule's own."""
         if self.chip.wgu != "auto":
             return self.chip.wgu
-        return "shared" if self.rule == "bp" else "per_layer"
+        return "per_layer" if self.chip.provision == "iso" else self.rule_object.default_wgu
 
     @property
     def feedback_store(self) -> str:
-        """Resolved store of DFA's feedback matrices ("none" for BP)."""
-        if self.rule != "dfa":
+        """Where the rule's fixed random matrices live ("none" when it has none): `chip.feedback_store`,
+        else SRAM for an iso chip, else the rule's own choice."""
+        if not rule_base.feedback_shapes(self.signals, self.network.sizes):
             return "none"
-        return "sram" if self.chip.feedback_store == "auto" else self.chip.feedback_store
+        if self.chip.feedback_store != "auto":
+            return self.chip.feedback_store
+        return "sram" if self.chip.provision == "iso" else self.rule_object.default_feedback_store
+
+
+def _plain(_inst, _field, value):
+    if isinstance(value, tuple):
+        return list(value)
+    return value.name if isinstance(value, rules.Rule) else value
 
 
 def to_dict(obj) -> dict:
-    """A config as plain JSON-able data (tuples become lists)."""
-    return attrs.asdict(obj, recurse=True, value_serializer=lambda _i, _f, v: list(v) if isinstance(v, tuple) else v)
+    """A config as plain JSON-able data (tuples become lists, a rule object its name)."""
+    return attrs.asdict(obj, recurse=True, value_serializer=_plain)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -206,15 +207,35 @@ def test_weight_precision_needs_enough_device_levels():
     [
         ("bp", "auto", "auto", "shared", "none"),
         ("dfa", "auto", "auto", "per_layer", "sram"),
-        ("bp", "per_layer", "sram", "per_layer", "none"),
+        ("bp", "per_layer", "auto", "per_layer", "none"),
         ("dfa", "shared", "sram", "shared", "sram"),
         ("dfa", "auto", "rram", "per_layer", "rram"),
+        ("fa", "auto", "auto", "shared", "rram"),
+        ("fa", "auto", "sram", "shared", "sram"),
+        ("drtp", "auto", "auto", "per_layer", "sram"),
+        ("sign_symmetry", "auto", "auto", "shared", "none"),
     ],
 )
 def test_wgu_and_feedback_store_resolution(rule, wgu, store, want_wgu, want_store):
     wl = Workload(rule=rule, chip=Chip(wgu=wgu, feedback_store=store))
     assert wl.wgu == want_wgu
     assert wl.feedback_store == want_store
+
+
+@pytest.mark.parametrize("rule", ["bp", "dfa", "fa", "drtp", "sign_symmetry"])
+def test_iso_provision_gives_every_rule_the_same_periphery(rule):
+    wl = Workload(rule=rule, chip=Chip(provision="iso"))
+    assert wl.wgu == "per_layer"
+    assert wl.feedback_store in ("none", "sram")
+    assert Workload(rule=rule, chip=Chip(provision="iso", wgu="shared")).wgu == "shared"
+
+
+@pytest.mark.parametrize(
+    "rule, needle", [("bp", "bp uses no feedback matrices"), ("sign_symmetry", "keeps sign(W) in its SRAM sign store")]
+)
+def test_feedback_store_that_does_not_apply_is_an_error(rule, needle):
+    with pytest.raises(ValueError, match=re.escape(needle) + ".*chip.feedback_store does not apply"):
+        Workload(rule=rule, chip=Chip(feedback_store="rram"))
 
 
 def test_layers():

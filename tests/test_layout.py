@@ -14,7 +14,7 @@ PKG = Path(__file__).resolve().parents[1] / "cyclesim"
 
 LAYERS = (
     {"errors", "kernels", "terms", "version"},  # vocabulary and numerics, no cyclesim imports
-    {"tech"},  # technology files -> SI records
+    {"tech", "rules"},  # technology files -> SI records; learning rules as declarations
     {"config"},  # the frozen workload description
     {"data", "device", "workload"},  # datasets, the cell model, workload files and overrides
     {"learn", "hw"},  # functional training model; circuits, floorplan and area

@@ -7,7 +7,7 @@ import pytest
 from cyclesim import data
 from cyclesim.config import Device, Effects, Network, Training, Workload
 from cyclesim.device import CellArray, a_norm, ltp_curve
-from cyclesim.learn import quant, rules
+from cyclesim.learn import quant, signals
 from cyclesim.learn.network import NetworkState as Net
 from cyclesim.learn.train import Trainer
 
@@ -114,10 +114,10 @@ def test_bp_and_dfa_backward_shapes():
     net = Net(_tiny("quantized", "bp"), np.random.SeedSequence(0))
     x = data.synthetic(0, 100, 10).train_x[:50]
     p = net.forward(x)
-    e = rules.output_error(p.y, np.zeros(50, np.int64), "sse")
-    rules.backward(net, p, e, "bp")
+    e = signals.output_error(p.y, np.zeros(50, np.int64), "sse")
+    signals.backward(net, p, e, np.zeros(50, np.int64), net.workload.signals)
     assert [d.q.shape for d in p.deltas] == [(50, 64), (50, 10)]
-    assert p.error is None
+    assert p.error is p.deltas[-1]
 
 
 def test_effects_switch_off_hardware_to_quantized():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import simpy
 
-from cyclesim import data
+from cyclesim import data, rules
 from cyclesim.config import Chip, Network, Training, Workload
 from cyclesim.engine import schedule
 from cyclesim.errors import ConfigError
@@ -26,10 +26,13 @@ def traced(rule, sizes=(784, 96, 64, 10), batch=20, **chip):
     return wl, tr, traces[0]
 
 
-@pytest.mark.parametrize("rule", ["bp", "dfa"])
+@pytest.mark.parametrize("rule", rules.NAMES)
 @pytest.mark.parametrize("readout", ["digital_reference", "differential"])
-def test_simulated_iteration_equals_functional_bit_for_bit(rule, readout):
-    wl, tr, trace = traced(rule, sizes=(784, 150, 140, 10), subarray=64, readout=readout)
+@pytest.mark.parametrize("feedback_store", ["auto", "sram", "rram"])
+def test_simulated_iteration_equals_functional_bit_for_bit(rule, readout, feedback_store):
+    if feedback_store != "auto" and Workload(rule=rule).feedback_store == "none":
+        pytest.skip(f"{rule} has no feedback matrices")
+    wl, tr, trace = traced(rule, sizes=(784, 150, 140, 10), subarray=64, readout=readout, feedback_store=feedback_store)
     r = schedule.simulate(wl, plan(wl), tr.net, trace)
     assert np.array_equal(r.y, trace.step.y)
     for mine, theirs in zip(r.deltas, trace.step.deltas):
@@ -40,7 +43,7 @@ def test_simulated_iteration_equals_functional_bit_for_bit(rule, readout):
         assert np.array_equal(r.grads[l], kernels.outer_product_ref(x.q, d.q))
 
 
-@pytest.mark.parametrize("rule", ["bp", "dfa"])
+@pytest.mark.parametrize("rule", rules.NAMES)
 def test_conservation(rule):
     wl, tr, trace = traced(rule)
     r = schedule.simulate(wl, plan(wl), tr.net, trace)
@@ -128,7 +131,7 @@ def test_busy_port_makes_the_second_reader_wait():
     assert probe.waits("pe_buffer") == [0, 20]
 
 
-@pytest.mark.parametrize("rule", ["bp", "dfa"])
+@pytest.mark.parametrize("rule", rules.NAMES)
 def test_pipelined_forward_same_numbers_less_time(rule):
     wl, tr, trace = traced(rule, sizes=(784, 150, 140, 10), batch=40)
     seq = schedule.simulate(wl, plan(wl), tr.net, trace)

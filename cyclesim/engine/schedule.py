@@ -32,7 +32,8 @@ from cyclesim.engine.probe import Probe
 from cyclesim.errors import ConfigError
 from cyclesim.hw import area as area_mod
 from cyclesim.hw import circuits as c
-from cyclesim.learn import quant, rules
+from cyclesim.learn import quant, signals
+from cyclesim.rules import base as rule_base
 from cyclesim.terms import IDLE, PHASES
 
 _F32 = np.float32
@@ -140,6 +141,15 @@ class ChipModel:
                     for j in range(a.sub_cols)
                 }
             )
+        # Subarrays of the rule's feedback arrays (feedback_store "rram"), by the layer they serve.
+        self.feedback_subarrays = {}
+        for a in fp.feedback:
+            l = int(a.name.removeprefix("feedback")) - 1
+            self.feedback_subarrays[l] = {
+                (s, j): Subarray(env, f"{a.name}.sub{s}.{j}", sub, sub, probe, layer=l)
+                for s in range(a.sub_rows)
+                for j in range(a.sub_cols)
+            }
         sizes = workload.network.sizes
         gbuf_bits = 2 * sum(sizes) * (prec.activation + prec.error)
         rd = c.register_file(node, clk, bits_capacity=gbuf_bits, port_bits=sub)
@@ -200,18 +210,28 @@ class ChipModel:
         yield from self.gbuf.read(bits, phase, layer)
         yield from self.htree.send(bits, phase, layer)
 
-    def reads(self, l: int, x, g: np.ndarray, phase: str, transposed: bool) -> list:
-        """Every subarray's part of reading `x` through layer l: (key, subarray, read arguments,
-        energy per category for the whole batch, cycles per sample)."""
+    def _array(self, l: int, feedback: bool):
+        """(crossbar, floorplan entry, subarrays) of layer l's weights, or of its feedback matrix."""
+        if feedback:
+            amap = next(a for a in self.fp.feedback if a.name == f"feedback{l + 1}")
+            return self.net.feedback[l], amap, self.feedback_subarrays[l]
+        return self.net.xbars[l], self.fp.weights[l], self.subarrays[l]
+
+    def reads(self, l: int, x, g: np.ndarray, phase: str, transposed: bool, feedback: bool = False) -> list:
+        """Every subarray's part of reading `x` through layer l's weights (or, `feedback`, its feedback
+        matrix, with signed inputs): (key, subarray, read arguments, energy per category for the whole
+        batch, cycles per sample)."""
         wl = self.wl
         chip, prec = wl.chip, wl.precision
-        xbar = self.net.xbars[l]
+        xbar, _amap, subs = self._array(l, feedback)
         sub = self.sub
-        bits = prec.error if transposed else prec.activation
-        planes = 2 * (bits - 1) if transposed else bits
+        signed = transposed or feedback
+        bits = prec.error if signed else prec.activation
+        planes = 2 * (bits - 1) if signed else bits
+        periphery = "ag" if transposed else "fw"
         batch = x.q.shape[0]
         out = []
-        for (s, j), sa in self.subarrays[l].items():
+        for (s, j), sa in subs.items():
             rs, cs = slice(s * sub, (s + 1) * sub), slice(j * sub, (j + 1) * sub)
             gs = g[rs, cs]
             if transposed:
@@ -219,9 +239,9 @@ class ChipModel:
             else:
                 xs, gslice = x.q[:, rs], np.ascontiguousarray(gs)
             # Data-dependent array energy: every set input bit drives its row's cells for a pulse.
-            active = self._active_bits(xs, bits, transposed)
+            active = self._active_bits(xs, bits, signed)
             e_array = self.read_j_per_gmax * float(active @ gslice.sum(axis=1, dtype=np.float64))
-            e_adc, e_sa = self.plane_energy[phase]
+            e_adc, e_sa = self.plane_energy[periphery]
             frac = gslice.shape[1] / sub * planes * batch
             energy = {"array": e_array, "adc": e_adc * frac, "accumulation": e_sa * frac}
             args = dict(
@@ -229,18 +249,19 @@ class ChipModel:
                 g=gslice,
                 g_ref=xbar.cells.g_ref,
                 bits=bits,
-                signed=transposed,
+                signed=signed,
                 adc_bits=chip.ag_adc_bits if transposed else chip.adc_bits,
                 cols_per_sub=sub,
                 differential=xbar.differential,
             )
-            out.append(((s, j), sa, args, energy, planes * self.plane_cycles[phase]))
+            out.append(((s, j), sa, args, energy, planes * self.plane_cycles[periphery]))
         return out
 
-    def assemble(self, l: int, x, parts: dict, transposed: bool) -> np.ndarray:
+    def assemble(self, l: int, x, parts: dict, transposed: bool, feedback: bool = False) -> np.ndarray:
         """The layer's output from its subarrays' results, summed per output block in order (as
         the fused kernel and the PE/tile adder trees do), in real units."""
-        a, sub, xbar = self.fp.weights[l], self.sub, self.net.xbars[l]
+        xbar, a, _subs = self._array(l, feedback)
+        sub = self.sub
         batch = x.q.shape[0]
         out_cols = a.rows if transposed else a.cols
         inner = a.sub_cols if transposed else a.sub_rows
@@ -254,16 +275,16 @@ class ChipModel:
         raw *= _F32(xbar.cells.weight_per_conductance)
         return raw * _F32(x.scale * xbar.scale)
 
-    def read_layer(self, l: int, x, g: np.ndarray, phase: str, transposed: bool):
-        """All subarrays of layer l read the whole batch `x` in parallel (each running the kernel
-        on its slice); returns the layer's output."""
+    def read_layer(self, l: int, x, g: np.ndarray, phase: str, transposed: bool, feedback: bool = False):
+        """All subarrays of layer l (its weights, or its feedback matrix) read the whole batch `x` in
+        parallel (each running the kernel on its slice); returns the layer's output."""
         batch = x.q.shape[0]
         procs = {}
-        for key, sa, args, energy, cycles in self.reads(l, x, g, phase, transposed):
+        for key, sa, args, energy, cycles in self.reads(l, x, g, phase, transposed, feedback):
             procs[key] = self.env.process(sa.read(**args, phase=phase, layer=l, cycles=batch * cycles, energy_j=energy))
         yield simpy.AllOf(self.env, list(procs.values()))
-        out = self.assemble(l, x, {k: p.value for k, p in procs.items()}, transposed)
-        a = self.fp.weights[l]
+        out = self.assemble(l, x, {k: p.value for k, p in procs.items()}, transposed, feedback)
+        a = self._array(l, feedback)[1]
         inner = a.sub_cols if transposed else a.sub_rows
         # Partial sums of the row blocks are added in the PEs and tiles.
         yield from self.accum.run(batch * out.shape[1] * max(inner - 1, 0), phase, l)
@@ -294,7 +315,12 @@ class Iteration:
         self.probe = Probe()
         self.model = ChipModel(self.env, workload, fp, net, self.probe)
         self.n = len(workload.network.sizes) - 1
-        self.out: dict = {}
+        self.signals = workload.signals
+        self.out: dict = {"deltas": [None] * self.n, "grads": [None] * self.n}
+        self.fw_done = None  # per layer, when its forward output exists (only if a signal waits for it)
+        self.read_done = None  # per layer, when the backward reads of its weights are over
+        self.delta_ready: dict = {}  # layer -> event, for deltas that start another chain
+        self.sign_layers = {s.reads_weights for s in self.signals if s.via == "sign_transposed"}
 
     # -- phases --------------------------------------------------------------------------------
 
@@ -314,6 +340,9 @@ class Iteration:
             yield from model.dram.transfer(batch * fan_in * prec.activation, "fw", l)
             inputs.append(x)
             pre.append(a)
+            self.out.update(inputs=inputs, pre=pre)
+            if self.fw_done is not None:
+                self.fw_done[l].succeed()
             x = self._next_input(a, x)
         self.out.update(inputs=inputs, pre=pre, y=pre[-1])
 
@@ -368,6 +397,8 @@ class Iteration:
             yield from model.gbuf.write(fan_out * prec.activation, "fw", l)
             yield from model.dram.transfer(fan_in * prec.activation, "fw", l)
             yield dst.put(b)
+        if self.fw_done is not None:
+            self.fw_done[l].succeed()
 
     def weight_update(self, l: int, ready: simpy.Event | None):
         """WG of layer l per sample (WGU + DRAM accumulation), then WU once `ready` fires."""
@@ -410,54 +441,117 @@ class Iteration:
             )
         if procs:
             yield simpy.AllOf(self.env, procs)
+        if l in self.sign_layers:
+            yield from self._refresh_signs(l)
 
-    def backward(self):
-        wl, net, model = self.wl, self.net, self.model
-        n = self.n
-        pre = self.out["pre"]
-        e = rules.output_error(self.out["y"], self.trace.labels, wl.training.loss)
-        deltas = [None] * n
-        deltas[n - 1] = net.error_operand(e)
-        self.out["deltas"] = deltas
-        self.out["grads"] = [None] * n
-        batch = e.shape[0]
+    def _refresh_signs(self, l: int):
+        """Sign-symmetry's sign store of W_l brought up to date after its update: every row of every
+        subarray read once with a one-hot input and each column compared with the reference column.
+        Priced as one bit-plane read per row with the forward-read periphery (an upper bound for a
+        one-bit comparison); the array energy is that of the selected row's cells."""
+        model = self.model
+        g = self.trace.conductances[l]  # before the update: the refresh reads the cells as programmed
+        sub = model.sub
+        e_adc, e_sa = model.plane_energy["fw"]
         procs = []
-        if wl.rule == "bp":
-            # W_{l+1} may be reprogrammed only after the transposed read that uses it.
-            read_done = [self.env.event() for _ in range(n)]
-            read_done[0].succeed()
-            procs.append(self.env.process(self.weight_update(n - 1, read_done[n - 1])))
-            for l in range(n - 2, -1, -1):
-                d = deltas[l + 1]
-                yield from model.transfer(batch * wl.network.sizes[l + 2] * wl.precision.error, "ag", l + 1)
-                back = yield from model.read_layer(l + 1, d, self.trace.conductances[l + 1], "ag", transposed=True)
-                read_done[l + 1].succeed()
-                yield from model.activation.run(batch * wl.network.sizes[l + 1], "ag", l)
-                deltas[l] = net.error_operand(back * net.derivative(pre[l]))
-                procs.append(self.env.process(self.weight_update(l, read_done[l])))
-        else:
-            err = deltas[n - 1]
-            procs.append(self.env.process(self.weight_update(n - 1, None)))
-            for l in range(n - 1):
-                procs.append(self.env.process(self._dfa_layer(l, err)))
+        for (s, j), sa in model.subarrays[l].items():
+            block = g[s * sub : (s + 1) * sub, j * sub : (j + 1) * sub]
+            rows = block.shape[0]
+            frac = block.shape[1] / sub * rows
+            energy = {
+                "array": model.read_j_per_gmax * float(block.sum(dtype=np.float64)),
+                "adc": e_adc * frac,
+                "accumulation": e_sa * frac,
+            }
+            procs.append(
+                self.env.process(
+                    sa.program(cycles=rows * model.plane_cycles["fw"], energy_j=energy, phase="wu", layer=l)
+                )
+            )
         yield simpy.AllOf(self.env, procs)
 
-    def _dfa_layer(self, l: int, err):
-        wl, net, model = self.wl, self.net, self.model
-        batch = err.q.shape[0]
-        hidden = wl.network.sizes[l + 1]
-        classes = wl.network.sizes[-1]
-        yield from model.feedback_mac.run(batch * classes * hidden, "ag", l)
-        proj = net.feedback_read(l, err)
-        self.out["deltas"][l] = net.error_operand(proj * net.derivative(self.out["pre"][l]))
-        yield from self.weight_update(l, None)
+    def backward(self, procs: list, chains: list):
+        """After the forward pass: the output error, the output layer's update, and every chain of
+        learning signals that starts from the error (the others, in `procs`, already run)."""
+        wl, net = self.wl, self.net
+        n = self.n
+        e = signals.output_error(self.out["y"], self.trace.labels, wl.training.loss)
+        self.out["deltas"][n - 1] = net.error_operand(e)
+        read = {s.reads_weights for s in self.signals} - {None}
+        if read:  # a layer's update waits until the backward reads of its weights are over
+            self.read_done = [self.env.event() for _ in range(n)]
+            for l in range(n):
+                if l not in read:
+                    self.read_done[l].succeed()
+        procs.append(self.env.process(self.weight_update(n - 1, self._ready(n - 1))))
+        procs += [self.env.process(self._chain(c)) for c in chains]
+        yield simpy.AllOf(self.env, procs)
+
+    def _ready(self, l: int):
+        return None if self.read_done is None else self.read_done[l]
+
+    def _chain(self, chain: list):
+        """One chain of learning signals, computed one after another: each step's update runs beside
+        the chain (its own process) while the chain goes on; the last step's update runs here."""
+        head = chain[0]
+        src = rule_base.source_layer(head, self.n)
+        if head.source == "target":
+            yield self.fw_done[head.layer]
+        elif src != self.n - 1:
+            yield self.delta_ready[src]
+        beside = []
+        for i, sig in enumerate(chain):
+            yield from self._signal(sig)
+            if i < len(chain) - 1:
+                beside.append(self.env.process(self.weight_update(sig.layer, self._ready(sig.layer))))
+            else:
+                yield from self.weight_update(sig.layer, self._ready(sig.layer))
+        yield from beside  # join the updates that ran beside the chain
+
+    def _signal(self, sig):
+        """delta_l = quantize(via(source) * f'(a_l)) on the chip: the projection on the components its
+        via names (transposed arrays, the sign store and digital unit, feedback SRAM or crossbars)."""
+        wl, net, model, tr = self.wl, self.net, self.model, self.trace
+        l, sizes, batch = sig.layer, wl.network.sizes, len(tr.labels)
+        source = signals.source_operand(net, sig, self.out["deltas"], tr.labels)
+        if sig.via == "transposed":
+            yield from model.transfer(batch * sizes[l + 2] * wl.precision.error, "ag", l + 1)
+            back = yield from model.read_layer(l + 1, source, tr.conductances[l + 1], "ag", transposed=True)
+            self.read_done[l + 1].succeed()
+            yield from model.activation.run(batch * sizes[l + 1], "ag", l)
+        elif sig.via == "sign_transposed":  # additions of delta with the stored signs
+            yield from model.feedback_mac.run(batch * sizes[l + 2] * sizes[l + 1], "ag", l)
+            back = net.sign_read(l + 1, source, tr.conductances[l + 1])
+            self.read_done[l + 1].succeed()
+            yield from model.activation.run(batch * sizes[l + 1], "ag", l)
+        elif wl.feedback_store == "rram":
+            rows = net.feedback[l].cells.conductance().shape[0]
+            yield from model.transfer(batch * rows * wl.precision.error, "ag", l)
+            g = net.feedback[l].cells.conductance()
+            back = yield from model.read_layer(l, source, g, "ag", transposed=False, feedback=True)
+        else:  # B_l in SRAM, a digital MAC; a one-hot target selects one row of B_l
+            rows = 1 if sig.source == "target" else source.q.shape[1]
+            yield from model.feedback_mac.run(batch * rows * sizes[l + 1], "ag", l)
+            back = net.feedback_read(l, source)
+        self.out["deltas"][l] = net.error_operand(back * net.derivative(self.out["pre"][l]))
+        if l in self.delta_ready:
+            self.delta_ready[l].succeed()
 
     def iteration(self):
+        """Chains fed by the target start with the forward pass (each waits for its own layer's
+        output); the others start from the output error once the forward pass is over."""
+        chains = rule_base.chains(self.signals, self.n)
+        early = [c for c in chains if c[0].source == "target"]
+        heads = {rule_base.source_layer(c[0], self.n) for c in chains} - {None, self.n - 1}
+        self.delta_ready = {k: self.env.event() for k in heads}
+        if early:
+            self.fw_done = [self.env.event() for _ in range(self.n)]
+        procs = [self.env.process(self._chain(c)) for c in early]
         if self.wl.sim.dataflow == "pipelined":
             yield from self.forward_pipelined()
         else:
             yield from self.forward()
-        yield from self.backward()
+        yield from self.backward(procs, [c for c in chains if c[0].source != "target"])
 
     def run(self) -> IterationResult:
         proc = self.env.process(self.iteration())
@@ -468,7 +562,7 @@ class Iteration:
                 raise
             raise ConfigError(
                 "the simulated iteration stopped making progress (deadlock); "
-                "check model.dram_channels and the WGU arrangement"
+                "check chip.dram_channels and the WGU arrangement"
             ) from None
         events = self.env.events
         cycles = int(self.env.now)

@@ -2,17 +2,17 @@
 
 NeuroSim organises a chip as a hierarchy: the chip holds tiles, a tile holds `tile_size` x
 `tile_size` processing elements (PEs), and a PE holds `pe_size` x `pe_size` crossbar subarrays of
-`subarray` x `subarray` RRAM cells. Each matrix (a layer's weights W_l, or DFA's feedback B_l) is cut
+`subarray` x `subarray` RRAM cells. Each matrix (a layer's weights W_l, or a rule's feedback B_l) is cut
 into subarray-sized blocks, the blocks are grouped into PEs and the PEs into tiles, and -- as in
 NeuroSim's conventional mapping -- a tile is never shared between two matrices, so a layer that just
 crosses a tile boundary allocates a nearly empty tile (the "1025 hidden" utilisation sawtooth).
 
 Conventions:
 - W_l has rows = fan_in (inputs) and cols = fan_out (outputs); one cell per weight.
-- `chip.duplication` copies every *weight* array; DFA's feedback arrays are held once (they are
-  only read to project the output error, never on the forward path that duplication speeds up).
-- BP weight arrays need transposed-read periphery (`transposable=True`); DFA's and feedback arrays
-  never do.
+- `chip.duplication` copies every *weight* array; a rule's feedback arrays are held once (they are
+  only read to project a learning signal, never on the forward path that duplication speeds up).
+- The weight arrays of a rule that reads W^T (BP) need transposed-read periphery
+  (`transposable=True`), all of them, as in NeuroSim; other rules' and feedback arrays never do.
 - The shared WGU is sized to the largest layer (most cells, first on ties); per-layer WGUs are
   sized to their own layer.
 """
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from cyclesim.errors import MappingError
+from cyclesim.rules import base as rule_base
 
 if TYPE_CHECKING:  # pragma: no cover
     from cyclesim.config import Workload
@@ -39,7 +40,7 @@ class ArrayMap:
 
     name: str  # "layer1", ..., "feedback1", ...
     kind: str  # "weight" | "feedback"
-    rows: int  # inputs for W; classes for B
+    rows: int  # inputs for W; the source's entries for B (classes for DFA/DRTP)
     cols: int  # outputs for W; hidden width for B
     sub_rows: int  # ceil(rows / subarray)
     sub_cols: int  # ceil(cols / subarray)
@@ -117,7 +118,7 @@ class Floorplan:
     wgu: str  # "shared" | "per_layer"
     wgu_shapes: tuple[tuple[int, int], ...]  # (rows, cols) of each WGU
     feedback_store: str  # "none" | "rram" | "sram"
-    feedback_sram_bits: int  # bits of B held in SRAM (feedback_store == "sram"), else 0
+    feedback_sram_bits: int  # backward-path data in SRAM: B at weight precision (feedback_store "sram"), sign(W) bits
     subarray: int
     pe_size: int
     tile_size: int
@@ -130,7 +131,7 @@ class Floorplan:
 
     @property
     def feedback(self) -> tuple[ArrayMap, ...]:
-        """DFA's feedback arrays (empty unless feedback_store == "rram")."""
+        """The rule's feedback arrays (empty unless feedback_store == "rram")."""
         return tuple(a for a in self.arrays if a.kind == "feedback")
 
     @property
@@ -163,31 +164,32 @@ class Floorplan:
 
 
 def plan(workload: Workload) -> Floorplan:
-    """Map `workload`'s network (and DFA's feedback) onto `workload.chip`.
+    """Map `workload`'s network (and its rule's feedback matrices) onto `workload.chip`.
 
     Raises MappingError when `chip.max_tiles` is set and the mapping needs more tiles.
     """
     chip = workload.chip
     sizes = workload.network.sizes
     geom = dict(subarray=chip.subarray, pe_size=chip.pe_size, tile_size=chip.tile_size)
-    bp = workload.rule == "bp"
+    sigs = workload.signals
+    transposable = rule_base.needs_transposable(sigs)
 
     shapes = [(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
     arrays = [
-        map_array(f"layer{i + 1}", "weight", r, c, copies=chip.duplication, transposable=bp, **geom)
+        map_array(f"layer{i + 1}", "weight", r, c, copies=chip.duplication, transposable=transposable, **geom)
         for i, (r, c) in enumerate(shapes)
     ]
 
     feedback_store = workload.feedback_store
-    classes, hidden = sizes[-1], sizes[1:-1]
-    feedback_sram_bits = 0
+    feedback = rule_base.feedback_shapes(sigs, sizes)
+    feedback_sram_bits = rule_base.sign_bits(sigs, sizes)
     if feedback_store == "rram":
         arrays += [
-            map_array(f"feedback{i + 1}", "feedback", classes, h, copies=1, transposable=False, **geom)
-            for i, h in enumerate(hidden)
+            map_array(f"feedback{l + 1}", "feedback", r, c, copies=1, transposable=False, **geom)
+            for l, (r, c) in sorted(feedback.items())
         ]
     elif feedback_store == "sram":
-        feedback_sram_bits = sum(classes * h for h in hidden) * workload.precision.weight
+        feedback_sram_bits += sum(r * c for r, c in feedback.values()) * workload.precision.weight
 
     wgu = workload.wgu
     if wgu == "shared":
@@ -198,7 +200,7 @@ def plan(workload: Workload) -> Floorplan:
     tiles = sum(a.tiles for a in arrays)
     if chip.max_tiles is not None and tiles > chip.max_tiles:
         raise MappingError(
-            f"network {'-'.join(map(str, sizes))} ({workload.rule}) needs {tiles} tiles but "
+            f"network {'-'.join(map(str, sizes))} ({workload.rule_object.name}) needs {tiles} tiles but "
             f"chip.max_tiles allows {chip.max_tiles}; raise chip.max_tiles to >= {tiles}, "
             f"shrink network.sizes, lower chip.duplication (now {chip.duplication}), or enlarge "
             f"chip.tile_size/pe_size/subarray (now {chip.tile_size}/{chip.pe_size}/{chip.subarray})"

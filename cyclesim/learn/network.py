@@ -18,6 +18,7 @@ import numpy as np
 from cyclesim import kernels
 from cyclesim.device import CellArray
 from cyclesim.learn import quant
+from cyclesim.rules import base as rule_base
 
 _F32 = np.float32
 
@@ -85,7 +86,8 @@ class Crossbar:
 
 
 class NetworkState:
-    """The trainable state of a network: one crossbar (or float matrix in ideal mode) per layer, plus DFA's B."""
+    """The trainable state of a network: one crossbar (or float matrix in ideal mode) per layer, plus the
+    rule's fixed random matrices."""
 
     def __init__(self, workload, seeds: np.random.SeedSequence):
         self.workload = workload
@@ -121,23 +123,24 @@ class NetworkState:
             adc, ag = (workload.chip.adc_bits, workload.chip.ag_adc_bits) if on else (None, None)
             diff = workload.chip.readout == "differential"
             self.xbars.append(Crossbar(cells, scale, workload.chip.subarray, adc, ag, diff))
-        self.feedback = self._make_feedback(rng_fb, rng_dev) if workload.rule == "dfa" else []
+        self.feedback = self._make_feedback(rng_fb, rng_dev)
 
-    def _make_feedback(self, rng_fb, rng_dev) -> list:
-        """DFA's fixed random B_l (classes x hidden_l), uniform in +-1/sqrt(classes).
+    def _make_feedback(self, rng_fb, rng_dev) -> dict:
+        """The rule's fixed random matrices: layer l -> B_l (source entries x units of layer l), drawn by
+        `Rule.feedback_matrix` in layer order and scaled by 1/sqrt(rows).
 
         `feedback_store` "rram": programmed into crossbars (read through ADCs, D2D applies, never
         updated); "sram": held digitally at weight precision and multiplied exactly.
         """
-        classes = self.sizes[-1]
-        scale = 1.0 / math.sqrt(classes)
-        out = []
+        out = {}
         hw = self.mode == "hardware"
         fx = self.workload.effects
-        for hidden in self.sizes[1:-1]:
-            b = rng_fb.uniform(-1.0, 1.0, size=(classes, hidden))
+        rule = self.workload.rule_object
+        for layer, (rows, cols) in sorted(rule_base.feedback_shapes(self.workload.signals, self.sizes).items()):
+            b = rule.feedback_matrix(rng_fb, rows, cols)
+            scale = 1.0 / math.sqrt(rows)
             if self.mode == "ideal":
-                out.append((b * scale).astype(_F32))
+                out[layer] = (b * scale).astype(_F32)
                 continue
             in_rram = self.workload.feedback_store == "rram"
             cells = CellArray(
@@ -145,15 +148,8 @@ class NetworkState:
                 nonlinear=False, c2c=False, d2d=hw and in_rram and fx.d2d, on_off=hw and in_rram and fx.on_off,
             )  # fmt: skip
             adc = self.workload.chip.adc_bits if hw and in_rram and fx.adc else None
-            out.append(
-                Crossbar(
-                    cells,
-                    scale,
-                    self.workload.chip.subarray,
-                    adc,
-                    differential=self.workload.chip.readout == "differential",
-                )
-            )
+            diff = self.workload.chip.readout == "differential"
+            out[layer] = Crossbar(cells, scale, self.workload.chip.subarray, adc, differential=diff)
         return out
 
     # -- forward ---------------------------------------------------------------------------------
@@ -200,11 +196,31 @@ class NetworkState:
             return delta.q @ self.float_w[layer].T
         return self.xbars[layer].read(delta, self.workload.precision.error, signed=True, transposed=True)
 
-    def feedback_read(self, hidden: int, error: Operand) -> np.ndarray:
-        """DFA's projection B_hidden e (real units)."""
+    def feedback_read(self, layer: int, source: Operand) -> np.ndarray:
+        """The projection B_layer s of a source (the error, the target or a delta) through the layer's
+        fixed random matrix (real units)."""
         if self.mode == "ideal":
-            return error.q @ self.feedback[hidden]
-        return self.feedback[hidden].read(error, self.workload.precision.error, signed=True)
+            return source.q @ self.feedback[layer]
+        return self.feedback[layer].read(source, self.workload.precision.error, signed=True)
+
+    def sign_read(self, layer: int, delta: Operand, conductance: np.ndarray | None = None) -> np.ndarray:
+        """Sign-symmetry's projection sign(W_layer)^T delta (real units), the signs applied to the
+        integer delta exactly. On chip the sign store holds sign(G - Gref) of every cell, what a
+        comparator against the reference column reads (of `conductance`, G/Gmax, when given: the
+        engine passes the iteration's recorded conductances); in ideal mode the signs of the weights."""
+        if self.mode == "ideal":
+            signs = np.sign(self.float_w[layer])
+        else:
+            cells = self.xbars[layer].cells
+            g = cells.conductance() if conductance is None else conductance
+            signs = np.sign(g - _F32(cells.g_ref))
+        return (delta.q.astype(_F32) @ signs.T) * _F32(delta.scale)
+
+    def target_operand(self, labels: np.ndarray) -> Operand:
+        """The one-hot target y* as an operand (integers 0/1, scale 1)."""
+        t = np.zeros((len(labels), self.sizes[-1]), dtype=_F32 if self.mode == "ideal" else np.int32)
+        t[np.arange(len(labels)), labels] = 1
+        return Operand(t, 1.0)
 
     # -- weight gradient and update --------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 
 from cyclesim.errors import DivergenceError
-from cyclesim.learn import rules
+from cyclesim.learn import signals
 from cyclesim.learn.network import NetworkState, Pass
 
 
@@ -63,6 +63,7 @@ class Trainer:
         self.dataset = dataset
         net_seed, shuffle_seed, update_seed = seeds.spawn(3)
         self.net = NetworkState(workload, net_seed)
+        self._signals = workload.signals
         self._shuffle = np.random.default_rng(shuffle_seed)
         self._update = np.random.default_rng(update_seed)
         tr = workload.training
@@ -80,8 +81,8 @@ class Trainer:
         p = self.net.forward(images)
         if not np.isfinite(p.y).all():
             raise DivergenceError(f"training diverged (non-finite outputs); lower training.lr (now {wl.training.lr})")
-        e = rules.output_error(p.y, labels, wl.training.loss)
-        rules.backward(self.net, p, e, wl.rule)
+        e = signals.output_error(p.y, labels, wl.training.loss)
+        signals.backward(self.net, p, e, labels, self._signals)
         self.net.update(p, self._update, wl.training.lr if lr is None else lr)
         self.net.relax(wl.device.retention_interval_s)
         return p

@@ -30,7 +30,8 @@ def header(wl: Workload) -> Panel:
     sizes = "-".join(map(str, wl.network.sizes))
     d, c, p = wl.device, wl.chip, wl.precision
     text = (
-        f"[bold]{wl.name}[/]  {wl.rule.upper()}  {sizes}  {wl.dataset}  mode={wl.mode}  seed={wl.training.seed}\n"
+        f"[bold]{wl.name}[/]  {wl.rule_object.name.upper()}  {sizes}  {wl.dataset}  mode={wl.mode}  "
+        f"seed={wl.training.seed}\n"
         f"chip {c.node} {c.clock_hz / 1e9:g} GHz, subarray {c.subarray}x{c.subarray}, "
         f"ADC {c.adc_bits} b ({c.cols_per_adc} cols/ADC)  |  device {d.name}: "
         f"{d.levels} levels, on/off {d.on_off_ratio:g}, NL {d.nl_ltp:g}/{d.nl_ltd:g}, C2C {d.c2c:g}\n"
@@ -174,7 +175,7 @@ def headline(result) -> Panel:
     wl = result.workload
     acc = result.accuracy()
     parts = [
-        f"[bold]{wl.name}[/] {wl.rule.upper()} {'-'.join(map(str, wl.network.sizes))} {wl.dataset} "
+        f"[bold]{wl.name}[/] {wl.rule_object.name.upper()} {'-'.join(map(str, wl.network.sizes))} {wl.dataset} "
         f"mode={wl.mode} seed={wl.training.seed} status={result.status}"
     ]
     if acc["final_test"] is not None:
