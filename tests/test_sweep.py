@@ -293,3 +293,20 @@ def test_shipped_adc_bits_sweep_loads():
     assert sw.name == "adc_bits"
     assert [wl.chip.adc_bits for _, wl in sw.points] == [1, 2, 3, 4, 5, 6]
     assert {(wl.rule, wl.training.epochs) for _, wl in sw.points} == {("bp", 3)}
+
+
+def test_rule_defined_in_the_file_needs_one_worker(tmp_path, capsys):
+    path = tmp_path / "user_rule_sweep.py"
+    path.write_text(
+        "from cyclesim import Network, Training, Workload\nfrom cyclesim.rules import Rule, Signal\n\n"
+        "class Mine(Rule):\n    name = 'mine'\n\n    def signal(self, layer, layers):\n"
+        "        return Signal(layer, source='error', via='feedback')\n\n"
+        "base = Workload(rule=Mine(), network=Network(sizes=(784, 16, 10)), dataset='synthetic',\n"
+        "                training=Training(epochs=1, batch_size=50, train_limit=100, test_limit=50))\n"
+        "points = [base]\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["sweep", str(path), "--workers", "2", "--out", str(tmp_path / "two")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: point p000-s0-") and "runs with --workers 1" in err and err.count("\n") == 1
+    assert cli.main(["sweep", str(path), "--out", str(tmp_path / "one")]) == 0

@@ -1,13 +1,15 @@
-"""One training iteration as SimPy processes: FW, then AG, WG and WU, on the chip's components.
+"""One training iteration as SimPy processes: FW, the rule's learning signals, WG and WU, on the chip.
 
 The forward pass reads every layer's subarrays (all in parallel within a layer, layers one after
-another), accumulates and activates; the backward phases follow the rule's dependencies as SimPy
-events: BP's activation gradient of layer l waits for delta_{l+1} (a transposed read of W_{l+1});
-DFA projects the output error to every hidden layer at once. Each layer's weight gradient is formed
+another), accumulates and activates. The learning signals run as the rule declares them
+(`cyclesim.rules`): chains of signals, each a process started when its source exists (the one-hot
+target at once, so DRTP's layers learn while the forward pass goes on; the output error after the
+forward pass), each step waiting for what it projects: BP's delta_l waits for delta_{l+1} and a
+transposed read of W_{l+1}; DFA's deltas need only the error. Each layer's weight gradient is formed
 per sample in a weight-gradient unit (shared or per layer) and, as in NeuroSim V2, accumulated
-through DRAM; the update programs the arrays once per batch. No latency is computed here: each
-component prices its own operation, and the iteration's length is whatever the event simulation
-of these dependencies and queues gives.
+through DRAM; the update programs the arrays once per batch, after every backward read of them. No
+latency is computed here: each component prices its own operation, and the iteration's length is
+whatever the event simulation of these dependencies and queues gives.
 """
 
 from __future__ import annotations
@@ -525,9 +527,8 @@ class Iteration:
             self.read_done[l + 1].succeed()
             yield from model.activation.run(batch * sizes[l + 1], "ag", l)
         elif wl.feedback_store == "rram":
-            rows = net.feedback[l].cells.conductance().shape[0]
-            yield from model.transfer(batch * rows * wl.precision.error, "ag", l)
-            g = net.feedback[l].cells.conductance()
+            g = net.feedback[l].cells.conductance()  # fixed: B is never reprogrammed
+            yield from model.transfer(batch * g.shape[0] * wl.precision.error, "ag", l)
             back = yield from model.read_layer(l, source, g, "ag", transposed=False, feedback=True)
         else:  # B_l in SRAM, a digital MAC; a one-hot target selects one row of B_l
             rows = 1 if sig.source == "target" else source.q.shape[1]

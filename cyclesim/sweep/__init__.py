@@ -10,12 +10,13 @@ shape: local processes, a Dask cluster), `table` (the summary), and `run_sweep` 
 from __future__ import annotations
 
 import contextlib
+import pickle
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import attrs
 
-from cyclesim.errors import ConfigError
+from cyclesim.errors import ConfigError, one_line
 from cyclesim.report import files
 from cyclesim.sweep.local import LocalExecutor
 from cyclesim.sweep.spec import Sweep, config_hash, load_sweep, point_key, seed_values
@@ -78,6 +79,19 @@ def _executor(workers: int, scheduler: str | None):
     return DaskExecutor(scheduler)
 
 
+def _check_portable(points: list) -> None:
+    """ConfigError unless every point can be sent to another process (a rule class defined in the
+    sweep file itself cannot: pickle finds classes by module)."""
+    for key, wl in points:
+        try:
+            pickle.dumps(wl)
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise ConfigError(
+                f"point {key}: its workload cannot be sent to worker processes ({one_line(exc)}); a rule "
+                f"defined in the sweep or workload file runs with --workers 1, or move it into an importable module"
+            ) from None
+
+
 def run_sweep(
     sweep: Sweep,
     out_dir: str | Path,
@@ -115,6 +129,8 @@ def run_sweep(
     total = len(sweep.points)
     done = failed = 0
 
+    if todo and (workers > 1 or scheduler is not None):
+        _check_portable(todo)
     with contextlib.ExitStack() as stack:
         executor = stack.enter_context(_executor(workers, scheduler if todo else None))
         records = executor.run(todo, out_dir / "runs", data_dir)
