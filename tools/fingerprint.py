@@ -62,6 +62,7 @@ def _sweep_epochs(path: Path, env: dict) -> set[int]:
 def run(out: Path, workers: int, fast: bool) -> None:
     env = dict(os.environ, CYCLESIM_QUICK="1")
     prints: dict = {}
+    failed: list[str] = []
     for wl in sorted((ROOT / "workloads").glob("*.py")):
         target = out / "workloads" / wl.stem
         extra = ["--set", "training.epochs=2", "--set", "training.train_limit=2000"] if fast else []
@@ -77,7 +78,12 @@ def run(out: Path, workers: int, fast: bool) -> None:
         args = ["sweep", str(sw), "--out", str(target), "--workers", str(workers)]
         for s in sets:
             args += ["--set", s]
-        _cli(args, env)
+        try:
+            _cli(args, env)
+        except SystemExit as exc:  # report it, fingerprint the rest
+            failed.append(f"{sw.parent.name}/{sw.stem}")
+            print(f"FAILED {exc}", flush=True)
+            continue
         n = 0
         for p in sorted((target / "points").glob("*.json")):
             rec = json.loads(p.read_text())
@@ -88,6 +94,8 @@ def run(out: Path, workers: int, fast: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "fingerprint.json").write_text(json.dumps(prints, indent=1, sort_keys=True) + "\n")
     print(f"wrote {out / 'fingerprint.json'} ({len(prints)} results)")
+    if failed:
+        raise SystemExit(f"these sweep files failed (not fingerprinted): {', '.join(failed)}")
 
 
 def differences(a, b, path: str = ""):

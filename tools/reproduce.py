@@ -29,7 +29,11 @@ from cyclesim import sweep as sweep_mod  # noqa: E402
 from cyclesim.workload import run_file  # noqa: E402
 
 PAPER = ROOT / "workloads" / "paper"
-FINISHED: list[float] = []  # start and finish times of every point used in the report
+TITLES = {
+    "RESULTS.md": "cyclesim: reproduction of Wolters et al., MWSCAS 2023 (BP vs DFA on RRAM CIM)",
+    "RULES.md": "cyclesim: which learning rule for an RRAM CIM chip (BP, DFA, FA, DRTP, sign-symmetry)",
+}
+"""The reports, by file name: an experiment names its report with `document` (default RESULTS.md)."""
 
 
 def experiments(only: list[str] | None) -> list[tuple[Path, dict]]:
@@ -39,21 +43,20 @@ def experiments(only: list[str] | None) -> list[tuple[Path, dict]]:
     return sorted(found, key=lambda e: e[1]["order"])
 
 
-def run_experiment(path: Path, out: Path, workers: int, quick: bool) -> tuple[list[dict], float]:
+def run_experiment(path: Path, out: Path, workers: int, quick: bool) -> tuple[list[dict], float, list[float]]:
     """Run (or resume) one experiment's sweep in `out/<file name>`; return the results documents of its
-    complete points and the sum of their run times (worker seconds)."""
+    complete points, the sum of their run times (worker seconds) and their start and finish times."""
     sw = sweep_mod.load_sweep(path)
     overrides = ["training.train_limit=20000"] if quick else []
     sweep_mod.run_sweep(sw, out / path.stem, workers=workers, overrides=overrides)
-    docs, worker_s = [], 0.0
+    docs, worker_s, times = [], 0.0, []
     for point in sorted((out / path.stem / "points").glob("*.json")):
         rec = json.loads(point.read_text(encoding="utf-8"))
         if rec.get("status") == "complete":
             docs.append(rec["results"])
             worker_s += rec.get("wall_s") or 0.0
-            FINISHED.append(point.stat().st_mtime - (rec.get("wall_s") or 0.0))
-            FINISHED.append(point.stat().st_mtime)
-    return docs, worker_s
+            times += [point.stat().st_mtime - (rec.get("wall_s") or 0.0), point.stat().st_mtime]
+    return docs, worker_s, times
 
 
 def main(argv=None) -> int:
@@ -70,24 +73,42 @@ def main(argv=None) -> int:
     docs_dir = args.docs
     figs = docs_dir / "figures"
     t0 = time.time()
-    sections = []
-    worker_s = 0.0
+    reports: dict = {}  # document -> {"sections", "worker_s", "times"}
     for path, experiment in experiments(args.only):
         print(f"[{time.time() - t0:6.0f} s] {path.stem}", flush=True)
-        docs, seconds = run_experiment(path, out, args.workers, args.quick)
-        worker_s += seconds
-        sections.append(experiment["report"](docs, figs))
+        docs, seconds, times = run_experiment(path, out, args.workers, args.quick)
+        report = reports.setdefault(
+            experiment.get("document", "RESULTS.md"), {"sections": [], "worker_s": 0.0, "times": []}
+        )
+        report["sections"].append(experiment["report"](docs, figs))
+        report["worker_s"] += seconds
+        report["times"] += times
     wall = time.time() - t0
+    docs_dir.mkdir(exist_ok=True)
+    for document, report in reports.items():
+        text = "\n".join(header(document, report, wall, args) + report["sections"])
+        (docs_dir / document).write_text(text, encoding="utf-8")
+        print(f"wrote {docs_dir / document} ({wall / 60:.1f} min)")
+    return 0
+
+
+def header(document: str, report: dict, wall: float, args) -> list[str]:
+    """A report's title and provenance: the command, when its points ran and for how long."""
+    times = report["times"] or [time.time()]
+
+    def stamp(fmt: str, t: float) -> str:
+        return time.strftime(fmt, time.localtime(t))
+
+    only = f" --only {' '.join(args.only)}" if args.only else ""
     head = [
-        "# cyclesim: reproduction of Wolters et al., MWSCAS 2023 (BP vs DFA on RRAM CIM)",
+        f"# {TITLES[document]}",
         "",
-        f"Computed by `python tools/reproduce.py{' --quick' if args.quick else ''} --workers {args.workers}`: "
-        f"the points ran on {time.strftime('%Y-%m-%d', time.localtime(min(FINISHED)))} between "
-        f"{time.strftime('%H:%M', time.localtime(min(FINISHED)))} and "
-        f"{time.strftime('%H:%M', time.localtime(max(FINISHED)))} UTC "
-        f"(**{(max(FINISHED) - min(FINISHED)) / 60:.1f} min wall**; their own run times add up to "
-        f"{worker_s / 60:.1f} worker-minutes). This report was written on {time.strftime('%Y-%m-%d %H:%M')} "
-        f"by an invocation that took {wall / 60:.1f} min (points already complete are reused, not rerun).",
+        f"Computed by `python tools/reproduce.py{' --quick' if args.quick else ''} --workers {args.workers}{only}`: "
+        f"the points ran on {stamp('%Y-%m-%d', min(times))} between {stamp('%H:%M', min(times))} and "
+        f"{stamp('%H:%M', max(times))} UTC (**{(max(times) - min(times)) / 60:.1f} min wall**; their own run times "
+        f"add up to {report['worker_s'] / 60:.1f} worker-minutes). This report was written on "
+        f"{time.strftime('%Y-%m-%d %H:%M')} by an invocation that took {wall / 60:.1f} min (points already "
+        "complete are reused, not rerun).",
         "",
     ]
     if args.quick:
@@ -96,15 +117,11 @@ def main(argv=None) -> int:
             "only; the committed report must come from a full run.",
             "",
         ]
-    head += [
+    return head + [
         "Verdicts are computed from the numbers by `tools/reproduce.py`. Seeds per point come from "
         "`numpy.random.SeedSequence(0).spawn`; accuracies are mean ± sd over seeds.",
         "",
     ]
-    docs_dir.mkdir(exist_ok=True)
-    (docs_dir / "RESULTS.md").write_text("\n".join(head + sections), encoding="utf-8")
-    print(f"wrote {docs_dir / 'RESULTS.md'} ({wall / 60:.1f} min)")
-    return 0
 
 
 if __name__ == "__main__":

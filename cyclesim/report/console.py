@@ -80,6 +80,8 @@ def floorplan_table(fp) -> Table:
     extra = f"{fp.pes} PEs, {fp.subarrays} subarrays; WGU {fp.wgu}: " + ", ".join(f"{r}x{c}" for r, c in fp.wgu_shapes)
     if fp.feedback_store != "none":
         extra += f"; feedback in {fp.feedback_store}"
+    elif fp.feedback_sram_bits:  # sign-symmetry's sign store
+        extra += f"; sign store {fp.feedback_sram_bits:,} bits in SRAM"
     t.caption = extra
     return t
 
