@@ -297,20 +297,6 @@ class Dram:
         self.probe = probe
         self.port = Port(env, name, channels, probe, kind="dram")
 
-    @classmethod
-    def from_tech(cls, env: Env, name: str, dram, clock_hz: float, probe: Probe) -> Dram:
-        """A `Dram` with the channels, per-channel bandwidth, latency and energy of a `tech.DramTech`."""
-        return cls(
-            env,
-            name,
-            channels=dram.channels,
-            bandwidth_bit_per_s=dram.bandwidth_bit_per_s,
-            latency_s=dram.latency_s,
-            energy_j_per_bit=dram.energy_j_per_bit,
-            clock_hz=clock_hz,
-            probe=probe,
-        )
-
     def transfer_cycles(self, bits: int) -> int:
         """Cycles one transfer of `bits` holds a channel (0 for 0 bits)."""
         bits = _count("bits", bits)

@@ -167,7 +167,6 @@ class ChipModel:
             pitch_f=area_mod.GLOBAL_PITCH_F,
         )
         self.htree = HTree(env, "chip_htree", width, c.Cost(0.0, tree.energy_j, tree.delay_cycles, 0.0), probe)
-        self.htree_j_per_bit = tree.energy_j / width
         dram = tech.dram(chip.dram)
         channels = chip.dram_channels or dram.channels
         self.dram = Dram(
