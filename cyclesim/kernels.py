@@ -119,24 +119,36 @@ def bitserial_sums_ref(x_int, g, bits, signed, rows_per_sub, cols_per_sub):
     return psum, count
 
 
-@_jit(fastmath=True)
+@_jit
+def _ordered(v):
+    """A float32's bit pattern as an int32 that orders as the float does (any non-NaN value):
+    positive floats keep their bits, negative ones get their magnitude bits flipped. The map is its
+    own inverse."""
+    return np.int32(v ^ ((v >> np.int32(31)) & np.int32(0x7FFFFFFF)))
+
+
+@_jit
 def _span(x, width):
     """(min, max) over the first `width` columns of a (B, cs) block: what one ADC's range spans.
 
-    fastmath only relaxes NaN handling here (min and max round nothing), so results are exact.
+    Compared as `_ordered` integers, which vectorise where float min/max do not; the result is the
+    same value (min and max round nothing; only the sign of a zero bound may differ, which no use of
+    the bounds can see: x - lo, lo + q * step and hi - lo give the same values for lo = +0 or -0).
     """
-    lo = x[0, 0]
-    hi = x[0, 0]
-    if width == x.shape[1]:
-        for v in x.ravel():
+    xi = x.view(np.int32)
+    lo = np.int32(2147483647)
+    hi = np.int32(-2147483648)
+    for b in range(x.shape[0]):
+        row = xi[b]
+        for c in range(width):
+            v = _ordered(row[c])
             lo = min(lo, v)
             hi = max(hi, v)
-    else:
-        for b in range(x.shape[0]):
-            for c in range(width):
-                lo = min(lo, x[b, c])
-                hi = max(hi, x[b, c])
-    return lo, hi
+    bounds = np.empty(2, dtype=np.int32)
+    bounds[0] = _ordered(lo)
+    bounds[1] = _ordered(hi)
+    f = bounds.view(np.float32)
+    return f[0], f[1]
 
 
 @_jit

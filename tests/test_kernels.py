@@ -44,6 +44,17 @@ def test_bitserial_sums_match_reference(case):
         assert np.array_equal(got, want)
 
 
+@pytest.mark.parametrize("width", [1, 37, 64])
+def test_span_equals_numpy_min_max(width):
+    """The integer-ordered span gives NumPy's min and max: negatives, both zeros, tiny and huge values."""
+    rng = np.random.default_rng(width)
+    x = (rng.standard_normal((9, 64)) * 10.0 ** rng.integers(-30, 30, (9, 64))).astype(np.float32)
+    x[0, 0], x[1, 0], x[2, 0] = -0.0, 0.0, np.float32(1e-45)
+    lo, hi = k._span(x, width)
+    assert (lo, hi) == (x[:, :width].min(), x[:, :width].max())
+    assert k._span(np.abs(x), width) == (np.abs(x)[:, :width].min(), np.abs(x)[:, :width].max())
+
+
 def test_mvm_edge_cases_all_zero_and_saturated():
     rng = np.random.default_rng(3)
     g = rng.uniform(0.1, 1.0, size=(200, 50)).astype(np.float32)
