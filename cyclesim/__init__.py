@@ -1,21 +1,14 @@
 """cyclesim: event-driven, cycle-level simulator of compute-in-memory chips that train MLPs on chip.
 
 `cyclesim.run(workload)` trains a `Workload` and returns its `Result` (see `cyclesim.api`); the
-configuration classes are importable from here. `run` and `Result` load the simulator on first use,
-so `import cyclesim` stays light.
+configuration classes are importable from here. Every name loads its module on first use, so
+`import cyclesim` (and the start of `python -m cyclesim`, which handles Ctrl-C from its first moment)
+stays light.
 """
 
-from cyclesim.config import (
-    Chip,
-    Device,
-    Effects,
-    Network,
-    Precision,
-    Sim,
-    Training,
-    Workload,
-)
 from cyclesim.version import __version__
+
+_CONFIG = ("Chip", "Device", "Effects", "Network", "Precision", "Sim", "Training", "Workload")
 
 __all__ = [
     "Chip",
@@ -33,6 +26,10 @@ __all__ = [
 
 
 def __getattr__(name: str):
+    if name in _CONFIG:
+        from cyclesim import config
+
+        return getattr(config, name)
     if name == "run":
         from cyclesim.api import run
 

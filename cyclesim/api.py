@@ -2,6 +2,8 @@
 
 It runs the same code as `python -m cyclesim run`, prints nothing unless `progress=True`, and writes
 files only when `out_dir` is given (results.json, epochs.csv, layers.csv, kept current per epoch).
+A run too large for the memory available is refused before any work (`footprint`), as on the
+command line; signal handling is left to the caller (a notebook's Ctrl-C interrupts the run).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 from cyclesim import runner
 from cyclesim import workload as workload_file
 from cyclesim.config import Workload
-from cyclesim.errors import ConfigError
+from cyclesim.errors import ConfigError, OutputError
 from cyclesim.result import Result
 
 
@@ -36,7 +38,9 @@ def run(
     if out_dir is not None:
         from cyclesim.report.files import RunFiles
 
-        observers.append(RunFiles(Path(out_dir)))
+        if not str(out_dir).strip():  # Path("") would be the current folder
+            raise OutputError("cyclesim.run: out_dir is an empty path; name a folder")
+        observers.append(RunFiles(Path(out_dir), "out_dir"))
     if not progress:
         return runner.run(workload, data_dir=data_dir, observers=observers)
     from cyclesim.report.progress import ConsoleProgress

@@ -5,22 +5,95 @@
     sweep FILE [--workers N | --scheduler ADDRESS] [--out DIR] [--set ...] [--seed N]
 
 Exit codes: 0 success, 2 a problem the user can fix (printed as one `error:` line, command-line
-syntax errors included), 130 interrupted; `sweep` exits 1 when some points failed.
+syntax errors included), 130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM (`timeout`,
+SLURM, `docker stop`: handled like Ctrl-C, completed work kept); `sweep` exits 1 when some points
+failed. Every output path is checked before any work; a run that would not fit in memory is refused
+before any work (`footprint`). On a terminal whose encoding lacks the report's characters (µ, ²,
+block bars) they are written in ASCII (u, 2, #) instead of failing.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import functools
+import importlib.util
 import os
 import sys
 import time
 from pathlib import Path
 
 from cyclesim import workload as workload_file
-from cyclesim.errors import ConfigError, UserError, one_line
+from cyclesim.errors import (
+    ConfigError,
+    Interrupted,
+    OutputError,
+    UserError,
+    interruption,
+    on_signals,
+    one_line,
+    shorten,
+    shorten_words,
+)
 
 COMMANDS = ("run", "compare", "sweep")
+
+ASCII = {
+    "µ": "u",
+    "²": "2",
+    "³": "3",
+    "×": "x",
+    "…": "...",
+    "–": "-",
+    "—": "-",
+    "─": "-",
+    "│": "|",
+    "·": ".",
+    "°": "deg",
+    "±": "+-",
+    "≤": "<=",
+    "≥": ">=",
+    "→": "->",
+    **dict.fromkeys("█▉▊▋▌▍▎▏▇▆▅", "#"),
+    **dict.fromkeys("▄▃", "="),
+    **dict.fromkeys("▂▁", "_"),
+}
+"""ASCII spellings of the non-ASCII characters the reports print (units, bars, sparklines)."""
+
+
+def _ascii_fallback(exc: UnicodeError):
+    """Codec error handler: characters the stream cannot encode as their ASCII spelling (or `?`)."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return "".join(ASCII.get(c, "?") for c in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error("cyclesim-ascii", _ascii_fallback)
+
+
+def ascii_safe(*streams) -> None:
+    """Let text streams whose encoding cannot write the report's characters (e.g. PYTHONIOENCODING=ascii,
+    a latin-1 terminal) write their ASCII spellings instead of raising UnicodeEncodeError."""
+    probe = "µ²…█▁"
+    for stream in streams:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            probe.encode(encoding)
+            continue
+        except (UnicodeEncodeError, LookupError):
+            pass
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or detached stream: nothing to write to
+                reconfigure(errors="cyclesim-ascii")
+
+
+def _stopped(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """How to report an interrupt, and the exit code: 130 for Ctrl-C (SIGINT), 143 for SIGTERM."""
+    if isinstance(exc, Interrupted) and exc.name != "SIGINT":
+        return f"stopped by {exc.name}", exc.exit_code
+    return "interrupted", 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,6 +111,13 @@ def _window(text: str) -> tuple[int, int]:
     if not 0 <= a < b:
         raise argparse.ArgumentTypeError(f"need 0 <= START < END, got {text!r}")
     return a, b
+
+
+def _path(text: str) -> Path:
+    """An output path from the command line; an empty one is refused (it would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; name a folder or file")
+    return Path(text)
 
 
 def _overrides(p: argparse.ArgumentParser, help_text: str) -> None:
@@ -67,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("workload", help="workload file (Python defining `workload`), e.g. workloads/dfa_3layer.py")
     _overrides(p, "override a setting, e.g. --set chip.adc_bits=3 --set network.sizes=784,512,10")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default runs/<name>-<time>)")
+    p.add_argument("--out", type=_path, default=None, help="output folder (default runs/<name>-<time>)")
     p.add_argument("--seed", type=int, default=None, help="root seed (sets training.seed)")
     p.add_argument(
         "--data-dir", default=None, help="folder with the dataset files (else $CYCLESIM_DATA, cache, download)"
@@ -93,14 +173,14 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--plots",
-        type=Path,
+        type=_path,
         default=None,
         metavar="DIR",
         help="write PNG figures (accuracy, area, phases, timeline); needs the `plots` extra",
     )
     p.add_argument(
         "--trace",
-        type=Path,
+        type=_path,
         default=None,
         metavar="FILE",
         help="write the last simulated iteration as Chrome trace JSON (ui.perfetto.dev)",
@@ -110,7 +190,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("a", type=Path, help="workload file or results.json")
     p.add_argument("b", type=Path, help="workload file or results.json")
     _overrides(p, "override applied to both workload files")
-    p.add_argument("--out", type=Path, default=None, help="folder for the two runs (default runs/compare-<time>)")
+    p.add_argument("--out", type=_path, default=None, help="folder for the two runs (default runs/compare-<time>)")
     p.add_argument("--data-dir", default=None)
 
     about = "Run every point of a sweep file; resumes where a previous run stopped."
@@ -126,7 +206,7 @@ def parser() -> argparse.ArgumentParser:
         help="run the points on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "
         "(default $CYCLESIM_SCHEDULER; needs the `dask` extra)",
     )
-    p.add_argument("--out", type=Path, default=None, help="sweep folder (default runs/sweep-<name>)")
+    p.add_argument("--out", type=_path, default=None, help="sweep folder (default runs/sweep-<name>)")
     _overrides(p, "override applied to every point")
     p.add_argument("--seed", type=int, default=None, help="root seed of the per-point training seeds (default 0)")
     p.add_argument(
@@ -143,7 +223,7 @@ def parser() -> argparse.ArgumentParser:
 def run(args) -> int:
     from rich.console import Console
 
-    from cyclesim import runner
+    from cyclesim import footprint, runner
     from cyclesim.report import console, files
     from cyclesim.report.progress import ConsoleProgress
 
@@ -151,14 +231,23 @@ def run(args) -> int:
     if args.seed is not None:
         overrides.append(f"training.seed={args.seed}")
     wl = workload_file.apply(workload_file.load(args.workload), overrides)
+    footprint.check(wl)
+    # Every output path is checked before any work; --out is created (and cleared of an earlier run's files).
+    if args.trace is not None:
+        files.check_file(args.trace, "--trace")
+    if args.plots is not None:
+        files.check_folder(args.plots, "--plots")
+        if importlib.util.find_spec("matplotlib") is None:
+            raise ConfigError('--plots needs matplotlib: pip install -e ".[plots]"')
     out = args.out or files.default_out_dir(wl)
     sink = files.RunFiles(out)
     try:
         with ConsoleProgress(wl, quiet=args.quiet) as progress:
             result = runner.run(wl, data_dir=args.data_dir, observers=[sink, progress])
-    except KeyboardInterrupt:
-        print(f"interrupted; completed epochs are kept in {out}", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what, code = _stopped(exc)
+        print(f"{what}; completed epochs are kept in {out}", file=sys.stderr)
+        return code
     con = Console()
     if not args.quiet:
         con.print(console.render_result(result))
@@ -180,7 +269,10 @@ def run(args) -> int:
     if args.plots is not None:
         from cyclesim.report import plots
 
-        written = plots.all_plots(result.to_json(), result.simulated[-1] if result.simulated else None, args.plots)
+        try:
+            written = plots.all_plots(result.to_json(), result.simulated[-1] if result.simulated else None, args.plots)
+        except OSError as exc:
+            raise OutputError(f"--plots {shorten(args.plots, files.PATH_ECHO)}: {one_line(exc)}") from None
         print("plots: " + ", ".join(str(p) for p in written))
     con.print(console.headline(result))
     # A plain line: a path folded inside the panel could not be copied.
@@ -200,6 +292,7 @@ def compare(args) -> int:
 
     docs = []
     root = args.out or Path("runs") / f"compare-{time.strftime('%Y%m%d-%H%M%S')}"
+    files.check_folder(root, "--out")
     for tag, path in (("a", args.a), ("b", args.b)):
         if path.suffix == ".json":
             docs.append(cmp.load_results(path))
@@ -260,9 +353,10 @@ def sweep(args) -> int:
                 summary = go(progress=show)
         else:
             summary = go()
-    except KeyboardInterrupt:
-        print("interrupted; finished points are kept, rerun the same command to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what, code = _stopped(exc)
+        print(f"{what}; finished points are kept, rerun the same command to resume", file=sys.stderr)
+        return code
     if summary.failed:
         print(f"{summary.failed} of {summary.total} points failed; see {out / 'points'}", file=sys.stderr)
         return 1
@@ -274,15 +368,30 @@ def sweep(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; SIGINT and SIGTERM stop it as `errors.Interrupted` (exit 130 / 143).
+
+    As the process's entry point (`argv` None), once the command is done the process ignores
+    SIGINT and SIGTERM while it exits, so a late signal cannot end a completed run as killed."""
+    ascii_safe(sys.stdout, sys.stderr)
+    entry_point = argv is None
     argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv = ["run", *argv]  # `python -m cyclesim WORKLOAD`
     try:
-        args = parser().parse_args(argv)
-        return args.handler(args)
+        with on_signals(then_ignore=entry_point):
+            args = parser().parse_args(argv)
+            return args.handler(args)
     except UserError as exc:
-        print("error: " + one_line(exc), file=sys.stderr)
+        print("error: " + shorten_words(one_line(exc)), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except Exception as exc:
+        stop = interruption(exc)  # an interrupt inside a numba kernel arrives wrapped in a SystemError
+        if stop is None:
+            raise
+        what, code = _stopped(stop)
+        print(what, file=sys.stderr)
+        return code
+    except KeyboardInterrupt as exc:
+        what, code = _stopped(exc)
+        print(what, file=sys.stderr)
+        return code

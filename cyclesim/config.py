@@ -9,54 +9,119 @@ when it is built, so an impossible configuration fails before any work starts; v
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import attrs
 from attrs import field, frozen
 
 from cyclesim import rules, tech
+from cyclesim.errors import show
 from cyclesim.rules import base as rule_base
 
 MODES = ("ideal", "quantized", "hardware")
 LOSSES = ("sse", "ce")
 DATASETS = ("mnist", "fashion-mnist", "synthetic")
+NAME_MAX_BYTES = 200
+"""Longest name (UTF-8 bytes): a workload's name becomes an output folder's name (255 bytes at most
+on common file systems, with room for the time stamp)."""
+MAX_WIDTH = 1 << 16
+"""Widest layer: 65,536 units (784 x 65,536 weights fill 3,136 subarrays of 128 x 128); beyond it
+the functional model's matrices alone outgrow a workstation's memory."""
+MAX_LAYERS = 100
+"""Deepest network: 100 weight layers, far beyond the MLPs on-chip training papers study (2-6)."""
 
 
 def _where(inst, attribute) -> str:
     return f"{type(inst).__name__.lower()}.{attribute.name}"
 
 
-def _int_in(lo: int, hi: int | None = None):
+def _int_in(lo: int, hi: int):
     """Validator: an int in [lo, hi] (bools are not ints here)."""
 
     def check(inst, attribute, value):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{_where(inst, attribute)} must be an integer, got {value!r}")
-        if value < lo or (hi is not None and value > hi):
-            rng = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
-            raise ValueError(f"{_where(inst, attribute)} must be {rng}, got {value}")
+            raise ValueError(f"{_where(inst, attribute)} must be an integer, got {show(value)}")
+        if value < lo or value > hi:
+            raise ValueError(f"{_where(inst, attribute)} must be between {lo} and {hi}, got {show(value)}")
 
     return check
 
 
-def _float_in(lo: float, hi: float | None = None, *, lo_open: bool = False):
+def _float_in(lo: float, hi: float, *, lo_open: bool = False):
     """Validator: a finite real number in [lo, hi] (or (lo, hi] when lo_open)."""
+    return _in_limit(tech.Limit(lo, hi, lo_open=lo_open))
+
+
+def _in_limit(limit: tech.Limit):
+    """Validator: a finite real number in a `tech.Limit` (bools are not numbers here)."""
 
     def check(inst, attribute, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"{_where(inst, attribute)} must be a finite number, got {value!r}")
-        bad_lo = value <= lo if lo_open else value < lo
-        if bad_lo or (hi is not None and value > hi):
-            lo_s = f"> {lo}" if lo_open else f">= {lo}"
-            rng = f"{lo_s} and <= {hi}" if hi is not None else lo_s
-            raise ValueError(f"{_where(inst, attribute)} must be {rng}, got {value}")
+        bad = isinstance(value, bool) or not isinstance(value, (int, float))
+        if bad or (isinstance(value, float) and not math.isfinite(value)):  # an int is finite (if huge)
+            raise ValueError(f"{_where(inst, attribute)} must be a finite number, got {show(value)}")
+        if value not in limit:
+            raise ValueError(f"{_where(inst, attribute)} must be {limit.describe()}, got {show(value)}")
 
     return check
+
+
+def _device(name: str):
+    """Validator of a `Device` field: its physical range from `tech.DEVICE_LIMITS` (shared with device
+    files); integers for `levels`."""
+    limit = tech.DEVICE_LIMITS[name]
+    return _int_in(limit.lo, limit.hi) if name == "levels" else _in_limit(limit)
 
 
 def _one_of(choices):
     def check(inst, attribute, value):
-        if value not in choices:
-            raise ValueError(f"{_where(inst, attribute)} must be one of {', '.join(map(str, choices))}; got {value!r}")
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(
+                f"{_where(inst, attribute)} must be one of {', '.join(map(str, choices))}; got {show(value)}"
+            )
+
+    return check
+
+
+def _bool(inst, attribute, value):
+    """Validator: True or False exactly ('false', 0 or None would silently mean something else)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{_where(inst, attribute)} must be True or False, got {show(value)}")
+
+
+def check_text(what: str, value, *, folder: bool = False) -> None:
+    """A name or label: a string of at most NAME_MAX_BYTES UTF-8 bytes without control
+    characters (which break one-line messages, terminals and file names); with `folder` (the name
+    becomes an output folder's name) also without path separators. ValueError naming `what`."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be a string, got {type(value).__name__} {show(value)}")
+    for i, ch in enumerate(value):
+        if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or (folder and ch in "/\\"):
+            kind = "a path separator" if ch in "/\\" else "a control character"
+            raise ValueError(
+                f"{what} contains {kind} ({ch!r} at position {i}) in {show(value)}; "
+                f"use letters, digits, '-', '_' and '.'"
+            )
+    size = len(value.encode("utf-8"))
+    if size > NAME_MAX_BYTES:
+        raise ValueError(f"{what} is {size} bytes long, at most {NAME_MAX_BYTES} allowed: {show(value)}")
+
+
+def _text(*, folder: bool = False):
+    def check(inst, attribute, value):
+        check_text(_where(inst, attribute), value, folder=folder)
+
+    return check
+
+
+def _section(cls):
+    """Validator of a Workload section: an instance of its class (None or a string is not a section)."""
+
+    def check(inst, attribute, value):
+        if not isinstance(value, cls):
+            raise ValueError(
+                f"workload.{attribute.name} must be a cyclesim.{cls.__name__}(...), got "
+                f"{type(value).__name__} {show(value)}; e.g. {attribute.name}={cls.__name__}()"
+            )
 
     return check
 
@@ -65,10 +130,11 @@ def _rule(inst, attribute, value):
     if isinstance(value, rules.Rule):
         if not isinstance(value.name, str) or not value.name.strip():
             raise ValueError(f"workload.rule: rule {type(value).__name__} needs a `name` (a non-empty string)")
+        check_text(f"workload.rule: the name of rule {type(value).__name__}", value.name)
         return
-    if value not in rules.NAMES:
+    if not isinstance(value, str) or value not in rules.NAMES:
         raise ValueError(
-            f"workload.rule must be one of {', '.join(rules.NAMES)} or a cyclesim.rules.Rule; got {value!r}"
+            f"workload.rule must be one of {', '.join(rules.NAMES)} or a cyclesim.rules.Rule; got {show(value)}"
         )
 
 
@@ -99,11 +165,20 @@ class Network:
 
     @sizes.validator
     def _check_sizes(self, attribute, value):
-        if not isinstance(value, tuple) or len(value) < 2:
+        if not isinstance(value, tuple):
+            raise ValueError(f"network.sizes must be a tuple of layer widths like (784, 256, 10), got {show(value)}")
+        if len(value) < 2:
             raise ValueError("network.sizes needs at least two entries (inputs, outputs), e.g. 784,256,10")
+        if len(value) > MAX_LAYERS + 1:
+            raise ValueError(f"network.sizes has {len(value) - 1} layers, at most {MAX_LAYERS} allowed")
         for n in value:
             if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-                raise ValueError(f"network.sizes must be positive integers, got {value}")
+                raise ValueError(f"network.sizes must be positive integers, got {show(value)}")
+            if n > MAX_WIDTH:
+                raise ValueError(
+                    f"network.sizes: a layer of {n} units is wider than {MAX_WIDTH:,} (the widest allowed); "
+                    f"use narrower layers"
+                )
 
     @property
     def layers(self) -> int:
@@ -118,21 +193,25 @@ class Training:
     `lr_schedule` "cosine" anneals it to zero over the run, "constant" keeps it.
     """
 
-    epochs: int = field(default=10, validator=_int_in(0, 100_000))
+    epochs: int = field(default=10, validator=_int_in(0, 100_000))  # on-chip training runs ~10-100
+    # At most 1e6 samples per batch (a million weight-gradient accumulations); it must also fit the
+    # training set, which is checked where the data is known (learn.train.check_batch).
     batch_size: int = field(default=200, validator=_int_in(1, 1_000_000))
     lr: float = field(default=0.025, validator=_float_in(0.0, 1.0, lo_open=True))
     momentum: float = field(default=0.9, validator=_float_in(0.0, 0.999))
     lr_schedule: str = field(default="cosine", validator=_one_of(("constant", "cosine")))
     loss: str = field(default="sse", validator=_one_of(LOSSES))
     seed: int = field(default=0, validator=_int_in(0, 2**63 - 1))
-    train_limit: int | None = field(default=None, validator=_opt(_int_in(1)))
-    test_limit: int | None = field(default=None, validator=_opt(_int_in(1)))
+    # Limits beyond the datasets' sizes (60,000 / 10,000) only mean "all of it"; 1e9 bounds typos.
+    train_limit: int | None = field(default=None, validator=_opt(_int_in(1, 10**9)))
+    test_limit: int | None = field(default=None, validator=_opt(_int_in(1, 10**9)))
 
 
 @frozen
 class Precision:
     """Bit widths of weights (= conductance levels), gradients, activations and errors (WAGE-style)."""
 
+    # 16 bits bound every fixed-point word of on-chip training (WAGE uses 2-8).
     weight: int = field(default=5, validator=_int_in(1, 16))
     gradient: int = field(default=5, validator=_int_in(2, 16))
     activation: int = field(default=8, validator=_int_in(1, 16))
@@ -149,28 +228,34 @@ class Device:
     relaxes towards Gmin as g <- g * exp(-retention_interval_s / retention_tau_s) per iteration.
     """
 
-    name: str = "rram_neurosim"
-    r_on_ohm: float = field(default=100e3, validator=_float_in(0.0, lo_open=True))
-    on_off_ratio: float = field(default=10.0, validator=_float_in(1.0, lo_open=True))
-    levels: int = field(default=32, validator=_int_in(2, 1 << 16))
-    nl_ltp: float = field(default=1.75, validator=_float_in(0.0, 9.0))
-    nl_ltd: float = field(default=1.46, validator=_float_in(0.0, 9.0))
-    c2c: float = field(default=0.003, validator=_float_in(0.0, 1.0))
-    d2d: float = field(default=0.0, validator=_float_in(0.0, 1.0))
-    nl_d2d: float = field(default=0.0, validator=_float_in(0.0, 9.0))
-    read_v: float = field(default=0.5, validator=_float_in(0.0, lo_open=True))
-    read_pulse_s: float = field(default=10e-9, validator=_float_in(0.0, lo_open=True))
-    write_v: float = field(default=4.0, validator=_float_in(0.0, lo_open=True))
-    write_pulse_s: float = field(default=50e-9, validator=_float_in(0.0, lo_open=True))
-    access_r_ohm: float = field(default=15e3, validator=_float_in(0.0))
-    cell_area_f2: float = field(default=16.0, validator=_float_in(0.0, lo_open=True))
-    retention_tau_s: float | None = field(default=None, validator=_opt(_float_in(0.0, lo_open=True)))
-    retention_interval_s: float = field(default=1.0, validator=_float_in(0.0))
+    # Every range is physical and shared with device files: see tech.DEVICE_LIMITS for the reasons.
+    name: str = field(default="rram_neurosim", validator=_text())
+    r_on_ohm: float = field(default=100e3, validator=_device("r_on_ohm"))
+    on_off_ratio: float = field(default=10.0, validator=_device("on_off_ratio"))
+    levels: int = field(default=32, validator=_device("levels"))
+    nl_ltp: float = field(default=1.75, validator=_device("nl_ltp"))
+    nl_ltd: float = field(default=1.46, validator=_device("nl_ltd"))
+    c2c: float = field(default=0.003, validator=_device("c2c"))
+    d2d: float = field(default=0.0, validator=_device("d2d"))
+    nl_d2d: float = field(default=0.0, validator=_device("nl_d2d"))
+    read_v: float = field(default=0.5, validator=_device("read_v"))
+    read_pulse_s: float = field(default=10e-9, validator=_device("read_pulse_s"))
+    write_v: float = field(default=4.0, validator=_device("write_v"))
+    write_pulse_s: float = field(default=50e-9, validator=_device("write_pulse_s"))
+    access_r_ohm: float = field(default=15e3, validator=_device("access_r_ohm"))
+    cell_area_f2: float = field(default=16.0, validator=_device("cell_area_f2"))
+    retention_tau_s: float | None = field(default=None, validator=_opt(_device("retention_tau_s")))
+    retention_interval_s: float = field(default=1.0, validator=_device("retention_interval_s"))
 
     @classmethod
     def preset(cls, name: str, **overrides) -> Device:
         """The device described by tech/devices/<name>.toml, with `overrides` applied."""
         return cls(name=name, **{**tech.device(name).fields, **overrides})
+
+    @classmethod
+    def presets(cls) -> list[str]:
+        """The device presets available (tech/devices/*.toml in the technology directory)."""
+        return tech.available("devices")
 
 
 @frozen
@@ -191,23 +276,28 @@ class Chip:
     "rram") override either when not "auto".
     """
 
-    node: str = "32nm"
+    node: str = field(default="32nm", validator=_text())  # a tech/nodes file (checked when the chip is priced)
     flavor: str = field(default="lstp", validator=_one_of(("lstp", "hp")))
+    # 1 kHz .. 100 GHz: no CMOS logic clocks beyond ~10 GHz; below 1 kHz is not a chip clock.
     clock_hz: float = field(default=1e9, validator=_float_in(1e3, 1e11))
+    # Subarrays of 8-4096 lines: beyond 4096 rows the IR drop along a line swamps the signal.
     subarray: int = field(default=128, validator=_int_in(8, 4096))
+    # Column ADCs of 1-12 bits: past ~12 bits the conversion costs more than the array it reads.
     adc_bits: int = field(default=5, validator=_int_in(1, 12))
     ag_adc_bits: int = field(default=6, validator=_int_in(1, 12))
     cols_per_adc: int = field(default=8, validator=_int_in(1, 4096))
     pe_size: int = field(default=2, validator=_int_in(1, 64))  # subarrays per PE side (PE = n x n)
     tile_size: int = field(default=4, validator=_int_in(1, 64))  # PEs per tile side (tile = n x n)
     duplication: int = field(default=1, validator=_int_in(1, 64))  # copies of every layer's weights
-    max_tiles: int | None = field(default=None, validator=_opt(_int_in(1)))  # None: sized to fit
+    # None: sized to fit; 1e6 tiles is beyond any wafer (chip_area warns far earlier).
+    max_tiles: int | None = field(default=None, validator=_opt(_int_in(1, 10**6)))
     adc_type: str = field(default="mlsa", validator=_one_of(("mlsa", "sar")))
     readout: str = field(default="digital_reference", validator=_one_of(("digital_reference", "differential")))
     wgu: str = field(default="auto", validator=_one_of(("auto", "shared", "per_layer")))
     feedback_store: str = field(default="auto", validator=_one_of(("auto", "rram", "sram")))
-    dram: str = "hbm2"
-    dram_channels: int | None = field(default=None, validator=_opt(_int_in(1, 1024)))  # None: tech default
+    dram: str = field(default="hbm2", validator=_text())  # a tech/dram file (checked when the chip is priced)
+    # None: the tech file's; 1024 channels is 128 HBM stacks, beyond any package.
+    dram_channels: int | None = field(default=None, validator=_opt(_int_in(1, 1024)))
     gradient_accumulation: str = field(default="dram", validator=_one_of(("dram", "on_chip")))
     provision: str = field(default="tailored", validator=_one_of(("tailored", "iso")))
 
@@ -221,19 +311,19 @@ class Chip:
 class Effects:
     """Hardware nonidealities, each switchable on its own (used in `hardware` mode only)."""
 
-    adc: bool = True
-    nonlinearity: bool = True
-    c2c: bool = True
-    d2d: bool = True
-    retention: bool = True
-    on_off: bool = True
+    adc: bool = field(default=True, validator=_bool)
+    nonlinearity: bool = field(default=True, validator=_bool)
+    c2c: bool = field(default=True, validator=_bool)
+    d2d: bool = field(default=True, validator=_bool)
+    retention: bool = field(default=True, validator=_bool)
+    on_off: bool = field(default=True, validator=_bool)
 
 
 @frozen
 class Sim:
     """What the event-driven engine simulates: iterations sampled per epoch and the dataflow."""
 
-    iterations_per_epoch: int = field(default=1, validator=_int_in(0, 1_000_000))
+    iterations_per_epoch: int = field(default=1, validator=_int_in(0, 1_000_000))  # more than an epoch has
     dataflow: str = field(default="layer_sequential", validator=_one_of(("layer_sequential", "pipelined")))
 
 
@@ -241,17 +331,17 @@ class Sim:
 class Workload:
     """One experiment: a network trained with a rule on a dataset through a chip."""
 
-    name: str = "workload"
-    network: Network = field(factory=Network)
+    name: str = field(default="workload", validator=_text(folder=True))  # names the output folder
+    network: Network = field(factory=Network, validator=_section(Network))
     rule: str | rules.Rule = field(default="dfa", validator=_rule)
     dataset: str = field(default="mnist", validator=_one_of(DATASETS))
     mode: str = field(default="hardware", validator=_one_of(MODES))
-    training: Training = field(factory=Training)
-    precision: Precision = field(factory=Precision)
-    device: Device = field(factory=Device)
-    chip: Chip = field(factory=Chip)
-    effects: Effects = field(factory=Effects)
-    sim: Sim = field(factory=Sim)
+    training: Training = field(factory=Training, validator=_section(Training))
+    precision: Precision = field(factory=Precision, validator=_section(Precision))
+    device: Device = field(factory=Device, validator=_section(Device))
+    chip: Chip = field(factory=Chip, validator=_section(Chip))
+    effects: Effects = field(factory=Effects, validator=_section(Effects))
+    sim: Sim = field(factory=Sim, validator=_section(Sim))
 
     def __attrs_post_init__(self):
         if self.network.sizes[0] != 784:

@@ -170,6 +170,10 @@ class Dataset:
                 raise ValueError(
                     f"{self.name} {split}: expected images (N, {PIXELS}) and labels (N,), got {x.shape} and {y.shape}"
                 )
+            if len(y) and int(y.max()) >= self.classes:
+                raise ValueError(
+                    f"{self.name} {split}: label {int(y.max())} is not a class (expected 0..{self.classes - 1})"
+                )
 
 
 # ----------------------------------------------------------------------------------------------

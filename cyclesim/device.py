@@ -8,22 +8,19 @@ per pulse; cells also differ from each other (device-to-device) and may relax ov
 
 from __future__ import annotations
 
-import functools
-import tomllib
-
 import numpy as np
 
 from cyclesim import kernels, tech
 
 _F32 = np.float32
+NL_LINEAR = 1e-12
+"""Nonlinearity labels below this are linear (NL = 0). Configured labels are 0 or >= 0.01
+(`tech.DEVICE_LIMITS`); only a cell's D2D draw can land in between."""
 
 
-@functools.lru_cache(maxsize=1)
 def _a_norm_table() -> tuple[np.ndarray, np.ndarray]:
-    path = tech.TECH_DIR / "nonlinearity.toml"
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    return np.log(np.array(data["nl"])), np.log(np.array(data["a_norm"]))
+    nl, a = tech.nonlinearity()  # checked: positive, finite, nl increasing (TechError naming the file)
+    return np.log(np.array(nl)), np.log(np.array(a))
 
 
 def a_norm(nl) -> np.ndarray:
@@ -85,9 +82,13 @@ class CellArray:
         self.c2c = device.c2c if c2c else 0.0
 
     def _curve_a(self, nl, spread, shape, rng) -> np.ndarray:
-        """Per-cell curve constant A (pulses): NL drawn per cell with sigma `spread` (NeuroSim's D2D)."""
+        """Per-cell curve constant A (pulses): NL drawn per cell with sigma `spread` (NeuroSim's D2D).
+
+        A cell drawn below NL_LINEAR is linear (A = 0): its curve is a straight line to within 1e-12
+        anyway, and A would grow past float range (a division by zero in the pulse update)."""
         if spread > 0:
             nl = np.maximum(nl + spread * rng.standard_normal(shape), 0.0)
+            nl[nl < NL_LINEAR] = 0.0
             return (a_norm(nl) * self.pmax).astype(_F32)
         return np.full(shape, float(a_norm(nl)) * self.pmax, dtype=_F32)
 

@@ -3,7 +3,8 @@
 `run` only orchestrates; whoever wants to see or keep the run passes `Observer`s (the CLI's progress
 display, `report.files.RunFiles` writing results.json after every epoch, a notebook's callback).
 BLAS is pinned to one thread around training: it is faster on this class of machine for these
-matrix sizes and makes every float sum reproducible.
+matrix sizes and makes every float sum reproducible. Before any work, a run whose estimated peak
+memory (`footprint`) exceeds the memory available is refused.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+import attrs
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from cyclesim import data
+from cyclesim import data, footprint
 from cyclesim.config import Workload
 from cyclesim.engine import schedule
+from cyclesim.errors import interruption
 from cyclesim.hw import area as area_mod
 from cyclesim.hw import floorplan as floorplan_mod
-from cyclesim.learn.train import EpochStats, Trainer
+from cyclesim.learn.train import EpochStats, Trainer, check_batch
 from cyclesim.result import Result
 
 ENGINE_NOTE = (
@@ -62,15 +65,20 @@ def run(workload: Workload, *, data_dir: str | None = None, observers: Iterable[
 
     The first `sim.iterations_per_epoch` iterations of every epoch are recorded and replayed by the
     event-driven engine (with `training.epochs=0`, one iteration on the first batch).
-    KeyboardInterrupt ends the run cleanly: status says "interrupted", the observers are told
-    (`finished`) and the exception is re-raised for the caller to report.
+    KeyboardInterrupt (Ctrl-C, or SIGTERM as `errors.Interrupted`) ends the run cleanly: status says
+    "interrupted", the observers are told (`finished`) and the exception is re-raised for the caller
+    to report. MemoryBudgetError before any work when `footprint.check` finds the run too large.
+    Only the last simulated iteration keeps its arrays (output, deltas, gradients); the earlier ones
+    keep what latency, energy and contention are derived from.
     """
     observers = list(observers)
     t0 = time.perf_counter()
+    footprint.check(workload)
     fp = floorplan_mod.plan(workload)
     result = Result(workload=workload, floorplan=fp, area=area_mod.chip_area(workload, fp))
     dataset = data.load(workload.dataset, data_dir, seed=workload.training.seed)
     result.data_source = dataset.source
+    check_batch(workload, len(dataset.train_x), dataset.name)  # before any file is written
     engine = engine_applies(workload)
     result.engine_note = None if engine else ENGINE_NOTE
     for ob in observers:
@@ -84,10 +92,13 @@ def run(workload: Workload, *, data_dir: str | None = None, observers: Iterable[
 
             def simulate(traces):
                 for tr in traces:
+                    if result.simulated:  # the arrays of an earlier iteration are no longer needed
+                        result.simulated[-1] = attrs.evolve(result.simulated[-1], y=None, deltas=[], grads=[])
                     sim = schedule.simulate(workload, fp, trainer.net, tr)
                     result.simulated.append(sim)
                     for ob in observers:
                         ob.simulated(sim)
+                traces.clear()  # the recorded iterations are replayed: free them before the next epoch
 
             def batch(epoch: int, done: int, total: int) -> None:
                 for ob in observers:
@@ -103,16 +114,32 @@ def run(workload: Workload, *, data_dir: str | None = None, observers: Iterable[
                 result.wall_s = time.perf_counter() - t0
                 for ob in observers:
                     ob.epoch(result, stats)
-        result.status = "complete"
-    except KeyboardInterrupt:
-        result.status = "interrupted"
+    except BaseException as exc:
+        stop = interruption(exc)  # an interrupt inside a numba kernel arrives wrapped in a SystemError
+        if stop is not None:
+            result.status = "interrupted"
+        else:
+            result.status = "failed"
+            result.error = str(exc) or type(exc).__name__
+        _finish(observers, result, t0, failing=True)
+        if stop is not None and stop is not exc:
+            raise stop from None
         raise
-    except Exception as exc:
-        result.status = "failed"
-        result.error = str(exc)
-        raise
-    finally:
-        result.wall_s = time.perf_counter() - t0
-        for ob in observers:
-            ob.finished(result)
+    result.status = "complete"
+    _finish(observers, result, t0, failing=False)
     return result
+
+
+def _finish(observers: list[Observer], result: Result, t0: float, *, failing: bool) -> None:
+    """Tell every observer the run has finished. While the run is already failing (or interrupted),
+    an observer's own error (e.g. a results file that cannot be written) does not replace the
+    run's error and does not keep the other observers from hearing of it."""
+    result.wall_s = time.perf_counter() - t0
+    for ob in observers:
+        if not failing:
+            ob.finished(result)
+            continue
+        try:
+            ob.finished(result)
+        except Exception:  # the run's own error is the one to report
+            continue

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from cyclesim.errors import TechError, one_line
+from cyclesim.errors import TechError, one_line, show
 
 TECH_DIR: Path = Path(os.environ.get("CYCLESIM_TECH") or Path(__file__).resolve().parents[1] / "tech")
 KINDS = ("nodes", "devices", "dram")
@@ -136,6 +136,131 @@ def quantity(text: str, dimension: str, *, where: str, feature_m: float | None =
     if not math.isfinite(value):
         raise TechError(f"{where} must be finite, got {text!r}")
     return value
+
+
+# ------------------------------------------------------------------------------------- limits
+
+
+@attrs.frozen
+class Limit:
+    """A physical range of one value: lo..hi (lo itself excluded when `lo_open`), and 0 as well when
+    `zero_ok` (e.g. NL = 0, a linear device; a crossbar cell's access resistance)."""
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    zero_ok: bool = False
+
+    def __contains__(self, value) -> bool:
+        if value == 0 and self.zero_ok:
+            return True
+        return (value > self.lo if self.lo_open else value >= self.lo) and value <= self.hi
+
+    def describe(self, unit: str = "") -> str:
+        """'between 1e-12 and 1e-05 s', '> 1 and <= 1e+07', '0 or between 0.01 and 9'."""
+        u = f" {unit}" if unit else ""
+        text = f"> {self.lo:g} and <= {self.hi:g}{u}" if self.lo_open else f"between {self.lo:g} and {self.hi:g}{u}"
+        return f"0 or {text}" if self.zero_ok else text
+
+
+# fmt: off
+DEVICE_LIMITS = {  # config.Device field -> its physical range (checked in workloads and device files alike)
+    # R_on: published RRAM on-states span ~1 kOhm (filamentary) to ~30 MOhm (Ag:a-Si, 26 MOhm); below
+    # 100 Ohm a cell passes > 1 mA at a 0.1 V read (more than a bit line carries), above 1 GOhm a read
+    # current is < 1 nA at 1 V, below any column ADC's resolution.
+    "r_on_ohm": Limit(100.0, 1e9),
+    # On/off ratio: > 1 by definition; the largest reported RRAM/PCM ratios are ~1e6-1e7.
+    "on_off_ratio": Limit(1.0, 1e7, lo_open=True),
+    # Levels: at least two states; 2^16 is far beyond any demonstrated analog device (~2^11).
+    "levels": Limit(2, 1 << 16),
+    # NL labels: NeuroSim's table (tech/nonlinearity.toml) spans 0.01-9; 0 is a linear device. Below
+    # 0.01 the curve constant A grows without bound (NL 1e-30 divides by zero in the pulse update).
+    "nl_ltp": Limit(0.01, 9.0, zero_ok=True),
+    "nl_ltd": Limit(0.01, 9.0, zero_ok=True),
+    # Spreads are fractions of Gmax - Gmin (c2c per pulse, d2d per cell); nl_d2d is in NL units.
+    "c2c": Limit(0.0, 1.0),
+    "d2d": Limit(0.0, 1.0),
+    "nl_d2d": Limit(0.0, 9.0),
+    # Read voltage: reads are 0.05-0.5 V; below 1 mV the signal is lost in a sense amplifier's offset,
+    # above 5 V any RRAM switches (it would be a write).
+    "read_v": Limit(1e-3, 5.0),
+    # Read pulse: published reads take 1-100 ns; 1 ps is below any line's RC, 10 us is 100x the slowest.
+    "read_pulse_s": Limit(1e-12, 1e-5),
+    # Write voltage: SET/RESET need 0.5-5 V, forming up to ~10 V; below 0.1 V nothing switches.
+    "write_v": Limit(0.1, 10.0),
+    # Write pulse: 10 ns (oxide RRAM) to 300 us (Ag:a-Si); 10 ms bounds the slowest (ECRAM-like) devices.
+    "write_pulse_s": Limit(1e-12, 1e-2),
+    # Access transistor on-resistance: 0 for a crossbar cell, ~1-100 kOhm for 1T1R; at most R_on's bound.
+    "access_r_ohm": Limit(0.0, 1e9),
+    # Cell area: 4 F^2 is a planar crossbar's minimum (3D stacking brings the effective area towards
+    # 1 F^2); 1T1R cells are 6-100 F^2; 1e4 F^2 is a cell 100 F on a side.
+    "cell_area_f2": Limit(1.0, 1e4),
+    # Retention time constant: 1e12 s (~30,000 years) is beyond any retention worth modelling (the
+    # usual target is 10 years, 3e8 s).
+    "retention_tau_s": Limit(0.0, 1e12, lo_open=True),
+    # Time between two iterations: at most a year.
+    "retention_interval_s": Limit(0.0, 3.2e7),
+}
+# fmt: on
+"""Physical ranges of the synaptic device's fields: `config.Device` validates a workload's device
+and `load_device_file` a device file against the same table."""
+
+# fmt: off
+_DIM_LIMITS = {  # a node or DRAM quantity's range by dimension: every shipped value lies well inside
+    "m": Limit(1e-10, 1e-5),        # 0.1 nm (an atom) .. 10 um: transistor and wire dimensions
+    "m2": Limit(1e-19, 1e-4),       # (0.3 nm)^2 .. 100 mm^2: a cell .. a large macro
+    "V": Limit(1e-3, 10.0),         # 1 mV .. 10 V: supplies are 0.7-1.3 V, sense margins ~0.1 V
+    "V2": Limit(1e-6, 100.0),       # ADC fit coefficients (0.02-0.2 V^2)
+    "F": Limit(1e-20, 1e-12),       # a gate's input capacitance (0.08-2.5 fF)
+    "F/m": Limit(1e-13, 1e-6),      # gate or wire capacitance per width/length (0.2-2 fF/um)
+    "F/m2": Limit(1e-6, 1.0),       # junction capacitance per area (1 fF/um^2)
+    "A/m": Limit(1e-12, 1e5),       # on/off currents per width (1e-4 .. 1900 A/m)
+    "ohm": Limit(1.0, 1e9),         # transistor on-resistances (8-43 kOhm)
+    "ohm/m": Limit(1.0, 1e12),      # wire resistance per length (0.07-180 Ohm/um)
+    "ohm*m": Limit(1e-9, 1e-3),     # resistivity (copper 1.7e-8 plus size effects)
+    "s": Limit(1e-15, 1e-6),        # gate, adder and sense delays (0.05-5 ns)
+    "s/m": Limit(1e-12, 1e-2),      # repeated-wire delay (0.08-1.7 ns/mm)
+    "J": Limit(1e-20, 1e-9),        # per-operation energies (fJ .. pJ)
+    "J/bit": Limit(1e-19, 1e-9),    # per-bit SRAM and DRAM energies (fJ .. tens of pJ)
+    "J/bit/m": Limit(1e-16, 1e-3),  # bus energy per bit and length (40-210 fJ/mm)
+    "W": Limit(1e-12, 1.0),         # ADC powers (0.1-65 uW)
+    "bit/s": Limit(1e6, 1e15),      # one DRAM channel: 1 Mb/s .. 1 Pb/s (HBM2 1.9 Tb/s)
+    "1/K": Limit(0.0, 1.0),         # temperature coefficients (0.001-0.005 per K)
+}
+_FIELD_LIMITS = {  # fields whose range is not their dimension's (keys: section.schema key)
+    "transistor.cg_fringe": Limit(1e-13, 1e-6, zero_ok=True),  # FinFET nodes fold it into cg_ideal
+    "transistor.r_eff_multiplier": Limit(0.1, 10.0),           # R_on = mult.Vdd/(Ion.W): 1.45-1.77
+    "junction.mj_area": Limit(0.0, 1.0),                       # grading coefficients lie in 0..1
+    "junction.mj_sidewall": Limit(0.0, 1.0),
+    "junction.mj_gate_sidewall": Limit(0.0, 1.0),
+    "wire.aspect_ratio": Limit(0.1, 10.0),                     # thickness/width (1.9-2.3)
+    "sram.access_width_f": Limit(0.1, 100.0),                  # transistor widths in F (1.2-2.1)
+    "sram.pulldown_width_f": Limit(0.1, 100.0),
+    "sram.pullup_width_f": Limit(0.1, 100.0),
+    "sram.buffer_bits": Limit(1, 1 << 40),
+    "adc.sar_k@": Limit(0.0, 10.0),                            # fit exponent (2.3)
+    "adc.csa_sense_c@": Limit(1e-15, 1e-6, zero_ok=True),      # 0: a constant sensing time
+    "dram.latency": Limit(0.0, 1e-3),                          # 0 (ideal) .. 1 ms (DRAM: ~14 ns)
+    "dram.energy": Limit(1e-15, 1e-9),                         # 1 fJ .. 1 nJ per bit (3.9-13.5 pJ)
+    "dram.channels": Limit(1, 1024),                           # as config.Chip.dram_channels
+    "dram.burst_bits": Limit(1, 1 << 20),
+    "dram.io_width_bits": Limit(1, 1 << 16),
+}
+# fmt: on
+ADC_TABLE_BITS = Limit(1, 32)
+"""Bit counts a {bits = quantity} table may list."""
+
+
+def _limit(section: str, key: str, kind: Any) -> Limit | None:
+    """The range of field `key` (its schema key) of `section`, or None (strings, choices)."""
+    if section == "device":
+        return DEVICE_LIMITS.get(DEVICE_FIELDS.get(key, ""))
+    group = "transistor" if section in FLAVORS else section
+    if f"{group}.{key}" in _FIELD_LIMITS:
+        return _FIELD_LIMITS[f"{group}.{key}"]
+    if isinstance(kind, tuple) and kind[0] == "bits":
+        kind = kind[1]
+    return _DIM_LIMITS.get(kind) if isinstance(kind, str) else None
 
 
 # ------------------------------------------------------------------------------------- records
@@ -482,34 +607,46 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _value(raw: Any, kind: Any, where: str, feature_m: float | None) -> Any:
+def _value(raw: Any, kind: Any, where: str, feature_m: float | None, limit: Limit | None = None) -> Any:
     if isinstance(kind, tuple) and kind[0] == "bits":
         if not isinstance(raw, dict) or not raw:
-            raise TechError(f"{where} must be a table of bits like {{ 5 = '...' }}, got {raw!r}")
+            raise TechError(f"{where} must be a table of bits like {{ 5 = '...' }}, got {show(raw)}")
         out = {}
         for key, text in raw.items():
-            if not key.isdigit() or int(key) < 1:
-                raise TechError(f"{where} keys must be bit counts like 5, got {key!r}")
+            if not key.isdigit() or int(key) not in ADC_TABLE_BITS:
+                raise TechError(
+                    f"{where} keys must be bit counts like 5 ({ADC_TABLE_BITS.describe()}), got {show(key)}"
+                )
             item = f"{where[:-1]}.{key}'"  # field 'adc.sar_area' -> field 'adc.sar_area.5'
-            out[int(key)] = quantity(text, kind[1], where=item, feature_m=feature_m)
+            out[int(key)] = _in_range(
+                quantity(text, kind[1], where=item, feature_m=feature_m), text, item, limit, kind[1]
+            )
         return out
     if isinstance(kind, tuple):
         if raw not in kind:
-            raise TechError(f"{where} must be one of {', '.join(map(repr, kind))}, got {raw!r}")
+            raise TechError(f"{where} must be one of {', '.join(map(repr, kind))}, got {show(raw)}")
         return raw
     if kind == STR:
         if not isinstance(raw, str) or not raw.strip():
-            raise TechError(f"{where} must be a non-empty string, got {raw!r}")
+            raise TechError(f"{where} must be a non-empty string, got {show(raw)}")
         return raw
     if kind in (NUM, INT):
         ok = isinstance(raw, int) if kind == INT else isinstance(raw, (int, float))
-        if not ok or isinstance(raw, bool) or not math.isfinite(raw):
+        if not ok or isinstance(raw, bool) or (isinstance(raw, float) and not math.isfinite(raw)):
             noun = "an integer" if kind == INT else "a plain number"
-            raise TechError(f"{where} must be {noun} (no unit), got {raw!r}")
+            raise TechError(f"{where} must be {noun} (no unit), got {show(raw)}")
         if raw < 0:
-            raise TechError(f"{where} must not be negative, got {raw!r}")
-        return raw if kind == INT else float(raw)
-    return quantity(raw, kind, where=where, feature_m=feature_m)
+            raise TechError(f"{where} must not be negative, got {show(raw)}")
+        return _in_range(raw if kind == INT else float(raw), raw, where, limit)
+    return _in_range(quantity(raw, kind, where=where, feature_m=feature_m), raw, where, limit, kind)
+
+
+def _in_range(value: Any, raw: Any, where: str, limit: Limit | None, unit: str = "") -> Any:
+    """`value` (parsed from `raw`) if it lies in `limit`, else TechError naming the field and the range."""
+    if limit is not None and value not in limit:
+        shown = f"{show(raw)} = {value:g} {unit}".rstrip() if isinstance(raw, str) else show(raw)
+        raise TechError(f"{where} must be {limit.describe(unit)}, got {shown}")
+    return value
 
 
 def _load_toml(path: Path) -> dict:
@@ -520,6 +657,11 @@ def _load_toml(path: Path) -> dict:
         raise TechError(f"{_display(path)}: cannot read ({err.strerror})") from None
     except tomllib.TOMLDecodeError as err:
         raise TechError(f"{_display(path)}: not valid TOML: {one_line(err)}") from None
+    except UnicodeDecodeError as err:
+        raise TechError(
+            f"{_display(path)}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset {err.start}); "
+            f"save the file as UTF-8"
+        ) from None
 
 
 def _section(doc: dict, file: str, section: str, fields: dict, feature_m: float | None = None) -> dict[str, Any]:
@@ -531,15 +673,17 @@ def _section(doc: dict, file: str, section: str, fields: dict, feature_m: float 
     kinds = {}
     for key, kind in fields.items():
         names = [key[:-1] + "_" + f for f in FLAVORS] if key.endswith("@") else [key]
-        kinds.update((name, kind) for name in names)
+        kinds.update((name, (kind, key)) for name in names)
     extra = sorted(set(table) - set(kinds))
     if extra:
-        raise TechError(f"{file}: unknown field '{section}.{extra[0]}' (typo?); known fields: {', '.join(kinds)}")
+        shown = show(extra[0])[1:-1]
+        raise TechError(f"{file}: unknown field '{section}.{shown}' (typo?); known fields: {', '.join(kinds)}")
     values = {}
-    for name, kind in kinds.items():
+    for name, (kind, key) in kinds.items():
         if name not in table:
             raise TechError(f"{file}: missing field '{section}.{name}'")
-        values[name] = _value(table[name], kind, f"{file}: field '{section}.{name}'", feature_m)
+        where = f"{file}: field '{section}.{name}'"
+        values[name] = _value(table[name], kind, where, feature_m, _limit(section, key, kind))
     return values
 
 
@@ -547,7 +691,8 @@ def _provenance(doc: dict, file: str, schema: dict) -> tuple[tuple[str, ...], tu
     """Reject unknown top-level keys; return (sources, notes)."""
     unknown = sorted(set(doc) - set(schema) - {"sources", "notes"})
     if unknown:
-        raise TechError(f"{file}: unknown field '{unknown[0]}' (typo?); expected sources, notes, {', '.join(schema)}")
+        shown = show(unknown[0])[1:-1]
+        raise TechError(f"{file}: unknown field '{shown}' (typo?); expected sources, notes, {', '.join(schema)}")
     sources = doc.get("sources")
     if not isinstance(sources, list) or not sources or not all(isinstance(s, str) and s.strip() for s in sources):
         raise TechError(
@@ -583,6 +728,7 @@ def load_node_file(path: Path) -> dict[str, Node]:
         for sec, fields in NODE_SCHEMA.items()
         if sec in doc or sec != "finfet"
     }
+    _check_node(file, data)
     fin = FinFet(**{f"{k}_m": v for k, v in data["finfet"].items()}) if "finfet" in data else None
     j = data["junction"]
     junction = Junction(
@@ -684,6 +830,22 @@ def load_node_file(path: Path) -> dict[str, Node]:
     return nodes
 
 
+def _check_node(file: str, data: dict) -> None:
+    """Relations every real process obeys (each value was range-checked on its own already)."""
+    pairs = [  # (smaller, larger, why)
+        *(((f, "vth"), (f, "vdd"), "a transistor must turn on below its supply") for f in FLAVORS),
+        *(((f, "ioff_n"), (f, "ion_n"), "off current must be below on current") for f in FLAVORS),
+        *(((f, "ioff_p"), (f, "ion_p"), "off current must be below on current") for f in FLAVORS),
+        (("adc", "sense_min"), ("adc", "sense_max"), "the sensing-time clamp must be ordered"),
+    ]
+    if "finfet" in data:
+        pairs.append((("finfet", "fin_width"), ("finfet", "fin_pitch"), "fins must fit their pitch"))
+    for (sa, ka), (sb, kb), why in pairs:
+        a, b = data[sa][ka], data[sb][kb]
+        if not a < b and not (ka == "sense_min" and a == b):
+            raise TechError(f"{file}: field '{sa}.{ka}' ({a:g}) must be below '{sb}.{kb}' ({b:g}): {why}")
+
+
 def _check_name(path: Path, section: str, name: str) -> None:
     if name != path.stem:
         raise TechError(f"{_display(path)}: field '{section}.name' is {name!r} but the file name says {path.stem!r}")
@@ -703,11 +865,6 @@ def _named_section(path: Path, section: str, schema: dict) -> tuple[str, dict, d
 def load_device_file(path: Path) -> DevicePreset:
     """Parse one tech/devices/*.toml file."""
     file, d, cited = _named_section(path, "device", DEVICE_SCHEMA)
-    if d["on_off_ratio"] <= 1 or d["levels"] < 2:
-        raise TechError(
-            f"{file}: field 'device.on_off_ratio' must be > 1 and "
-            f"'device.levels' >= 2, got {d['on_off_ratio']} and {d['levels']}"
-        )
     if (d["cell"] == "crossbar") != (d["access_r"] == 0):
         raise TechError(
             f"{file}: field 'device.access_r' must be 0 for a crossbar cell and "
@@ -728,10 +885,7 @@ _DRAM_FIELDS = {"energy": "energy_j_per_bit", "bandwidth": "bandwidth_bit_per_s"
 
 def load_dram_file(path: Path) -> DramTech:
     """Parse one tech/dram/*.toml file."""
-    file, d, cited = _named_section(path, "dram", DRAM_SCHEMA)
-    for key in ("channels", "burst_bits", "io_width_bits"):
-        if d[key] < 1:
-            raise TechError(f"{file}: field 'dram.{key}' must be at least 1, got {d[key]}")
+    _file, d, cited = _named_section(path, "dram", DRAM_SCHEMA)
     return DramTech(**{_DRAM_FIELDS.get(k, k): v for k, v in d.items()}, **cited)
 
 
@@ -790,3 +944,38 @@ def device(name: str) -> DevicePreset:
 def dram(name: str) -> DramTech:
     """The off-chip memory tech/dram/<name>.toml."""
     return _cached("dram", _find("dram", str(name).strip().lower(), name, "DRAM"))
+
+
+def nonlinearity() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """NeuroSim's table of the normalised curve constant A/Pmax against the nonlinearity label NL,
+    from nonlinearity.toml in the technology directory: (nl, a_norm), nl increasing."""
+    return _nonlinearity_file((tech_dir() / "nonlinearity.toml").resolve())
+
+
+@functools.cache
+def _nonlinearity_file(path: Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    file, doc = _display(path), _load_toml(path)
+    unknown = sorted(set(doc) - {"sources", "notes", "nl", "a_norm"})
+    if unknown:
+        shown = show(unknown[0])[1:-1]
+        raise TechError(f"{file}: unknown field '{shown}' (typo?); expected sources, notes, nl, a_norm")
+    columns = []
+    for key in ("nl", "a_norm"):
+        column = doc.get(key)
+        if (
+            not isinstance(column, list)
+            or len(column) < 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in column)
+            or not all(0 < v < 1e6 for v in column)  # a bound as well: rejects inf, nan and huge ints
+        ):
+            raise TechError(
+                f"{file}: field '{key}' must be a list of at least two positive finite numbers (< 1e6), "
+                f"got {show(column)}"
+            )
+        columns.append(tuple(float(v) for v in column))
+    nl, a = columns
+    if len(nl) != len(a):
+        raise TechError(f"{file}: fields 'nl' and 'a_norm' must have the same length, got {len(nl)} and {len(a)}")
+    if any(x >= y for x, y in zip(nl, nl[1:])):
+        raise TechError(f"{file}: field 'nl' must be strictly increasing, got {show(list(nl))}")
+    return nl, a

@@ -3,7 +3,8 @@
 A workload file is plain Python that defines `workload = Workload(...)`. Overrides such as
 `chip.adc_bits=3` or `network.sizes=784,512,10` are parsed against the declared type of the field
 they name, and the edited workload is validated again, so a typo or a wrong type is reported as one
-clear `ConfigError` before any work starts.
+clear `ConfigError` before any work starts. `device.name=PRESET` loads that device preset (then the
+other overrides apply, whatever their order).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from pathlib import Path
 
 import attrs
 
-from cyclesim.config import Workload
-from cyclesim.errors import ConfigError, UserError, one_line
+from cyclesim.config import Device, Workload
+from cyclesim.errors import ConfigError, UserError, one_line, shorten
 
+DEVICE_NAME = "device.name"
+"""The override that loads a device preset (see `override`)."""
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -28,9 +31,13 @@ def run_file(path: str | Path, what: str) -> dict:
     Anything the file does wrong ends as one ConfigError line naming the file.
     """
     path = Path(path)
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte
+        raise ConfigError(f"{what} file {shorten(str(path), 240)}: cannot be opened ({one_line(exc)})") from None
+    if not found:
         example = "workloads/dfa_3layer.py" if what == "workload" else "workloads/sweeps/adc_bits.py"
-        raise ConfigError(f"{what} file {path} not found; pass a path like {example}")
+        raise ConfigError(f"{what} file {shorten(str(path), 240)} not found; pass a path like {example}")
     try:
         return runpy.run_path(str(path), run_name=f"__{what}__")
     except SyntaxError as exc:
@@ -39,11 +46,11 @@ def run_file(path: str | Path, what: str) -> dict:
     except UserError:
         raise
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{path}: invalid configuration: {one_line(exc)}") from None
+        raise ConfigError(f"{path}: invalid configuration: {shorten(one_line(exc), 300)}") from None
     except SystemExit as exc:
         raise ConfigError(f"{path}: the {what} file called sys.exit({exc.code!r})") from None
     except Exception as exc:  # the user's code raised: report it as theirs, in one line
-        detail = one_line(exc)
+        detail = shorten(one_line(exc), 300)
         raise ConfigError(f"{path}: the {what} file raised {type(exc).__name__}: {detail}") from None
 
 
@@ -83,17 +90,44 @@ def _convert(text: str, kind, key: str):
         if kind is float:
             return float(text)
     except ValueError:
-        raise ConfigError(f"--set {key}={text}: expected {kind.__name__}") from None
+        raise ConfigError(f"--set {shorten(key)}={shorten(text)}: expected {kind.__name__}") from None
     return text
 
 
-def override(wl: Workload, assignment: str) -> Workload:
-    """Apply one `a.b=value` assignment; returns the new, validated workload."""
-    if "=" not in assignment:
-        raise ConfigError(f"--set {assignment}: expected KEY=VALUE, e.g. chip.adc_bits=3")
+def _split(assignment: str) -> tuple[str, str]:
+    if not isinstance(assignment, str) or "=" not in assignment:
+        raise ConfigError(f"--set {shorten(assignment)}: expected KEY=VALUE, e.g. chip.adc_bits=3")
     key, text = assignment.split("=", 1)
-    parts = key.strip().split(".")
-    return _set(wl, parts, text, key.strip())
+    return key.strip(), text
+
+
+def override(wl: Workload, assignment: str) -> Workload:
+    """Apply one `a.b=value` assignment; returns the new, validated workload.
+
+    `device.name=PRESET` loads that device preset (tech/devices/PRESET.toml) in place of the
+    workload's device: a device's name and numbers come together, so a rename alone would label the
+    old device's numbers with the preset's name. An unknown name is refused with the list of presets.
+    """
+    key, text = _split(assignment)
+    if key == DEVICE_NAME:
+        return _device_preset(wl, text)
+    return _set(wl, key.split("."), text, key)
+
+
+def _device_preset(wl: Workload, text: str) -> Workload:
+    name = text.strip()
+    presets = Device.presets()
+    if name not in presets:
+        listing = ", ".join(presets) if presets else "none"
+        raise ConfigError(
+            f"--set device.name={shorten(text)}: no device preset of that name (available: {listing}); "
+            f"device.name picks a preset, whose numbers come with it: to describe another device, set its "
+            f"fields (device.r_on_ohm, ...) or build a Device in the workload file"
+        )
+    try:
+        return attrs.evolve(wl, device=Device.preset(name))
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"--set device.name={name}: {one_line(exc)}") from None
 
 
 def _set(obj, parts: list[str], text: str, key: str):
@@ -102,7 +136,9 @@ def _set(obj, parts: list[str], text: str, key: str):
     name = parts[0]
     if name not in fields:
         where = cls.__name__.lower() if cls is not Workload else "workload"
-        raise ConfigError(f"--set {key}: unknown key {name!r} in {where}; valid: {', '.join(fields)}")
+        raise ConfigError(
+            f"--set {shorten(key)}: unknown key {shorten(repr(name))} in {where}; valid: {', '.join(fields)}"
+        )
     current = getattr(obj, name)
     if attrs.has(type(current)):
         if len(parts) == 1:
@@ -115,11 +151,18 @@ def _set(obj, parts: list[str], text: str, key: str):
     try:
         return attrs.evolve(obj, **{name: value})
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"--set {key}: {exc}") from None
+        raise ConfigError(f"--set {shorten(key)}: {one_line(exc)}") from None
 
 
 def apply(wl: Workload, assignments: list[str]) -> Workload:
-    """Apply `--set` assignments in order."""
+    """Apply `--set` assignments in order, except that a `device.name=PRESET` (the last, if several)
+    is applied first: the preset replaces the device, then the other `device.*` overrides edit it,
+    whatever their order on the command line."""
+    assignments = list(assignments)
+    presets = [a for a in assignments if _split(a)[0] == DEVICE_NAME]
+    if presets:
+        wl = override(wl, presets[-1])
     for a in assignments:
-        wl = override(wl, a)
+        if _split(a)[0] != DEVICE_NAME:
+            wl = override(wl, a)
     return wl

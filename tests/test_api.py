@@ -12,7 +12,7 @@ import pytest
 
 import cyclesim
 from cyclesim import Network, Training, Workload
-from cyclesim.errors import ConfigError
+from cyclesim.errors import ConfigError, OutputError
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = Workload(
@@ -72,3 +72,16 @@ def test_out_dir_writes_the_same_results_as_the_cli(tmp_path):
 def test_not_a_workload_is_one_clear_error():
     with pytest.raises(ConfigError, match="needs a Workload or a workload file, got int"):
         cyclesim.run(3)
+
+
+def test_an_empty_out_dir_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError, match="out_dir is an empty path"):
+        cyclesim.run(TINY, out_dir="")
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_unwritable_out_dir_is_refused_before_any_work(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="out_dir .*: cannot create this folder"):
+        cyclesim.run(TINY, out_dir=tmp_path / "file" / "run")

@@ -112,3 +112,70 @@ def test_unknown_node_is_a_tech_error():
 
     with pytest.raises(TechError):
         area(node="3nm")
+
+
+# ------------------------------------------------- issue 16: warnings about absurd-but-valid chips
+
+
+def report(rule="dfa", **chip):
+    return area(rule=rule, sizes=(784, 256, 256, 10), **chip)
+
+
+def test_a_sane_chip_has_no_warnings_and_an_unchanged_document():
+    a = report()
+    assert a.warnings == () and "warnings" not in a.to_json()
+
+
+@pytest.mark.parametrize(
+    "chip, needles",
+    [
+        (dict(tile_size=64, pe_size=64), ["times a whole 300 mm wafer", "no such chip can be built", "64/64/128"]),
+        (dict(tile_size=16, pe_size=16), ["beyond one reticle (858 mm²", "several dies"]),
+    ],
+)
+def test_an_area_beyond_a_reticle_or_a_wafer_is_warned_about(chip, needles):
+    a = report(**chip)
+    assert len(a.warnings) == 1 and all(n in a.warnings[0] for n in needles), a.warnings
+    assert a.to_json()["warnings"] == list(a.warnings)
+    assert "\n" not in a.warnings[0]
+
+
+def test_a_clock_faster_than_one_gate_delay_is_warned_about():
+    a = report(node="130nm", clock_hz=1e11)
+    assert len(a.warnings) == 1 and "fan-out-of-4" in a.warnings[0] and "chip.clock_hz=1e+11" in a.warnings[0]
+    assert report(node="130nm", clock_hz=1e9).warnings == ()
+
+
+def test_reads_at_the_write_voltage_are_warned_about():
+    from cyclesim.config import Device
+
+    wl = Workload(device=Device(read_v=4.0, write_v=4.0))
+    (warning,) = chip_area(wl, plan(wl)).warnings
+    assert "device.read_v=4 V is not below device.write_v=4 V" in warning
+
+
+def test_chip_warnings_is_a_function_of_the_workload():
+    from cyclesim.hw.area import chip_warnings
+
+    wl = Workload(chip=Chip(tile_size=64, pe_size=64))
+    fp = plan(wl)
+    a = chip_area(wl, fp)
+    assert chip_warnings(wl, fp, a) == list(a.warnings)
+
+
+def test_a_chip_of_square_metres_is_recorded_with_its_warning(capsys, tmp_path, monkeypatch):
+    """A run of an absurd chip completes (it is valid) and results.json says why it is absurd."""
+    from pathlib import Path
+
+    from cyclesim import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CYCLESIM_NO_DOWNLOAD", "1")
+    wl = Path(__file__).resolve().parents[1] / "workloads" / "dfa_3layer.py"
+    argv = [wl, "--set", "dataset=synthetic", "--set", "training.epochs=0", "--set", "network.sizes=784,16,10"]
+    argv += ["--set", "chip.tile_size=64", "--set", "chip.pe_size=64", "--set", "chip.subarray=1024"]
+    assert cli.main([str(a) for a in [*argv, "--quiet", "--out", tmp_path / "o"]]) == 0
+    capsys.readouterr()
+    doc = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
+    assert doc["area"]["total_um2"] > 1e12  # > 1 m² (4 m²)
+    assert "wafer" in doc["area"]["warnings"][0]

@@ -387,3 +387,54 @@ def test_bad_arguments(n32, dev):
         c.crossbar(n32, 0.0, device=dev, rows=8, cols=8)
     with pytest.raises(TypeError):
         c.adc(n32, CLK, "mlsa", 5)  # everything after (node, clock_hz) is keyword-only
+
+
+# ------------------------------------------------ issue 16: a non-finite cost is one user error
+
+
+def test_cost_error_is_a_user_error_and_a_value_error():
+    from cyclesim.errors import UserError
+
+    with pytest.raises(c.CostError) as info:
+        c.Cost(0.0, 0.0, math.inf, 0.0)
+    assert isinstance(info.value, UserError) and isinstance(info.value, ValueError)
+    assert info.value.quantity == "delay inf"
+
+
+def test_a_non_finite_delay_names_the_component_quantity_and_setting(n32, dev):
+    import attrs
+
+    bad = attrs.evolve(dev)
+    object.__setattr__(bad, "read_pulse_s", 1e300)  # past config's validators, as a buggy caller might
+    with pytest.raises(c.CostError) as info:
+        c.crossbar(n32, CLK, device=bad, rows=128, cols=128)
+    msg = str(info.value)
+    assert "the crossbar delay inf" in msg and "device.read_pulse_s=1e+300" in msg
+    assert "chip.clock_hz=1e+09" in msg and "chip.node=32nm" in msg and "\n" not in msg
+    with pytest.raises(c.CostError) as info:  # the enclosing subarray passes the innermost error on
+        c.subarray(n32, CLK, device=bad, rows=128, cols=128, cols_per_adc=8, adc_bits=5)
+    assert "the crossbar delay" in str(info.value)
+
+
+def test_an_overflow_names_the_component_and_the_node(n32):
+    import attrs
+
+    hot = attrs.evolve(n32, vdd_v=1e200)
+    with pytest.raises(c.CostError) as info:
+        c.wl_driver(hot, CLK, rows=128, cols=128)
+    msg = str(info.value)
+    assert "the wl driver" in msg and "OverflowError" in msg and "chip.node=32nm" in msg
+
+
+def test_a_division_by_zero_names_the_component_and_the_dram(n32):
+    import attrs
+
+    dram = attrs.evolve(tech.dram("hbm2"), bandwidth_bit_per_s=0.0)
+    with pytest.raises(c.CostError) as info:
+        c.dram_interface(n32, CLK, dram=dram)
+    msg = str(info.value)
+    assert "the dram interface" in msg and "ZeroDivisionError" in msg and "chip.dram=hbm2" in msg
+
+
+def test_the_decorated_functions_keep_their_names_and_docs():
+    assert c.crossbar.__name__ == "crossbar" and "Area:" in c.crossbar.__doc__

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -26,6 +27,7 @@ except ModuleNotFoundError:  # not installed: run from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cyclesim import cli
+from cyclesim import runner as cli_runner
 from cyclesim.errors import DivergenceError
 from cyclesim.learn import train as train_mod
 
@@ -597,3 +599,152 @@ def test_timeline_and_trace(capsys, tmp_path):
     doc = json.loads(trace.read_text())
     assert doc["traceEvents"] and doc["otherData"]["clock_hz"] == 1e9
     assert (out / "layers.csv").read_text().startswith("layer,")
+
+
+# ----------------------------------------------------------------------------------------------
+# Issue 16: output paths, signals, memory, terminals
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep"])
+def test_empty_out_is_refused(capsys, tmp_path, command):
+    args = {"run": ["run", DFA, *TINY], "compare": ["compare", DFA, DFA], "sweep": ["sweep", "s.py"]}[command]
+    line = expect_user_error(capsys, [*args, "--out", ""])
+    assert "argument --out: an empty path" in line
+    assert os.listdir(tmp_path) == []  # nothing written into the current folder
+
+
+@pytest.mark.parametrize(
+    "option, make, needle",
+    [
+        ("--trace", lambda t: t.mkdir(), "is a folder; name a file"),
+        ("--trace", None, "taken is a file"),
+        ("--plots", None, "taken is a file"),
+        ("--plots", lambda t: t.write_text("x"), "cannot create this folder: it is a file"),
+        ("--out", None, "taken is a file"),
+    ],
+)
+def test_output_paths_are_checked_before_any_work(capsys, tmp_path, monkeypatch, option, make, needle):
+    taken = tmp_path / "taken"
+    if make is None:
+        taken.write_text("a file")
+        path = taken / "x.json"
+    else:
+        make(taken)
+        path = taken
+    monkeypatch.setattr(cli_runner, "run", lambda *a, **k: pytest.fail("the run started"))
+    out = tmp_path / "out"
+    argv = [DFA, *TINY, option, path] + (["--out", out] if option != "--out" else [])
+    line = expect_user_error(capsys, argv)
+    assert line.startswith(f"error: {option} ") and needle in line, line
+    assert not out.exists()
+
+
+def test_read_only_out_is_refused_before_any_work(capsys, tmp_path, monkeypatch):
+    out = tmp_path / "ro"
+    out.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == out else real(p, mode))
+    monkeypatch.setattr(cli_runner, "run", lambda *a, **k: pytest.fail("the run started"))
+    line = expect_user_error(capsys, [DFA, *TINY, "--out", out])
+    assert (
+        line
+        == f"error: --out {out}: cannot write in this folder ({out} is not writable; choose a folder you can write)"
+    )
+
+
+def test_a_full_disk_is_one_line_and_keeps_the_completed_epoch(capsys, tmp_path, monkeypatch):
+    import errno
+
+    real, writes = os.replace, []
+
+    def fill_up(src, dst):
+        writes.append(dst)
+        if len(writes) > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", fill_up)
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [DFA, *TINY, "--set", "training.epochs=3", "--out", out])
+    assert (
+        line
+        == f"error: cannot write {out / 'results.json'} (No space left on device; free some space or write elsewhere)"
+    )
+    assert len(read_results(out)["epochs"]) == 1 and len(read_epochs_csv(out)) == 1
+    no_tmp_files(out)
+
+
+def test_a_reused_out_keeps_no_file_of_the_earlier_run(capsys, tmp_path):
+    out = tmp_path / "out"
+    assert run_main(capsys, [DFA, *TINY, "--quiet", "--out", out])[0] == 0
+    assert (out / "layers.csv").exists()
+    assert run_main(capsys, [DFA, *TINY, "--set", "mode=ideal", "--quiet", "--out", out])[0] == 0
+    assert sorted(os.listdir(out)) == ["epochs.csv", "results.json"]
+    assert read_results(out)["config"]["mode"] == "ideal"
+
+
+def test_a_run_too_large_for_memory_is_refused_before_any_work(capsys, tmp_path, monkeypatch):
+    from cyclesim import footprint
+
+    monkeypatch.delenv("CYCLESIM_MEMORY_CHECK", raising=False)
+    monkeypatch.setattr(footprint, "available", lambda: (1 << 30, "available"))
+    out = tmp_path / "out"
+    line = expect_user_error(capsys, [DFA, "--set", "network.sizes=784,30000,30000,10", "--out", out])
+    assert "needs about 77.0 GiB" in line and "only 1.0 GiB is available" in line
+    assert "lower training.batch_size (now 200" in line and "network.sizes" in line
+    assert not out.exists()
+
+
+def test_an_echoed_value_is_shortened(capsys, tmp_path):
+    huge = "9" * 10_000
+    line = expect_user_error(capsys, [DFA, "--set", f"chip.adc_bits={huge}", "--out", tmp_path / "o"])
+    assert len(line) < 400, line
+    line = expect_user_error(capsys, [DFA, *TINY, "--out", tmp_path / ("x" * 10_000)])
+    assert len(line) < 400 and "…(10" in line and "longer than the 255" in line, line
+
+
+def entry_point(tmp_path: Path, *argv, env_extra: dict | None = None, **popen) -> subprocess.Popen:
+    env = dict(os.environ, CYCLESIM_NO_DOWNLOAD="1", **(env_extra or {}))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return subprocess.Popen(
+        [sys.executable, "-m", "cyclesim", *map(str, argv)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
+def test_an_ascii_terminal_gets_ascii_units(tmp_path):
+    proc = entry_point(tmp_path, DFA, *TINY, "--out", tmp_path / "o", env_extra={"PYTHONIOENCODING": "ascii"})
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and " us per iteration" in out and "mm2" in out
+    proc = entry_point(tmp_path, DFA, *TINY, "--out", "x" * 5000, env_extra={"PYTHONIOENCODING": "ascii"})
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and err.count("\n") == 1 and "...(5000 chars)" in err, err
+
+
+@pytest.mark.parametrize(
+    "signame, code, what", [("SIGTERM", 143, "stopped by SIGTERM"), ("SIGINT", 130, "interrupted")]
+)
+def test_a_signal_stops_a_run_truthfully(tmp_path, signame, code, what):
+    import signal
+
+    out = tmp_path / "out"
+    long_run = [*TINY, "--set", "training.epochs=200", "--set", "training.train_limit=2000", "--quiet"]
+    proc = entry_point(tmp_path, DFA, *long_run, "--out", out)
+    deadline = time.monotonic() + 60
+    while not (out / "results.json").exists():  # the first epoch is written
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(getattr(signal, signame))
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr
+    assert stderr == f"{what}; completed epochs are kept in {out}\n"
+    res = read_results(out)
+    assert res["status"] == "interrupted" and len(res["epochs"]) >= 1
+    assert len(read_epochs_csv(out)) == len(res["epochs"])
+    no_tmp_files(out)

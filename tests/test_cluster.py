@@ -274,6 +274,29 @@ def test_killed_client_resumes_only_unfinished_points(cluster, twelve, local, tm
     assert {k: strip(r) for k, r in records(out).items()} == local
 
 
+def test_sigterm_of_the_client_is_one_line_and_resumes_only_unfinished_points(cluster, twelve, local, tmp_path):
+    out = tmp_path / "out"
+    sweep = subprocess.Popen(cli_cmd(twelve, out, cluster.address), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_until(lambda: len(mtimes(out)) >= 3 if (out / "points").is_dir() else False, 60, "three points")
+        sweep.send_signal(signal.SIGTERM)
+        _, err = sweep.communicate(timeout=60)
+    finally:
+        sweep.kill()
+    assert sweep.returncode == 143, err
+    assert err.decode() == "stopped by SIGTERM; finished points are kept, rerun the same command to resume\n"
+    assert not list(out.rglob("*.tmp"))
+    before = mtimes(out)
+    assert all(r["status"] == "complete" for r in records(out).values())
+    run = subprocess.run(cli_cmd(twelve, out, cluster.address), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    if len(before) < 12:
+        assert f"12 points complete ({12 - len(before)} run, {len(before)} already done)" in run.stdout
+    after = mtimes(out)
+    assert {k: after[k] for k in before} == before
+    assert {k: strip(r) for k, r in records(out).items()} == local
+
+
 def test_unreachable_scheduler_fails_fast_with_one_line(tmp_path, capsys, monkeypatch):
     path = tmp_path / "sweep.py"
     path.write_text(textwrap.dedent(TWELVE))

@@ -258,3 +258,284 @@ def test_to_dict_gives_plain_data_with_lists_for_tuples():
     d = to_dict(Workload())
     assert isinstance(d["network"]["sizes"], list)
     assert json.loads(json.dumps(d)) == d
+
+
+# ----------------------------------------------------------------------------------------------
+# The shape of the whole configuration (issue 16): sections, field types, names, physical ranges
+
+ROOT = Path(__file__).resolve().parents[1]
+DFA = str(ROOT / "workloads" / "dfa_3layer.py")
+TINY = [
+    *("--set", "dataset=synthetic", "--set", "training.epochs=1", "--set", "training.train_limit=400"),
+    *("--set", "training.test_limit=200", "--set", "network.sizes=784,32,10", "--set", "training.batch_size=50"),
+]
+"""A run of about a second on the synthetic set (as tests/test_cli.py's TINY)."""
+
+SECTIONS = {"network": Network, "training": Training, "precision": Precision, "device": Device, "chip": Chip}
+SECTIONS.update(effects=Effects, sim=Sim)
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """A private folder for the CLI (default outputs go to ./runs), no downloads, a private cache."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CYCLESIM_NO_DOWNLOAD", "1")
+    monkeypatch.setenv("CYCLESIM_CACHE", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def cli_error(capsys, argv) -> str:
+    """`python -m cyclesim ARGV` in-process: exit 2, exactly one stderr line `error: ...`, no traceback."""
+    from cyclesim import cli
+
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 2, (code, out, err)
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in out + err
+    return lines[0]
+
+
+def one_line_value_error(build) -> str:
+    with pytest.raises(ValueError) as info:
+        build()
+    message = str(info.value)
+    assert message and "\n" not in message and len(message) < 600, message
+    return message
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+@pytest.mark.parametrize("value", [None, "abc", 3, Workload, {}])
+def test_every_section_must_be_its_class(section, value):
+    msg = one_line_value_error(lambda: Workload(**{section: value}))
+    assert f"workload.{section} must be a cyclesim.{SECTIONS[section].__name__}" in msg
+
+
+def test_a_section_of_the_wrong_class_is_refused():
+    msg = one_line_value_error(lambda: Workload(chip=Training()))
+    assert "workload.chip" in msg and "Training" in msg
+
+
+@pytest.mark.parametrize("field_name", [f.name for f in attrs.fields(Effects)])
+@pytest.mark.parametrize("value", ["false", "true", None, 0, 1, 1.0, "", [True]])
+def test_effects_must_be_real_bools(field_name, value):
+    msg = one_line_value_error(lambda: Effects(**{field_name: value}))
+    assert f"effects.{field_name} must be True or False" in msg
+
+
+def test_effects_accept_bools():
+    assert Effects(adc=False, c2c=True).adc is False
+
+
+@pytest.mark.parametrize(
+    "build, where",
+    [
+        (lambda v: Workload(name=v), "workload.name"),
+        (lambda v: Device(name=v), "device.name"),
+        (lambda v: Chip(node=v), "chip.node"),
+        (lambda v: Chip(dram=v), "chip.dram"),
+    ],
+)
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("a\x00b", "control character"),
+        ("tab\there", "control character"),
+        ("two\nlines", "control character"),
+        ("esc\x1b[31m", "control character"),
+        ("del\x7f", "control character"),
+        ("sep\u2028arator", "control character"),
+        ("surrogate\udc80", "control character"),
+        ("x" * 201, "at most 200"),
+        ("é" * 101, "at most 200"),
+        (None, "must be a string"),
+        (5, "must be a string"),
+        (b"bytes", "must be a string"),
+    ],
+)
+def test_names_are_printable_strings(build, where, value, problem):
+    msg = one_line_value_error(lambda: build(value))
+    assert where in msg and problem in msg
+    assert len(msg) < 400  # a long value is shortened
+    assert "\x00" not in msg and "\x1b" not in msg
+
+
+@pytest.mark.parametrize("name", ["a/b", "../escape", "back\\slash"])
+def test_a_workload_name_names_a_folder_so_no_path_separators(name):
+    assert "path separator" in one_line_value_error(lambda: Workload(name=name))
+    assert Device(name=name).name == name  # a device's name is only a label
+
+
+@pytest.mark.parametrize("name", ["dfa_3layer", "bp_c2c0.01", "bp_fashion-mnist_float", "ünï-模型 x", "x" * 200, ""])
+def test_ordinary_names_are_accepted(name):
+    assert Workload(name=name).name == name
+
+
+def test_a_rule_object_name_is_checked_too():
+    from cyclesim.rules import dfa
+
+    class Odd(dfa.DFA):
+        name = "odd\x00rule"
+
+    assert "control character" in one_line_value_error(lambda: Workload(rule=Odd()))
+
+
+def _numeric_fields():
+    """(section class, field name) of every numeric field of every section (bools excluded)."""
+    for cls in SECTIONS.values():
+        for f in attrs.fields(attrs.resolve_types(cls)):
+            if f.type in (int, float, int | None, float | None):
+                yield cls, f.name
+
+
+@pytest.mark.parametrize("cls, name", list(_numeric_fields()), ids=lambda v: getattr(v, "__name__", v))
+@pytest.mark.parametrize("value", [1e300, 10**30, float("inf"), float("nan"), -1e300, True, "1", [1]])
+def test_every_numeric_field_has_bounds_and_a_type(cls, name, value):
+    msg = one_line_value_error(lambda: cls(**{name: value}))
+    assert f"{cls.__name__.lower()}.{name}" in msg
+
+
+@pytest.mark.parametrize(
+    "sizes, needle",
+    [
+        ((784, 1 << 17, 10), "wider than 65,536"),
+        ((784, *[16] * 100, 10), "at most 100"),
+        ("784,32,10", "tuple of layer widths"),
+        ((784, True, 10), "positive integers"),
+    ],
+)
+def test_network_sizes_are_bounded(sizes, needle):
+    assert needle in one_line_value_error(lambda: Network(sizes=sizes))
+
+
+def test_device_limits_cover_every_numeric_device_field():
+    numeric = {name for cls, name in _numeric_fields() if cls is Device}
+    assert set(tech.DEVICE_LIMITS) == numeric
+    assert set(tech.DEVICE_FIELDS.values()) <= numeric
+
+
+@pytest.mark.parametrize("name", sorted(tech.DEVICE_LIMITS))
+def test_device_limits_are_enforced_at_both_ends(name):
+    limit = tech.DEVICE_LIMITS[name]
+    below = limit.lo if limit.lo_open else (limit.lo - 1 if name == "levels" else limit.lo * 0.5 - 1e-3)
+    above = limit.hi + 1 if name == "levels" else limit.hi * 2
+    for bad in (below, above):
+        if limit.zero_ok and bad == 0:
+            continue
+        msg = one_line_value_error(lambda bad=bad: Device(**{name: bad}))
+        assert f"device.{name}" in msg and limit.describe() in msg
+    assert getattr(Device(**{name: limit.hi}), name) == limit.hi
+
+
+@pytest.mark.parametrize("name", tech.available("devices"))
+def test_every_device_preset_lies_within_the_limits(name):
+    for field_name, value in tech.device(name).fields.items():
+        assert value in tech.DEVICE_LIMITS[field_name], (name, field_name, value)
+    assert Device.preset(name).name == name
+
+
+@pytest.mark.parametrize("nl, ok", [(0.0, True), (0.01, True), (9.0, True), (0.005, False), (1e-30, False)])
+def test_nonlinearity_is_zero_or_within_neurosims_table(nl, ok):
+    if ok:
+        assert Device(nl_ltp=nl, nl_ltd=nl).nl_ltp == nl
+    else:
+        assert "0 or between 0.01 and 9" in one_line_value_error(lambda: Device(nl_ltp=nl))
+
+
+@pytest.mark.parametrize(
+    "assignment, needle",
+    [
+        ("device.nl_ltp=1e-30", "device.nl_ltp must be 0 or between 0.01 and 9"),
+        ("device.read_v=1e300", "device.read_v must be between"),
+        ("device.read_pulse_s=1e300", "device.read_pulse_s must be between"),
+        ("device.read_pulse_s=1e10", "device.read_pulse_s must be between"),
+        ("device.write_pulse_s=1e5", "device.write_pulse_s must be between"),
+        ("device.r_on_ohm=1e-9", "device.r_on_ohm must be between"),
+        ("device.retention_tau_s=inf", "device.retention_tau_s must be a finite number"),
+        ("chip.clock_hz=nan", "chip.clock_hz must be a finite number"),
+        ("effects.adc=maybe", "expected bool"),
+        ("network.sizes=784,100000,10", "wider than 65,536"),
+        ("training.train_limit=100000000000", "training.train_limit must be between"),
+        ("name=" + "n" * 10_000, "at most 200"),
+    ],
+)
+def test_extreme_values_end_in_one_error_line(capsys, isolated, assignment, needle):
+    line = cli_error(capsys, [DFA, *TINY, "--set", assignment, "--out", isolated / "out"])
+    assert needle in line and len(line) < 600
+    assert not (isolated / "out").exists()  # refused before any work
+
+
+@pytest.mark.parametrize(
+    "source, needle",
+    [
+        ("Workload(chip=None)", "workload.chip must be a cyclesim.Chip"),
+        ("Workload(training='abc')", "workload.training must be a cyclesim.Training"),
+        ("Workload(effects=Effects(adc='false'))", "effects.adc must be True or False"),
+        ("Workload(effects=Effects(adc=None))", "effects.adc must be True or False"),
+        ("Workload(name='bad\\x00name')", "control character"),
+        ("Workload(device=Device(read_pulse_s=1e300))", "device.read_pulse_s must be between"),
+    ],
+)
+def test_malformed_workload_files_end_in_one_error_line(capsys, isolated, source, needle):
+    path = isolated / "wl.py"
+    path.write_text(f"from cyclesim import Device, Effects, Workload\nworkload = {source}\n", encoding="utf-8")
+    line = cli_error(capsys, [path, "--out", isolated / "out"])
+    assert str(path) in line and needle in line
+
+
+# ----------------------------------------------------------------------------------------------
+# Combinations with the data: a batch must fit the training examples there are
+
+
+def test_a_batch_larger_than_the_training_set_is_refused():
+    import numpy as np
+
+    from cyclesim import data
+    from cyclesim.errors import ConfigError
+    from cyclesim.learn.train import Trainer
+
+    ds = data.synthetic(0, 300, 50)
+    for training, n in ((Training(batch_size=500), 300), (Training(batch_size=200, train_limit=100), 100)):
+        wl = Workload(network=Network(sizes=(784, 16, 10)), dataset="synthetic", training=training)
+        with pytest.raises(ConfigError) as info:
+            Trainer(wl, ds, np.random.SeedSequence(0))
+        msg = str(info.value)
+        assert f"training.batch_size={training.batch_size}" in msg and f"at most {n}" in msg and "\n" not in msg
+    ok = Workload(network=Network(sizes=(784, 16, 10)), training=Training(batch_size=300))
+    assert Trainer(ok, ds, np.random.SeedSequence(0)).batches_per_epoch == 1  # exactly the set: one batch
+
+
+@pytest.mark.parametrize(
+    "extra, numbers",
+    [
+        (["--set", "training.train_limit=none", "--set", "training.batch_size=5000"], ("5000", "2000")),
+        (["--set", "training.batch_size=401"], ("401", "400")),
+        (["--set", "training.batch_size=401", "--set", "training.epochs=0"], ("401", "400")),
+    ],
+)
+def test_a_batch_larger_than_the_training_set_ends_in_one_error_line(capsys, isolated, extra, numbers):
+    line = cli_error(capsys, [DFA, *TINY, *extra, "--out", isolated / "out"])
+    assert all(n in line for n in numbers) and "training.batch_size" in line
+
+
+def test_in_a_sweep_a_batch_too_large_is_a_failed_point_not_a_result(capsys, isolated):
+    import json
+
+    from cyclesim import cli
+
+    path = isolated / "sw.py"
+    path.write_text(
+        "import attrs\nfrom cyclesim import Network, Training, Workload\n"
+        "base = Workload(network=Network(sizes=(784, 16, 10)), dataset='synthetic',\n"
+        "                training=Training(epochs=1, batch_size=50, train_limit=100, test_limit=50))\n"
+        "points = [base, attrs.evolve(base, name='big', training=attrs.evolve(base.training, batch_size=101))]\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["sweep", str(path), "--out", str(isolated / "sw")]) == 1
+    capsys.readouterr()
+    rows = json.loads((isolated / "sw" / "table.json").read_text(encoding="utf-8"))
+    assert [r["status"] for r in rows] == ["complete", "failed"]
+    failed = [json.loads(p.read_text(encoding="utf-8")) for p in (isolated / "sw" / "points").glob("*.json")]
+    errors = [r["error"] for r in failed if r["status"] == "failed"]
+    assert len(errors) == 1 and "training.batch_size=101" in errors[0] and "100" in errors[0]

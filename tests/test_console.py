@@ -72,3 +72,44 @@ def test_queue_sparkline():
     assert console.queue_sparkline([], 100, 10) == " " * 10
     line = console.queue_sparkline([(0, 0), (50, 4), (75, 0)], 100, 4)
     assert line[0] == " " and line[2] == "█" and len(line) == 4
+
+
+def test_every_view_reads_on_an_ascii_terminal(result):
+    """On a terminal whose encoding is ASCII (PYTHONIOENCODING=ascii, an old console) the CLI lets its
+    streams write the report's characters in ASCII: every character the views print has a spelling."""
+    import io
+
+    from cyclesim import cli
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii", write_through=True)
+    cli.ascii_safe(stream)
+    con = Console(file=stream, width=100, force_terminal=False, color_system=None)
+    for name, view in views(result).items():
+        con.print(render(result.simulated[-1], 100) if name == "timeline" else view)
+    con.print(console.render_result(result))
+    con.print(console.headline(result))
+    text = raw.getvalue().decode("ascii")
+    assert "us" in text and "mm2" in text
+    assert "?" not in text, sorted({line for line in text.splitlines() if "?" in line})[:5]
+
+
+def test_headline_shows_the_chip_warnings():
+    """A valid chip no fab could make (tile 64 x 64 PEs of 64 x 64 subarrays of 1024 rows, about 4 m²)
+    runs, and its summary says so; a sane chip's summary has no warning."""
+    import attrs
+
+    from cyclesim.config import Chip
+
+    tiny = Workload(
+        name="huge", network=Network(sizes=(784, 16, 10)), dataset="synthetic",
+        training=Training(epochs=0, batch_size=50, train_limit=100, test_limit=50),
+    )  # fmt: skip
+    huge = attrs.evolve(tiny, chip=Chip(tile_size=64, pe_size=64, subarray=1024))
+    con = Console(width=200, record=True, color_system=None)
+    con.print(console.headline(runner.run(huge)))
+    text = con.export_text()
+    assert "warning:" in text and "wafer" in text
+    con = Console(width=200, record=True, color_system=None)
+    con.print(console.headline(runner.run(tiny)))
+    assert "warning:" not in con.export_text()

@@ -533,3 +533,55 @@ def test_load_real(monkeypatch, real_data, name, first_label):
     assert dataset.train_y.max() == 9 and dataset.test_y.min() == 0
     assert int(dataset.train_y[0]) == first_label
     assert np.bincount(dataset.test_y, minlength=10).min() > 800
+
+
+def test_dataset_labels_must_be_classes():
+    """A Dataset built in code (not read from checked files) cannot carry a label the network has no
+    output for: it would fail deep inside training."""
+    x, y = np.zeros((2, 784), np.uint8), np.array([3, 10], np.uint8)
+    with pytest.raises(ValueError, match="label 10 is not a class"):
+        data.Dataset("x", x, y, x, np.zeros(2, np.uint8))
+    assert data.Dataset("x", x, np.array([0, 9], np.uint8), x, np.zeros(2, np.uint8)).classes == 10
+
+
+@pytest.mark.parametrize(
+    "corrupt, needle",
+    [
+        (lambda b: b[: len(b) // 2], "truncated"),
+        (lambda b: b + b"\x00" * 7, "extra bytes"),
+        (lambda b: b"\x00\x00\x08\x04" + b[4:], "not an IDX"),
+        (lambda b: b[:6], "truncated inside its IDX header"),
+        (lambda b: b"", "too short"),
+        (lambda b: gzip.compress(b)[:-9], "corrupt gzip"),
+    ],
+)
+def test_every_kind_of_broken_file_is_one_data_error_line(tmp_path, corrupt, needle):
+    """Files read without an md5 check (`read_idx` on a user's file) fail in one line each."""
+    payload = idx_bytes(np.zeros((3, 28, 28), np.uint8))
+    path = tmp_path / ("f.gz" if needle == "corrupt gzip" else "f")
+    path.write_bytes(corrupt(payload))
+    with pytest.raises(DataError) as info:
+        data.read_idx(path)
+    assert needle in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("mutate", ["truncate", "flip", "labels"])
+def test_broken_files_in_a_data_folder_end_in_one_error_line(capsys, tmp_path, monkeypatch, tiny, mutate):
+    """Through the CLI: whatever is wrong with a file of the folder, one `error:` line naming it."""
+    from cyclesim import cli
+
+    folder = tiny(tmp_path / "d" / "mnist")
+    target = folder / "train-labels-idx1-ubyte.gz"
+    raw = target.read_bytes()
+    if mutate == "truncate":
+        target.write_bytes(raw[: len(raw) // 2])
+    elif mutate == "flip":
+        target.write_bytes(raw[:20] + bytes([raw[20] ^ 0xFF]) + raw[21:])
+    else:
+        target.write_bytes(gzip.compress(idx_bytes(np.full(5, 11, np.uint8)), mtime=0))
+    monkeypatch.chdir(tmp_path)
+    workload = Path(__file__).resolve().parents[1] / "workloads" / "dfa_3layer.py"
+    code = cli.main([str(workload), "--data-dir", str(tmp_path / "d"), "--set", "training.epochs=0", "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 2 and len(err.splitlines()) == 1 and err.startswith("error: ") and "Traceback" not in out + err
+    assert "train-labels-idx1-ubyte" in err

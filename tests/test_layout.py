@@ -17,7 +17,7 @@ LAYERS = (
     {"tech", "rules"},  # technology files -> SI records; learning rules as declarations
     {"config"},  # the frozen workload description
     {"data", "device", "workload"},  # datasets, the cell model, workload files and overrides
-    {"learn", "hw"},  # functional training model; circuits, floorplan and area
+    {"learn", "hw", "footprint"},  # functional training model; circuits, floorplan and area; memory estimate
     {"engine"},  # the discrete-event chip
     {"result"},  # what a run produced
     {"runner"},  # one run end to end

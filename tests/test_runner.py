@@ -3,11 +3,14 @@ always says how it finished."""
 
 from __future__ import annotations
 
+import signal
+
 import attrs
 import pytest
 
 from cyclesim import runner
 from cyclesim.config import Network, Training, Workload
+from cyclesim.errors import DivergenceError, Interrupted
 from cyclesim.learn import train as train_mod
 
 TINY = Workload(
@@ -70,3 +73,47 @@ def test_no_engine_outside_hardware_mode():
     result = runner.run(attrs.evolve(TINY, mode="ideal"))
     assert result.simulated == [] and result.engine_note == runner.ENGINE_NOTE
     assert result.latency() is None and result.energy() is None
+
+
+def test_an_interrupt_inside_a_numba_kernel_is_an_interrupt(monkeypatch):
+    """A signal handler that raises while numba's compiled code calls back into Python surfaces as a
+    SystemError caused by the interrupt: the run still says interrupted and re-raises the interrupt."""
+
+    def wrapped(self, *args, **kwargs):
+        try:
+            raise Interrupted(signal.SIGTERM)
+        except Interrupted as exc:
+            raise SystemError(
+                "CPUDispatcher(<function bitserial_sums>) returned a result with an exception set"
+            ) from exc
+
+    monkeypatch.setattr(train_mod.Trainer, "run_epoch", wrapped)
+    log = Log()
+    with pytest.raises(Interrupted) as info:
+        runner.run(TINY, observers=[log])
+    assert info.value.exit_code == 143
+    assert log.calls[-1] == ("finished", "interrupted")
+
+
+def test_an_observer_failing_to_finish_does_not_hide_the_runs_error(monkeypatch):
+    def diverge(self, epoch, *args, **kwargs):
+        raise DivergenceError("training diverged")
+
+    class Broken(runner.Observer):
+        def finished(self, result):
+            raise OSError("disk full")
+
+    monkeypatch.setattr(train_mod.Trainer, "run_epoch", diverge)
+    log = Log()
+    with pytest.raises(DivergenceError):
+        runner.run(TINY, observers=[Broken(), log])
+    assert log.calls[-1] == ("finished", "failed")
+
+
+def test_only_the_last_simulated_iteration_keeps_its_arrays():
+    result = runner.run(attrs.evolve(TINY, training=attrs.evolve(TINY.training, epochs=3)))
+    first, *_, last = result.simulated
+    assert len(result.simulated) == 3
+    assert first.grads == [] and first.deltas == [] and first.y is None
+    assert len(last.grads) == 2 and last.y is not None
+    assert first.cycles > 0 and result.latency()["simulated_iterations"] == 3

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
+import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -310,3 +313,123 @@ def test_rule_defined_in_the_file_needs_one_worker(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: point p000-s0-") and "runs with --workers 1" in err and err.count("\n") == 1
     assert cli.main(["sweep", str(path), "--out", str(tmp_path / "one")]) == 0
+
+
+# -- output folders, signals and worker processes (issue 16) -------------------------------------
+
+SLOW = (
+    BASE
+    + """
+name = "slow"
+points = [
+    attrs.evolve(base, mode="hardware", training=attrs.evolve(base.training, epochs=epochs, train_limit=2000))
+    for epochs in (1, 1, 30, 30)
+]
+"""
+)
+"""Two points of well under a second, then two of about 10 s: a signal finds two points done and two
+running."""
+
+
+def test_output_folder_is_checked_before_any_work(tmp_path, capsys, monkeypatch):
+    path = write(tmp_path, THREE)
+    (tmp_path / "taken").write_text("a file")
+    monkeypatch.setattr(sweep_mod.local, "run_point", lambda *a: pytest.fail("a point ran"))
+    assert cli.main(["sweep", str(path), "--out", str(tmp_path / "taken" / "out")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == f"error: --out {tmp_path / 'taken' / 'out'}: cannot create this folder: {tmp_path / 'taken'} is a file\n"
+    )
+
+
+def test_a_killed_sweeps_temporary_files_are_removed(three):
+    sw, out, _ = three
+    key = sw.points[0][0]
+    stale = [out / "points" / f".{key}.json.x1y2.tmp", out / ".table.csv.abc.tmp"]
+    for p in stale:
+        p.write_text("{")
+    mine = out / "points" / "notes.tmp"
+    mine.write_text("mine")
+    sweep_mod.run_sweep(sw, out)
+    assert not any(p.exists() for p in stale) and mine.exists()
+
+
+def _sweep_process(tmp_path: Path, out: Path) -> subprocess.Popen:
+    path = write(tmp_path, SLOW)
+    return subprocess.Popen(
+        [sys.executable, "-m", "cyclesim", "sweep", str(path), "--workers", "2", "--out", str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _workers_busy(proc: subprocess.Popen, out: Path, timeout_s: float = 60) -> list:
+    """Wait until two points are done and the two long ones run; returns the worker processes."""
+    psutil = pytest.importorskip("psutil")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        assert proc.poll() is None, proc.communicate()
+        done = len(list((out / "points").glob("*.json"))) if (out / "points").is_dir() else 0
+        running = [p for p in (out / "runs").glob("*/epochs.csv")] if (out / "runs").is_dir() else []
+        if done == 2 and len(running) == 4:
+            break
+        assert time.monotonic() < deadline, "the sweep did not get going"
+        time.sleep(0.05)
+    workers = [c for c in psutil.Process(proc.pid).children() if "resource_tracker" not in " ".join(c.cmdline())]
+    assert len(workers) == 2
+    return workers
+
+
+def _gone(workers: list, timeout_s: float) -> bool:
+    import psutil
+
+    alive = psutil.wait_procs(workers, timeout=timeout_s)[1]
+    return not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+
+
+def no_tmp_files(out: Path) -> None:
+    assert not [str(p) for p in out.rglob("*.tmp")]
+
+
+def statuses(out: Path) -> dict:
+    return {p.parent.name: json.loads(p.read_text())["status"] for p in (out / "runs").glob("*/results.json")}
+
+
+def test_sigterm_stops_the_sweep_and_its_workers_and_a_rerun_finishes_only_the_rest(tmp_path):
+    out = tmp_path / "out"
+    proc = _sweep_process(tmp_path, out)
+    try:
+        workers = _workers_busy(proc, out)
+        done = point_files(out)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert (
+        proc.returncode == 143
+        and err == "stopped by SIGTERM; finished points are kept, rerun the same command to resume\n"
+    )
+    assert _gone(workers, 5)
+    assert sorted(statuses(out).values()) == ["complete", "complete", "interrupted", "interrupted"]
+    assert point_files(out) == done  # no record for an interrupted point
+    no_tmp_files(out)
+    sw = sweep_mod.load_sweep(tmp_path / "sweep.py")
+    quick = sweep_mod.Sweep(sw.name, sw.points[:2])  # the finished two are not computed again
+    assert sweep_mod.run_sweep(quick, out).skipped == 2 and point_files(out) == done
+
+
+def test_sigkill_of_a_sweep_leaves_no_worker_process(tmp_path):
+    out = tmp_path / "out"
+    proc = _sweep_process(tmp_path, out)
+    try:
+        workers = _workers_busy(proc, out)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    assert _gone(workers, 5)  # they noticed their parent died and stopped
+    assert sorted(statuses(out).values()) == ["complete", "complete", "interrupted", "interrupted"]
+    no_tmp_files(out)

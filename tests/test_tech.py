@@ -384,7 +384,7 @@ def test_malformed_device_file(tree, old, new, fragments):
         ('energy = "3.9 pJ/bit"', 'energy = "3.9 pJ"', ["field 'dram.energy' must be an energy per bit"]),
         ('latency = "13.75 ns"', 'latency = "-13.75 ns"', ["field 'dram.latency'", "negative"]),
         ('bandwidth = "1.9e12 bit/s"', 'bandwidth = "1.9e12 bit"', ["field 'dram.bandwidth'"]),
-        ("channels = 8", "channels = 0", ["'dram.channels'", "at least 1"]),
+        ("channels = 8", "channels = 0", ["'dram.channels'", "between 1 and 1024"]),
     ],
 )
 def test_malformed_dram_file(tree, old, new, fragments):
@@ -397,3 +397,124 @@ def test_missing_tech_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("CYCLESIM_TECH", str(tmp_path / "nowhere"))
     assert tech.available("nodes") == []
     raises_one_line(lambda: tech.node(32), "unknown technology node", "none")
+
+
+# ---------------------------------------------------------- issue 16: user files as strict as shipped
+
+
+@pytest.mark.parametrize(
+    "kind, name, old, new, fragments",
+    [
+        ("dram", "hbm2", 'bandwidth = "1.9e12 bit/s"', 'bandwidth = "0 bit/s"', ["'dram.bandwidth'", "between"]),
+        ("nodes", "32nm", 'c = "0.2 fF/um"', 'c = "0 fF/um"', ["'wire.c'", "between"]),
+        ("nodes", "32nm", 'cg_ideal = "0.838 fF/um"', 'cg_ideal = "0 fF/um"', ["'lstp.cg_ideal'"]),
+        ("nodes", "32nm", 'ion_n = "600 uA/um"', 'ion_n = "0 uA/um"', ["'lstp.ion_n'", "between"]),
+        ("nodes", "32nm", 'ion_p = "400 uA/um"', 'ion_p = "0 uA/um"', ["'lstp.ion_p'"]),
+        ("nodes", "32nm", "buffer_bits = 65536", "buffer_bits = 0", ["'sram.buffer_bits'", "between 1"]),
+        ("nodes", "32nm", 'vdd = "0.9 V"', 'vdd = "900 V"', ["'lstp.vdd'", "between 0.001 and 10 V"]),
+        ("nodes", "32nm", 'vdd = "0.9 V"', 'vdd = "0.3 V"', ["'lstp.vth'", "below 'lstp.vdd'"]),
+        ("nodes", "32nm", "r_eff_multiplier = 1.77", "r_eff_multiplier = 1e400", ["'lstp.r_eff_multiplier'"]),
+        ("nodes", "32nm", "buffer_bits = 65536", "buffer_bits = " + "9" * 30, ["'sram.buffer_bits'"]),
+        ("devices", "rram_neurosim", 'read_pulse = "10 ns"', 'read_pulse = "1 s"', ["'device.read_pulse'", "1e-05 s"]),
+        ("devices", "rram_neurosim", "nl_ltp = 1.75", "nl_ltp = 1e-30", ["'device.nl_ltp'", "0 or between 0.01"]),
+        ("devices", "rram_neurosim", 'r_on = "100 kohm"', 'r_on = "0 ohm"', ["'device.r_on'"]),
+        ("devices", "rram_neurosim", "\nlevels = 32\n", "\nlevels = 100000000\n", ["'device.levels'"]),
+        ("dram", "hbm2", 'energy = "3.9 pJ/bit"', 'energy = "3.9 J/bit"', ["'dram.energy'"]),
+        ("dram", "hbm2", "burst_bits = 256", "burst_bits = 0", ["'dram.burst_bits'"]),
+    ],
+)
+def test_zero_and_absurd_values_are_one_line(tree, kind, name, old, new, fragments):
+    path = tree / kind / f"{name}.toml"
+    edit(path, old, new)
+    load = {"nodes": tech.load_node_file, "devices": tech.load_device_file, "dram": tech.load_dram_file}[kind]
+    msg = raises_one_line(lambda: load(path), f"{name}.toml: field ", *fragments)
+    assert len(msg) < 400
+
+
+@pytest.mark.parametrize("kind, name", [("nodes", "32nm"), ("devices", "ag_asi"), ("dram", "ddr4")])
+def test_non_utf8_file_is_one_line(tree, kind, name):
+    path = tree / kind / f"{name}.toml"
+    path.write_bytes(path.read_bytes().replace(b"sources", b"sour\xffces", 1))
+    load = {"nodes": tech.load_node_file, "devices": tech.load_device_file, "dram": tech.load_dram_file}[kind]
+    raises_one_line(lambda: load(path), f"{name}.toml", "not UTF-8", "0xff")
+
+
+def test_every_shipped_value_lies_in_its_range():
+    """The ranges are physical and loose: every shipped file loads with them (by loading them all)."""
+    for kind, load in (
+        ("nodes", tech.load_node_file),
+        ("devices", tech.load_device_file),
+        ("dram", tech.load_dram_file),
+    ):
+        for path in sorted((tech.TECH_DIR / kind).glob("*.toml")):
+            load(path)
+
+
+@pytest.mark.parametrize(
+    "text, fragments",
+    [
+        (None, ["cannot read"]),
+        ('sources = ["x"]\nnl = [0.01, 1.0]\n', ["'a_norm'"]),
+        ('sources = ["x"]\nnl = [1.0, 0.5]\na_norm = [1.0, 2.0]\n', ["'nl'", "increasing"]),
+        ('sources = ["x"]\nnl = [0.01, 1.0, 2.0]\na_norm = [1.0, 2.0]\n', ["same length"]),
+        ('sources = ["x"]\nnl = [0.0, 1.0]\na_norm = [1.0, 2.0]\n', ["'nl'", "positive"]),
+        ('sources = ["x"]\nnl = [0.1, inf]\na_norm = [1.0, 2.0]\n', ["'nl'"]),
+        ('sources = ["x"]\nnl = [0.1, 1.0]\na_norm = ["a", 2.0]\n', ["'a_norm'"]),
+        ('sources = ["x"]\nnl = [0.1, 1.0]\na_norm = [1.0, 2.0]\nextra = 1\n', ["unknown field 'extra'"]),
+    ],
+)
+def test_malformed_nonlinearity_table(tree, text, fragments):
+    path = tree / "nonlinearity.toml"
+    if text is None:
+        path.unlink()
+    else:
+        path.write_text(text, encoding="utf-8")
+    raises_one_line(tech.nonlinearity, "nonlinearity.toml", *fragments)
+
+
+def test_nonlinearity_table_is_the_shipped_one():
+    nl, a = tech.nonlinearity()
+    assert nl[0] == 0.01 and nl[-1] == 9.0 and len(nl) == len(a) == 20 and a[0] == 126.27
+
+
+def test_readme_example_device_loads_and_runs(tree):
+    from cyclesim.config import Device
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```toml\n# DIR/devices/my_hfox.toml") + len("```toml\n")
+    (tree / "devices" / "my_hfox.toml").write_text(readme[start : readme.index("```", start)], encoding="utf-8")
+    assert "my_hfox" in tech.available("devices")
+    d = Device.preset("my_hfox")
+    assert d.r_on_ohm == 50e3 and d.levels == 64 and d.read_v == 0.2
+
+
+def _cli_error(capsys, argv) -> str:
+    from cyclesim import cli
+
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 2, (code, out, err)
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in out + err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "kind, name, old, new, field",
+    [
+        ("dram", "hbm2", 'bandwidth = "1.9e12 bit/s"', 'bandwidth = "0 bit/s"', "dram.bandwidth"),
+        ("nodes", "32nm", 'c = "0.2 fF/um"', 'c = "0 fF/um"', "wire.c"),
+        ("nodes", "32nm", 'ion_n = "600 uA/um"', 'ion_n = "0 uA/um"', "lstp.ion_n"),
+        ("nodes", "32nm", "buffer_bits = 65536", "buffer_bits = 0", "sram.buffer_bits"),
+        ("nodes", "32nm", "sources", "sour\udcffces", "not UTF-8"),
+    ],
+)
+def test_bad_user_tech_files_through_the_cli(capsys, tree, tmp_path, monkeypatch, kind, name, old, new, field):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CYCLESIM_NO_DOWNLOAD", "1")
+    path = tree / kind / f"{name}.toml"
+    text = path.read_text(encoding="utf-8").replace(old, new, 1)
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    workload = Path(__file__).resolve().parents[1] / "workloads" / "dfa_3layer.py"
+    line = _cli_error(capsys, [workload, "--set", "dataset=synthetic", "--set", "training.epochs=0", "--quiet"])
+    assert f"{name}.toml" in line and field in line

@@ -368,3 +368,84 @@ def test_file_with_unknown_device_preset(tmp_path):
     with pytest.raises(UserError) as info:
         wf.load(path)
     assert "no_such_device" in str(info.value) and "\n" not in str(info.value)
+
+
+# ----------------------------------------------------------------------------------------------
+# device.name loads a preset (issue 16: a rename alone would label one device's numbers with another's name)
+
+
+@pytest.mark.parametrize("name", ["ag_asi", "taox_hfox", "rram_neurosim"])
+def test_device_name_loads_the_preset(dfa, name):
+    from cyclesim.config import Device
+
+    wl = wf.override(dfa, f"device.name={name}")
+    assert wl.device == Device.preset(name)
+
+
+def test_device_name_then_other_overrides_in_any_order(dfa):
+    from cyclesim.config import Device
+
+    a = wf.apply(dfa, ["device.c2c=0.1", "device.name=taox_hfox", "precision.weight=7"])
+    b = wf.apply(dfa, ["precision.weight=7", "device.name=taox_hfox", "device.c2c=0.1"])
+    c = wf.apply(dfa, ["device.name=taox_hfox", "device.c2c=0.1", "precision.weight=7"])
+    assert a == b == c
+    assert a.device == Device.preset("taox_hfox", c2c=0.1) and a.precision.weight == 7  # 128 levels
+
+
+def test_the_last_device_name_wins(dfa):
+    wl = wf.apply(dfa, ["device.name=ag_asi", "device.name=epiram"])
+    assert wl.device.name == "epiram" and wl.device.levels == 256
+
+
+def test_unknown_device_name_is_refused_with_the_presets(dfa):
+    msg = one_line_config_error(lambda: wf.override(dfa, "device.name=my_device"))
+    assert "my_device" in msg and "ag_asi" in msg and "rram_neurosim" in msg
+    msg = one_line_config_error(lambda: wf.apply(dfa, ["device.c2c=0.1", "device.name=" + "z" * 10_000]))
+    assert len(msg) < 600
+
+
+def test_device_name_with_surrounding_spaces(dfa):
+    assert wf.override(dfa, "device.name= ag_asi ").device.name == "ag_asi"
+
+
+def test_device_name_run_records_the_presets_numbers(capsys, tmp_path, monkeypatch):
+    import json
+
+    from cyclesim import cli, tech
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CYCLESIM_NO_DOWNLOAD", "1")
+    argv = [str(WORKLOADS / "dfa_3layer.py"), "--set", "dataset=synthetic", "--set", "training.epochs=0"]
+    argv += ["--set", "network.sizes=784,16,10", "--set", "device.name=ag_asi", "--quiet", "--out", str(tmp_path / "o")]
+    assert cli.main(argv) == 0
+    capsys.readouterr()
+    device = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))["config"]["device"]
+    assert device["name"] == "ag_asi"
+    for key, value in tech.device("ag_asi").fields.items():
+        assert device[key] == value, key
+
+
+# ----------------------------------------------------------------------------------------------
+# Echoed values are shortened; messages stay one line
+
+
+@pytest.mark.parametrize(
+    "assignment",
+    [
+        "chip.adc_bits=" + "9" * 10_000,
+        "chip.adc_bits=x" + "y" * 10_000,
+        "chip." + "k" * 10_000 + "=3",
+        "k" * 10_000,
+        "name=" + "n" * 10_000,
+        "chip.node=" + "\n" * 50,
+        "device.name=" + "d" * 10_000,
+    ],
+)
+def test_long_values_are_shortened_in_messages(dfa, assignment):
+    msg = one_line_config_error(lambda: wf.override(dfa, assignment))
+    assert len(msg) < 600
+
+
+def test_a_file_raising_a_huge_message_is_shortened(tmp_path):
+    path = write(tmp_path, "raise RuntimeError('x' * 100_000)\n")
+    assert len(one_line_config_error(lambda: wf.load(path))) < 600

@@ -44,11 +44,18 @@ _SUBARRAY_COMPONENT = {
 }
 
 
+# Sane sizes, for warnings (not errors: the model prices any chip): the largest die one lithography
+# exposure prints is a reticle of 26 mm x 33 mm; a 300 mm wafer holds pi x 150^2 mm^2 (wafer-scale
+# engines such as Cerebras' WSE-2 use 46,225 mm^2 of one).
+RETICLE_UM2 = 26e3 * 33e3
+WAFER_UM2 = math.pi * 150e3**2
+
 # Wire pitches (CACTI): tile-level trees run on semi-global wires, the chip tree on global wires.
 SEMI_GLOBAL_PITCH_F = 4.0
 GLOBAL_PITCH_F = 8.0
 
 
+@c.priced
 def htree(node, clock_hz, *, side_m: float, leaves: int, width_bits: int, pitch_f: float) -> c.Cost:
     """An H-tree over a square of side S reaching N leaves, trunk `width_bits` wide.
 
@@ -78,13 +85,14 @@ class AreaReport:
     tile_um2: dict  # "transposable" / "plain" -> area of one tile of that kind
     per_layer: tuple  # (name, tiles, um^2) per array, plus its WGU when per layer
     dram_phy_um2: float  # not in the total
+    warnings: tuple[str, ...] = ()  # `chip_warnings`: a chip that is valid but could not be built
 
     @property
     def shares(self) -> dict:
         return {k: v / self.total_um2 for k, v in self.breakdown_um2.items()}
 
     def to_json(self) -> dict:
-        return {
+        doc = {
             "total_um2": self.total_um2,
             "breakdown_um2": dict(self.breakdown_um2),
             "shares": self.shares,
@@ -92,6 +100,9 @@ class AreaReport:
             "per_layer": [{"name": n, "tiles": t, "area_um2": a} for n, t, a in self.per_layer],
             "dram_phy_um2_excluded": self.dram_phy_um2,
         }
+        if self.warnings:  # only then: a sane chip's document is unchanged
+            doc["warnings"] = list(self.warnings)
+        return doc
 
 
 @attrs.define
@@ -226,10 +237,56 @@ def chip_area(workload, fp: Floorplan) -> AreaReport:
     total.add("interconnect", tree.area_um2)
     dram = tech.dram(chip.dram)
     phy = c.dram_interface(node, clk, dram=dram).area_um2 * dram.channels
-    return AreaReport(
+    if not math.isfinite(total.total_um2):  # each part is finite (circuits.Cost); their sum must be too
+        raise c.CostError(
+            f"the chip's total area is not finite ({total.total_um2!r} um^2) for {fp.tiles} tiles of "
+            f"chip.tile_size={chip.tile_size}, chip.pe_size={chip.pe_size}, chip.subarray={chip.subarray}: "
+            f"lower them or shrink network.sizes",
+            "area",
+            priced=True,
+        )
+    report = AreaReport(
         total_um2=total.total_um2,
         breakdown_um2=total.components,
         tile_um2={("transposable" if k else "plain"): v.total_um2 for k, v in tiles.items()},
         per_layer=tuple(per_layer),
         dram_phy_um2=phy,
     )
+    return attrs.evolve(report, warnings=tuple(chip_warnings(workload, fp, report)))
+
+
+def chip_warnings(workload, fp: Floorplan, area: AreaReport) -> list[str]:
+    """Why `workload`'s chip, valid as configured, could not be built as modelled (empty for a sane
+    chip): an area beyond one reticle or one wafer; a clock period shorter than one FO4 gate delay;
+    reads at or above the write voltage. Each string names the figure, the limit and the settings."""
+    chip, dev = workload.chip, workload.device
+    out = []
+    mm2 = area.total_um2 / 1e6
+    layout = (
+        f"network.sizes, chip.duplication (now {chip.duplication}) or chip.tile_size/pe_size/subarray "
+        f"(now {chip.tile_size}/{chip.pe_size}/{chip.subarray})"
+    )
+    if area.total_um2 > WAFER_UM2:
+        out.append(
+            f"the chip's area is {mm2:,.0f} mm² ({area.total_um2 / 1e12:.3g} m²), {area.total_um2 / WAFER_UM2:,.1f} "
+            f"times a whole 300 mm wafer ({WAFER_UM2 / 1e6:,.0f} mm²): no such chip can be built; shrink {layout}"
+        )
+    elif area.total_um2 > RETICLE_UM2:
+        out.append(
+            f"the chip's area is {mm2:,.0f} mm², beyond one reticle ({RETICLE_UM2 / 1e6:.0f} mm², 26 x 33 mm): "
+            f"it would need several dies or wafer-scale integration; shrink {layout} for one die"
+        )
+    node = tech.node(chip.node, chip.flavor)
+    fo4_s = c.fo4_delay_s(node)
+    if 1.0 / chip.clock_hz < fo4_s:
+        out.append(
+            f"chip.clock_hz={chip.clock_hz:g} gives a {1e12 / chip.clock_hz:.3g} ps cycle, shorter than one "
+            f"fan-out-of-4 gate delay at {node.name} {node.flavor} ({fo4_s * 1e12:.3g} ps): no logic runs at "
+            f"that clock; lower chip.clock_hz below {1 / fo4_s:.3g}"
+        )
+    if dev.read_v >= dev.write_v:
+        out.append(
+            f"device.read_v={dev.read_v:g} V is not below device.write_v={dev.write_v:g} V: every read would "
+            f"program the cells (reads are normally a fraction of the write voltage)"
+        )
+    return out

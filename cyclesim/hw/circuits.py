@@ -15,12 +15,14 @@ clock cycles as floats (callers round up); areas in µm².
 
 from __future__ import annotations
 
+import functools
 import math
 
 import attrs
 
 from cyclesim import tech
 from cyclesim.config import Device
+from cyclesim.errors import ConfigError
 
 # ----------------------------------------------------------------------------- model constants
 # Layout (docs/TECH_NUMBERS.md section 4, NeuroSim standard-cell rules): standard-cell height 28 F with a
@@ -68,6 +70,19 @@ DRAM_STAGING_BURSTS = 2
 M2_TO_UM2 = 1e12
 
 
+class CostError(ConfigError, ValueError):
+    """A cost that came out non-finite or negative (or arithmetic that failed on the way): the settings
+    or technology numbers it was priced from are beyond what the formulas can price. `quantity` says
+    which figure; `priced` whether the message already names the component and its settings."""
+
+    def __init__(self, message: str, quantity: str = "a figure", priced: bool = False):
+        super().__init__(message)
+        self.quantity, self.priced = quantity, priced
+
+
+_QUANTITIES = {"area_um2": "area", "energy_j": "energy", "delay_cycles": "delay", "leakage_w": "leakage"}
+
+
 @attrs.frozen
 class Cost:
     """Cost of one component instance (or of a block, where the function says so)."""
@@ -81,7 +96,7 @@ class Cost:
         for name in ("area_um2", "energy_j", "delay_cycles", "leakage_w"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
-                raise ValueError(f"Cost.{name} must be finite and >= 0, got {value!r}")
+                raise CostError(f"Cost.{name} must be finite and >= 0, got {value!r}", f"{_QUANTITIES[name]} {value!r}")
 
     def copies(self, n: int) -> Cost:
         """`n` identical instances working in parallel on one operation each (same delay)."""
@@ -92,6 +107,55 @@ ZERO = Cost(0.0, 0.0, 0.0, 0.0)
 
 
 # ------------------------------------------------------------------------------------ checks
+
+_DEVICE_INPUTS = ("r_on_ohm", "on_off_ratio", "read_v", "read_pulse_s", "cell_area_f2", "access_r_ohm")
+"""The `config.Device` fields the circuit models read (named when a cost fails)."""
+
+
+def _settings(node, clock_hz, kwargs: dict) -> str:
+    """The inputs a component was priced from, as the user's settings where they are settings."""
+    parts = []
+    for key, value in kwargs.items():
+        if isinstance(value, Device):
+            parts += [f"device.{f}={getattr(value, f):g}" for f in _DEVICE_INPUTS]
+        elif isinstance(value, tech.DramTech):
+            parts.append(f"chip.dram={value.name} ({value.file})")
+        elif isinstance(value, float):
+            parts.append(f"{key}={value:g}")
+        else:
+            parts.append(f"{key}={value!r}"[:80])
+    parts.append(f"chip.clock_hz={clock_hz:g}" if isinstance(clock_hz, (int, float)) else f"clock_hz={clock_hz!r}")
+    if isinstance(node, tech.Node):
+        parts.append(f"chip.node={node.name} (flavor {node.flavor}, {node.file})")
+    return ", ".join(parts)
+
+
+def priced(fn):
+    """Decorator of a public cost function `fn(node, clock_hz, *, ...)`: a non-finite or negative cost,
+    or arithmetic that fails on the way (overflow, division by zero), becomes one `CostError` naming
+    the component, the quantity and the settings it was priced from (the innermost component that
+    failed: an enclosing one passes it on)."""
+
+    @functools.wraps(fn)
+    def wrapper(node, clock_hz, *args, **kwargs):
+        try:
+            return fn(node, clock_hz, *args, **kwargs)
+        except CostError as exc:
+            if exc.priced:
+                raise
+            quantity = exc.quantity
+        except ArithmeticError as exc:  # OverflowError, ZeroDivisionError
+            quantity = f"a figure ({type(exc).__name__}: {exc})"
+        component = fn.__name__.strip("_").replace("_", " ")
+        raise CostError(
+            f"the cost model gave the {component} {quantity}, not a finite non-negative number; it was "
+            f"priced from {_settings(node, clock_hz, kwargs)}: bring the settings (or the technology file's "
+            f"numbers) back into their physical ranges",
+            quantity,
+            priced=True,
+        ) from None
+
+    return wrapper
 
 
 def _positive_int(name: str, value) -> int:
@@ -167,6 +231,11 @@ def _tau_s(node: tech.Node) -> float:
 def _fo4_s(node: tech.Node) -> float:
     """Fan-out-of-4 inverter delay: 0.69·R·(4 + 1)·C (four loads plus its own drain)."""
     return LUMPED_RC * _tau_s(node) * (FANOUT + 1.0)
+
+
+def fo4_delay_s(node: tech.Node) -> float:
+    """The node's fan-out-of-4 inverter delay (`_fo4_s`), the unit of logic speed."""
+    return _fo4_s(node)
 
 
 def _full_adder_energy_j(node: tech.Node) -> float:
@@ -255,6 +324,7 @@ def cell_pitch_f(cell_area_f2: float) -> float:
 # ------------------------------------------------------------------------------------ crossbar
 
 
+@priced
 def crossbar(
     node: tech.Node,
     clock_hz: float,
@@ -303,6 +373,7 @@ def crossbar(
 # ------------------------------------------------------------------------- drivers and decoders
 
 
+@priced
 def wl_driver(
     node: tech.Node,
     clock_hz: float,
@@ -342,6 +413,7 @@ def wl_driver(
     )
 
 
+@priced
 def bl_driver(node: tech.Node, clock_hz: float, *, rows: int, cols: int, **cell) -> Cost:
     """Column (bit-line) drivers of a subarray: one inverter chain per column.
 
@@ -356,6 +428,7 @@ def bl_driver(node: tech.Node, clock_hz: float, *, rows: int, cols: int, **cell)
     return wl_driver(node, clock_hz, rows=cols, cols=rows, **cell)
 
 
+@priced
 def decoder(node: tech.Node, clock_hz: float, *, rows: int, pitch_f: float = 4.0) -> Cost:
     """One-hot decoder of ceil(log2 rows) address bits with 2-bit predecoding.
 
@@ -393,6 +466,7 @@ def decoder(node: tech.Node, clock_hz: float, *, rows: int, pitch_f: float = 4.0
     )
 
 
+@priced
 def column_mux(node: tech.Node, clock_hz: float, *, cols: int, cols_per_adc: int, cell_area_f2: float = 16.0) -> Cost:
     """Column multiplexers: `cols_per_adc` adjacent columns share one ADC through transmission gates.
 
@@ -435,6 +509,7 @@ def column_mux(node: tech.Node, clock_hz: float, *, cols: int, cols_per_adc: int
 ADC_KINDS = ("mlsa", "sar")
 
 
+@priced
 def adc(
     node: tech.Node, clock_hz: float, *, kind: str, bits: int, column_r_ohm: float | None = None, read_v: float = 0.5
 ) -> Cost:
@@ -492,6 +567,7 @@ def adc(
 # --------------------------------------------------------------------------- digital arithmetic
 
 
+@priced
 def shift_add(node: tech.Node, clock_hz: float, *, bits_in: int, bits_out: int) -> Cost:
     """Shift-and-add accumulator of one ADC (bit-serial inputs, LSB first).
 
@@ -516,6 +592,7 @@ def shift_add(node: tech.Node, clock_hz: float, *, bits_in: int, bits_out: int) 
     )
 
 
+@priced
 def adder_tree(node: tech.Node, clock_hz: float, *, inputs: int, bits: int) -> Cost:
     """Binary tree of ripple-carry adders reducing `inputs` numbers of `bits` bits to one.
 
@@ -544,6 +621,7 @@ def adder_tree(node: tech.Node, clock_hz: float, *, inputs: int, bits: int) -> C
     )
 
 
+@priced
 def accumulator(node: tech.Node, clock_hz: float, *, bits: int) -> Cost:
     """A `bits`-wide adder and register (acc ← acc + x). Operation: one accumulation.
 
@@ -560,6 +638,7 @@ def accumulator(node: tech.Node, clock_hz: float, *, bits: int) -> Cost:
     )
 
 
+@priced
 def activation_unit(node: tech.Node, clock_hz: float, *, bits: int) -> Cost:
     """ReLU + requantisation of one `bits`-bit value: per bit a comparator stage, a 2:1 mux, a DFF.
 
@@ -607,6 +686,7 @@ def _sram_access_s(node: tech.Node, rows: int) -> float:
 SRAM_ACCESS = ("read", "write")
 
 
+@priced
 def sram_buffer(node: tech.Node, clock_hz: float, *, bits_capacity: int, port_bits: int, access: str = "read") -> Cost:
     """SRAM buffer built from banks like the node's 8 KB reference macro (512 x 128 b).
 
@@ -634,6 +714,7 @@ def sram_buffer(node: tech.Node, clock_hz: float, *, bits_capacity: int, port_bi
     )
 
 
+@priced
 def register_file(node: tech.Node, clock_hz: float, *, bits_capacity: int, port_bits: int) -> Cost:
     """Register-file buffer (one DFF per bit, NeuroSim's default buffer type).
 
@@ -663,6 +744,7 @@ def register_file(node: tech.Node, clock_hz: float, *, bits_capacity: int, port_
 # ---------------------------------------------------------------------------------- interconnect
 
 
+@priced
 def htree(
     node: tech.Node, clock_hz: float, *, length_m: float, width_bits: int, pitch_f: float = HTREE_PITCH_F
 ) -> Cost:
@@ -692,6 +774,7 @@ def htree(
     )
 
 
+@priced
 def dram_interface(node: tech.Node, clock_hz: float, *, dram: tech.DramTech) -> Cost:
     """One off-chip DRAM channel's interface. Operation: one isolated burst (dram.burst_bits).
 
@@ -721,6 +804,7 @@ def dram_interface(node: tech.Node, clock_hz: float, *, dram: tech.DramTech) -> 
 # ------------------------------------------------------------------------- weight-gradient unit
 
 
+@priced
 def weight_gradient_unit(node: tech.Node, clock_hz: float, *, rows: int, cols: int, bits: int) -> Cost:
     """SRAM-based weight-gradient unit holding a rows x cols block of `bits`-bit gradients.
 
@@ -774,6 +858,7 @@ def weight_gradient_unit(node: tech.Node, clock_hz: float, *, rows: int, cols: i
 # ------------------------------------------------------------------------------------ subarray
 
 
+@priced
 def subarray(
     node: tech.Node,
     clock_hz: float,

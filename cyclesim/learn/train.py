@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 import attrs
 import numpy as np
 
-from cyclesim.errors import DivergenceError
+from cyclesim.errors import ConfigError, DivergenceError
 from cyclesim.learn import signals
 from cyclesim.learn.network import NetworkState, Pass
 
@@ -55,6 +55,22 @@ def batch_loss(y: np.ndarray, labels: np.ndarray, loss: str) -> float:
     return float(0.5 * np.square(y - t).sum())
 
 
+def check_batch(workload, available: int, dataset: str | None = None) -> None:
+    """Refuse a batch larger than the training examples there are (`available` in the dataset, cut to
+    `training.train_limit`): such a run would train zero iterations and report an untrained network
+    as a complete result. ConfigError naming both numbers and the fix."""
+    tr = workload.training
+    n = available if tr.train_limit is None else min(available, tr.train_limit)
+    if tr.batch_size > n:
+        limit = f" and training.train_limit={tr.train_limit}" if tr.train_limit is not None else ""
+        raise ConfigError(
+            f"training.batch_size={tr.batch_size} is larger than the {n} training examples "
+            f"({dataset or workload.dataset} has {available}{limit}): not one batch would train; lower "
+            f"training.batch_size to at most {n}"
+            + (f" or raise training.train_limit (up to {available})" if n < available else "")
+        )
+
+
 class Trainer:
     """Trains a `NetworkState` on a dataset; `run_epoch` can be called repeatedly."""
 
@@ -73,6 +89,7 @@ class Trainer:
         self.test_x, self.test_y = dataset.test_x, dataset.test_y
         if tr.test_limit is not None:
             self.test_x, self.test_y = self.test_x[: tr.test_limit], self.test_y[: tr.test_limit]
+        check_batch(workload, len(dataset.train_x), dataset.name)
         self.batches_per_epoch = max(len(self.train_x) // tr.batch_size, 0)
 
     def step(self, images: np.ndarray, labels: np.ndarray, lr: float | None = None) -> Pass:

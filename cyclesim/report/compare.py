@@ -14,21 +14,100 @@ from pathlib import Path
 
 from rich.table import Table
 
-from cyclesim.errors import ConfigError
+from cyclesim.errors import ConfigError, one_line, shorten
 from cyclesim.terms import NEUROSIM_LABELS
 
 
 def load_results(path: Path) -> dict:
-    """A results.json document, or one clear error."""
+    """A results.json document whose blocks have the shape `rows` reads, or one ConfigError naming the
+    file and the key."""
+    path = Path(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path} not found; give a results.json file or a workload file") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path} is not a readable results.json ({exc})") from None
-    if not isinstance(doc, dict) or "config" not in doc:
-        raise ConfigError(f"{path} is not a cyclesim results.json (no 'config' block)")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not a results.json (not UTF-8 text); {_FIX}") from None
+    except (OSError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        detail = getattr(exc, "strerror", None) or one_line(exc) or type(exc).__name__
+        raise ConfigError(f"{path} is not a readable results.json ({shorten(detail)}); {_FIX}") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path} is not a cyclesim results.json (a JSON {_kind(doc)}, not an object); {_FIX}")
+    if "config" not in doc:
+        raise ConfigError(f"{path} is not a cyclesim results.json (no 'config' block); {_FIX}")
+    _check(path, doc, "", _SHAPE)
     return doc
+
+
+_FIX = "give a results.json that `python -m cyclesim run` wrote"
+
+_NUMBER, _TEXT = "a finite number", "a string"
+_LARGEST = 1e200  # no figure of a run comes near it; NaN and infinities fail the comparison too
+_SHAPE = {  # key -> what it must be: a dict is an object (null allowed) with those required keys
+    "config": dict,
+    "status": _TEXT,
+    "epochs": list,
+    "accuracy": {"final_test": (_NUMBER, None)},
+    "area": {"total_um2": _NUMBER, "breakdown_um2": {str: _NUMBER}},
+    "latency": {"iteration_s": _NUMBER, "epoch_s": _NUMBER, "per_phase_s": {str: _NUMBER}},
+    "energy": {"iteration_j": _NUMBER, "per_component_j": {str: _NUMBER}},
+}
+"""The part of a results.json document `compare` reads (README, "results.json reference"); other
+keys are not checked. Blocks of the whole document may be null (a run without them)."""
+
+
+def _check(path: Path, value, where: str, shape) -> None:
+    """Raise ConfigError naming `path` and the key `where` if `value` does not have `shape`."""
+    name = where or "(top level)"
+    if isinstance(shape, dict) and str in shape:  # a mapping of names to one shape
+        if not isinstance(value, dict):
+            raise ConfigError(
+                f"{path}: key '{name}' must be an object, got {_kind(value)} {shorten(repr(value))}; {_FIX}"
+            )
+        for key, item in value.items():
+            _check(path, item, f"{where}.{key}", shape[str])
+        return
+    if isinstance(shape, dict):  # an object with required keys (null: the block is absent)
+        if value is None and where:
+            return
+        if not isinstance(value, dict):
+            raise ConfigError(
+                f"{path}: key '{name}' must be an object, got {_kind(value)} {shorten(repr(value))}; {_FIX}"
+            )
+        top = not where
+        for key, item in shape.items():
+            if key not in value:
+                if top:
+                    continue  # a document may lack a whole block
+                raise ConfigError(f"{path}: key '{where}.{key}' is missing; {_FIX}")
+            _check(path, value[key], f"{where}.{key}" if where else key, item)
+        return
+    if isinstance(shape, tuple):  # one of several
+        if any(_fits(value, s) for s in shape):
+            return
+        shape = shape[0]
+    if not _fits(value, shape):
+        want = {dict: "an object", list: "a list"}.get(shape, shape)
+        raise ConfigError(f"{path}: key '{name}' must be {want}, got {_kind(value)} {shorten(repr(value))}; {_FIX}")
+
+
+def _fits(value, shape) -> bool:
+    if shape is None:
+        return value is None
+    if shape == _NUMBER:  # finite and far from float's limits, so unit conversions stay finite
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= _LARGEST
+    if shape == _TEXT:
+        return isinstance(value, str)
+    return isinstance(value, shape)
+
+
+def _kind(value) -> str:
+    """The JSON name of a value's type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return {dict: "object", list: "array", str: "string", int: "number", float: "number"}.get(type(value), "value")
 
 
 def rows(a: dict, b: dict) -> list[tuple[str, str, float | None, float | None]]:

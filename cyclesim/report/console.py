@@ -207,6 +207,8 @@ def headline(result) -> Panel:
             f"energy: {en['iteration_j'] * 1e3:.3f} mJ per iteration, {en['epoch_j']:.2f} J per epoch "
             f"({NEUROSIM_LABELS[big]} {100 * comp[big] / (sum(comp.values()) or 1.0):.1f} %)"
         )
+    if result.area is not None:  # a valid chip nobody could build (hw.area.chip_warnings)
+        parts += [f"[yellow]warning:[/] {w}" for w in result.area.warnings]
     return Panel("\n".join(parts), title="summary", expand=False)
 
 

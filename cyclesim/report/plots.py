@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cyclesim.errors import ConfigError
+from cyclesim.report import files
 from cyclesim.report.timeline import row_of
 from cyclesim.terms import NEUROSIM_LABELS, PHASES
 
@@ -30,11 +31,11 @@ def _pyplot():
 
 
 def _save(plt, fig, path) -> Path:
+    """Write `fig` as a PNG atomically (no half-written file, whatever stops the write)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fig.tight_layout()
-        fig.savefig(path, dpi=DPI)
+        files.write_atomic_with(path, lambda fh: fig.savefig(fh, format="png", dpi=DPI))
     finally:
         plt.close(fig)
     return path

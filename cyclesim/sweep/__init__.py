@@ -16,7 +16,7 @@ from pathlib import Path
 
 import attrs
 
-from cyclesim.errors import ConfigError, one_line
+from cyclesim.errors import ConfigError, one_line, uninterrupted
 from cyclesim.report import files
 from cyclesim.sweep.local import LocalExecutor
 from cyclesim.sweep.spec import Sweep, config_hash, load_sweep, point_key, seed_values
@@ -119,6 +119,7 @@ def run_sweep(
     sweep = sweep.with_overrides(overrides)
     out_dir = Path(out_dir)
     points_dir = out_dir / "points"
+    files.check_folder(out_dir, "--out")  # before any work; made once the executor is ready
     todo, skipped = [], 0
     for key, wl in sweep.points:
         rec = read_point(points_dir / f"{key}.json")
@@ -133,12 +134,14 @@ def run_sweep(
         _check_portable(todo)
     with contextlib.ExitStack() as stack:
         executor = stack.enter_context(_executor(workers, scheduler if todo else None))
+        # Every output folder is made and test-written before any point runs; temporary files of a
+        # sweep killed while writing (SIGKILL) are removed.
+        for folder in (out_dir, points_dir, out_dir / "runs"):
+            files.make_folder(folder, "--out")
+        files.remove_stale(out_dir, ("table.csv", "table.json"), temporaries_only=True)
+        files.remove_stale(points_dir, [f"{key}.json" for key, _wl in sweep.points], temporaries_only=True)
         records = executor.run(todo, out_dir / "runs", data_dir)
         stack.enter_context(contextlib.closing(records))
-        try:
-            points_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"--out {out_dir}: cannot create this folder ({exc.strerror})") from None
 
         def report() -> None:
             if progress is not None:
@@ -155,9 +158,14 @@ def run_sweep(
 
         report()
         for rec in records:
-            for name, text in rec.pop("files", {}).items():  # a remote worker's run folder
-                files.write_atomic(out_dir / "runs" / rec["key"] / name, text)
-            files.write_json(points_dir / f"{rec['key']}.json", rec, indent=1)
+            with uninterrupted():  # a point's run folder and record are written together
+                remote = rec.pop("files", None)  # a remote worker's run folder
+                if remote is not None:
+                    run_dir = files.make_folder(out_dir / "runs" / rec["key"], "--out")
+                    files.remove_stale(run_dir, files.RUN_FILES)
+                    for name, text in remote.items():
+                        files.write_atomic(run_dir / name, text)
+                files.write_json(points_dir / f"{rec['key']}.json", rec, indent=1)
             if rec["status"] == "complete":
                 done += 1
             else:

@@ -2,19 +2,48 @@
 
 An executor runs points and yields each point's record as it finishes; `LocalExecutor` and
 `cluster.DaskExecutor` have the same shape, so `run_sweep` does not care where points run.
+
+Worker processes never outlive the sweep: each stops when its parent dies (`worker.init_process`),
+and a sweep that stops early (Ctrl-C, SIGTERM, an error) sends its workers SIGTERM, so each records
+its point as interrupted in its run folder, waits `STOP_S` for them and kills what is left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import signal
+import time
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from cyclesim.config import Workload
-from cyclesim.errors import one_line
-from cyclesim.sweep.worker import run_point, warm_numba
+from cyclesim.errors import one_line, uninterrupted
+from cyclesim.sweep.worker import GRACE_S, init_process, pool_point, run_point, warm_numba
+
+STOP_S = GRACE_S + 2.0
+"""How long a stopping sweep waits for its worker processes before killing them."""
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGTERM every worker process of `pool`, wait up to STOP_S for them to exit, SIGKILL the rest,
+    then shut the pool down without waiting (its pending points are cancelled)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    with uninterrupted():  # a second Ctrl-C must not leave the workers running
+        for proc in procs:
+            if proc.is_alive():
+                with contextlib.suppress(OSError):
+                    os.kill(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_S
+        for proc in procs:
+            proc.join(max(deadline - time.monotonic(), 0.0))
+            if proc.is_alive():
+                proc.kill()
+                proc.join(1.0)
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class LocalExecutor:
@@ -42,10 +71,13 @@ class LocalExecutor:
             return
         warm_numba()
         pool = ProcessPoolExecutor(
-            max_workers=min(self.workers, len(args)), mp_context=multiprocessing.get_context("spawn")
+            max_workers=min(self.workers, len(args)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_process,
+            initargs=(os.getpid(),),
         )
         try:
-            futures = {pool.submit(run_point, *a): a[0] for a in args}
+            futures = {pool.submit(pool_point, *a): a[0] for a in args}
             for fut in as_completed(futures):
                 try:
                     rec = fut.result()
@@ -59,6 +91,6 @@ class LocalExecutor:
                     }
                 yield rec
         except BaseException:  # including GeneratorExit: the sweep stopped early
-            pool.shutdown(wait=False, cancel_futures=True)
+            stop_workers(pool)
             raise
         pool.shutdown(wait=True)
