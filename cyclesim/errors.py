@@ -15,6 +15,7 @@ done, so no file is half-written and no temporary file is left behind.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -146,12 +147,35 @@ def _raise(signum: int):
     raise Interrupted(signum)
 
 
+RETRY_S = 0.05
+"""How soon a signal that arrived inside numba's compiler is sent again."""
+
+
+def _in_compiler(frame) -> bool:
+    """Whether `frame` runs inside numba's compiler or llvmlite. An exception raised there by a signal
+    handler can land in one of llvmlite's ctypes callbacks, where Python prints it as "Exception
+    ignored" with a traceback and drops it."""
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if f"{os.sep}numba{os.sep}" in path or f"{os.sep}llvmlite{os.sep}" in path:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def interrupt(signum: int, frame=None) -> None:
-    """Signal handler: raise `Interrupted`, or hold the signal while an `uninterrupted` section runs."""
+    """Signal handler: raise `Interrupted`, or hold the signal while an `uninterrupted` section runs.
+    A signal that arrives while numba compiles is sent again `RETRY_S` later, until it lands in
+    cyclesim's own code."""
     if _state.raised_at is not None and time.monotonic() - _state.raised_at < REPEAT_GRACE_S:
         return
     if _state.depth:
         _state.pending = signum
+        return
+    if _in_compiler(frame):
+        retry = threading.Timer(RETRY_S, os.kill, (os.getpid(), signum))
+        retry.daemon = True
+        retry.start()
         return
     _raise(signum)
 

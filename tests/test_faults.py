@@ -177,6 +177,26 @@ def test_signal_during_a_training_run(tmp_path, signame, phase, round_):
         assert len(doc["epochs"]) < 4
 
 
+@ROUND
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_signal_while_numba_compiles(tmp_path, signame, round_):
+    """With an empty numba cache the first seconds of a run compile the kernels: a signal then is
+    delivered once the compiler is done (never printed as an ignored exception) and stops the run."""
+    out = tmp_path / "out"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    delay = moment(f"compile-{signame}-{round_}", 0.5, 3.0)
+    proc = subprocess.Popen(cyclesim(DFA, *RUN, "--out", out), stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(delay)
+    proc.send_signal(SIGNALS[signame])
+    _, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    if proc.returncode == 0:
+        return
+    assert proc.returncode == EXIT[signame], (proc.returncode, err)
+    assert err.strip().splitlines()[-1].startswith(("interrupted", "stopped by")), err
+    assert not temporary_files(out), temporary_files(out)
+
+
 # ------------------------------------------------------------------------------------ local sweep
 
 
