@@ -98,15 +98,31 @@ def temporary_files(folder: Path) -> list[str]:
     return [str(p) for p in folder.rglob("*") if ".tmp" in p.name] if folder.is_dir() else []
 
 
+def catches(pid: int, signum: int) -> bool:
+    """Whether process `pid` has a handler for `signum` (its SigCgt mask in /proc)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    except OSError:
+        pass
+    return False
+
+
 def interrupt(cmd: list[str], signame: str, delay_s: float, watch=None) -> tuple[int, str, set[int]]:
-    """Start `cmd`, send `signame` after `delay_s` (or once `watch()` is true, then `delay_s`), and
-    return the exit code, stderr and the processes the command had started."""
+    """Start `cmd`; once cyclesim handles signals (the interpreter's own start-up, before cyclesim's
+    first line, is Python's) and `watch()` is true, wait `delay_s` and send `signame`. Returns the
+    exit code, stderr and the processes the command had started."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     kids: set[int] = set()
     deadline = time.monotonic() + 120
-    while watch is not None and not watch() and proc.poll() is None and time.monotonic() < deadline:
+
+    def ready() -> bool:
+        return catches(proc.pid, signal.SIGTERM) and (watch is None or watch())
+
+    while not ready() and proc.poll() is None and time.monotonic() < deadline:
         kids |= descendants(proc.pid)
-        time.sleep(0.02)
+        time.sleep(0.005)
     end = time.monotonic() + delay_s
     while time.monotonic() < end and proc.poll() is None:
         kids |= descendants(proc.pid)
@@ -145,9 +161,9 @@ ROUND = pytest.mark.parametrize("round_", range(ROUNDS))
 @pytest.mark.parametrize("signame", list(SIGNALS))
 @pytest.mark.parametrize("phase", ["startup", "training"])
 def test_signal_during_a_training_run(tmp_path, signame, phase, round_):
-    """Startup: within the first 1.5 s (loading, compiling, epoch 1); training: up to 1.5 s after the
-    first epoch was written."""
-    delay = moment(f"run-{signame}-{phase}-{round_}", 0.05 if phase == "startup" else 0.0, 1.5)
+    """Startup: within 1.5 s of cyclesim's first line (loading, compiling, epoch 1); training: up to
+    1.5 s after the first epoch was written."""
+    delay = moment(f"run-{signame}-{phase}-{round_}", 0.0, 1.5)
     out = tmp_path / "out"
     results = out / "results.json"
     watch = results.exists if phase == "training" else None
@@ -172,9 +188,8 @@ def test_signal_during_a_training_run(tmp_path, signame, phase, round_):
     assert code == EXIT[signame], (code, err)
     assert err.strip().splitlines()[-1].startswith(("interrupted", "stopped by")), err
     assert not temporary_files(out), temporary_files(out)
-    if doc is not None:
-        assert doc["status"] == "interrupted", doc["status"]
-        assert len(doc["epochs"]) < 4
+    if doc is not None:  # `complete` when the signal came after the last epoch, while the report printed
+        assert (doc["status"], len(doc["epochs"]) < 4) in (("interrupted", True), ("complete", False)), doc["status"]
 
 
 @ROUND
@@ -184,8 +199,11 @@ def test_signal_while_numba_compiles(tmp_path, signame, round_):
     delivered once the compiler is done (never printed as an ignored exception) and stops the run."""
     out = tmp_path / "out"
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
-    delay = moment(f"compile-{signame}-{round_}", 0.5, 3.0)
+    delay = moment(f"compile-{signame}-{round_}", 0.0, 3.0)
     proc = subprocess.Popen(cyclesim(DFA, *RUN, "--out", out), stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    while not catches(proc.pid, signal.SIGTERM) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)  # the interpreter's own start-up is Python's; cyclesim's begins here
     time.sleep(delay)
     proc.send_signal(SIGNALS[signame])
     _, err = proc.communicate(timeout=120)

@@ -492,7 +492,7 @@ def tech_mutation(draw) -> tuple[Path, bytes]:
         i = draw(st.sampled_from(numeric))
         factor = draw(st.floats(0.25, 4.0))
         lines[i] = re.sub(
-            r"-?[0-9][0-9.]*(e-?[0-9]+)?", lambda m: f"{float(m.group()) * factor:.6g}", lines[i], count=1
+            r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", lambda m: f"{float(m.group()) * factor:.6g}", lines[i], count=1
         )
         raw = ("\n".join(lines) + "\n").encode("utf-8")
     elif how == "value" and assigned:

@@ -195,6 +195,7 @@ points = [base, attrs.evolve(base, dataset="mnist"), attrs.evolve(base, training
         (BASE + "points = [attrs.evolve(base, mode='analog')]\n", "invalid configuration"),
         (BASE + "points = []\n", "empty"),
         (BASE + "points = [base]\nseeds = 0\n", "seeds"),
+        (BASE + "points = [base]\nseeds = 1397605\n", "from 1 to 10,000"),
     ],
 )
 def test_malformed_sweep_file(tmp_path, capsys, text, message):

@@ -19,7 +19,7 @@ import numpy as np
 from cyclesim import config
 from cyclesim import workload as workload_file
 from cyclesim.config import Workload
-from cyclesim.errors import ConfigError
+from cyclesim.errors import ConfigError, show
 
 
 @attrs.frozen
@@ -39,6 +39,10 @@ class Sweep:
             wl = workload_file.apply(wl, overrides)
             out.append((_rekey(key, wl), wl))
         return Sweep(name=self.name, points=out)
+
+
+MAX_SEEDS = 10_000
+"""Seeds per point at most: every point runs once per seed, so more is a typo, not a study."""
 
 
 def config_hash(wl: Workload) -> str:
@@ -80,8 +84,8 @@ def load_sweep(path: str | Path, *, seed: int | None = None) -> Sweep:
         if not isinstance(wl, Workload):
             raise ConfigError(f"{path}: points[{i}] must be a cyclesim.Workload, got {type(wl).__name__}")
     seeds = ns.get("seeds", 1)
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise ConfigError(f"{path}: `seeds` must be a positive integer, got {seeds!r}")
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
+        raise ConfigError(f"{path}: `seeds` must be an integer from 1 to {MAX_SEEDS:,}, got {show(seeds)}")
     root = 0 if seed is None else seed
     if isinstance(root, bool) or not isinstance(root, int) or root < 0:
         raise ConfigError(f"--seed must be a non-negative integer, got {root!r}")
