@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cyclesim.config import Workload
 from cyclesim.errors import one_line, uninterrupted
-from cyclesim.sweep.worker import GRACE_S, init_process, pool_point, run_point, warm_numba
+from cyclesim.sweep.worker import GRACE_S, STOP_SIGNALS, init_process, pool_point, run_point, warm_numba
 
 STOP_S = GRACE_S + 2.0
 """How long a stopping sweep waits for its worker processes before killing them."""
@@ -44,6 +44,23 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
                 proc.kill()
                 proc.join(1.0)
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def held_stop_signals():
+    """Block SIGINT and SIGTERM in this thread inside the block; a signal that arrives meanwhile is
+    delivered when it ends. Worker processes started inside inherit the block (the signal mask
+    survives exec) and lift it once their handlers are set (`worker.init_process`): a Ctrl-C while a
+    worker is still starting waits for it instead of breaking its start-up with a traceback, and the
+    parent never stops half-way through writing a worker's start-up data."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class LocalExecutor:
@@ -77,7 +94,8 @@ class LocalExecutor:
             initargs=(os.getpid(),),
         )
         try:
-            futures = {pool.submit(pool_point, *a): a[0] for a in args}
+            with held_stop_signals():  # the workers start with them held too (see `held_stop_signals`)
+                futures = {pool.submit(pool_point, *a): a[0] for a in args}
             for fut in as_completed(futures):
                 try:
                     rec = fut.result()

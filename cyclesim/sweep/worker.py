@@ -36,6 +36,9 @@ WATCH_S = 0.5
 GRACE_S = 10.0
 """How long a stopped worker process may take to record its interrupted point before it exits."""
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+"""The signals that stop a worker (or a sweep) cleanly."""
+
 PR_SET_PDEATHSIG = 1
 """Linux prctl option: the signal a process gets when its parent dies."""
 
@@ -128,6 +131,8 @@ def init_process(parent: int) -> None:
     """Initializer of a local worker process (see the module doc); `parent` is the sweep's pid."""
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    if hasattr(signal, "pthread_sigmask"):  # born with them blocked (`local.held_stop_signals`)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before this process was set up
         _exit(128 + signal.SIGTERM)
