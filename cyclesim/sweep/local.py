@@ -54,11 +54,13 @@ def held_stop_signals():
     worker is still starting waits for it instead of breaking its start-up with a traceback, and the
     parent never stops half-way through writing a worker's start-up data."""
     if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
-        yield
+        with uninterrupted():
+            yield
         return
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
-        yield
+        with uninterrupted():  # another thread (the progress bar's) may still take the signal
+            yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
