@@ -216,6 +216,13 @@ class Precision:
     gradient: int = field(default=5, validator=_int_in(2, 16))
     activation: int = field(default=8, validator=_int_in(1, 16))
     error: int = field(default=8, validator=_int_in(2, 16))
+    # The per-sample gradient word the weight-gradient path moves and accumulates (WGU adders, DRAM
+    # traffic). None: derived from the functional model, the exact running sum of the batch's
+    # activation x error products (hw.inventory.words); 12 is what NeuroSim V2 charges. 64 bits hold
+    # any sum of 16-bit x 16-bit products over a batch of up to 2^32.
+    gradient_word: int | None = field(default=None, validator=_opt(_int_in(2, 64)))
+    # Each weight's momentum as stored off chip; None: 32, the float32 the functional model keeps.
+    momentum_word: int | None = field(default=None, validator=_opt(_int_in(1, 64)))
 
 
 @frozen
@@ -274,6 +281,13 @@ class Chip:
     weight-gradient unit per layer, feedback matrices in SRAM), so a comparison separates the rule
     from the hardware built for it. `wgu` ("shared" / "per_layer") and `feedback_store` ("sram" /
     "rram") override either when not "auto".
+    `floorplan` sizes the tile: "fixed" builds tiles of `tile_size` x `tile_size` PEs of `pe_size` x
+    `pe_size` subarrays; "network" sizes them for the network as DNN+NeuroSim V2 does (the power-of-two
+    tile side that maximises memory utilisation, 2 x 2 PEs of half that side; `pe_size` and `tile_size`
+    are then not used, and `subarray` must be a power of two). `duplication` copies a layer's weights to
+    read several inputs at once: an int copies every layer that many times, each copy on its own tiles;
+    "fill" packs as many copies of a layer that fits one tile into that tile as its subarrays fit; None is
+    the floorplan's own choice (1 under "fixed", "fill" under "network"). Feedback matrices are held once.
     """
 
     node: str = field(default="32nm", validator=_text())  # a tech/nodes file (checked when the chip is priced)
@@ -288,7 +302,8 @@ class Chip:
     cols_per_adc: int = field(default=8, validator=_int_in(1, 4096))
     pe_size: int = field(default=2, validator=_int_in(1, 64))  # subarrays per PE side (PE = n x n)
     tile_size: int = field(default=4, validator=_int_in(1, 64))  # PEs per tile side (tile = n x n)
-    duplication: int = field(default=1, validator=_int_in(1, 64))  # copies of every layer's weights
+    duplication: int | str | None = field(default=None)  # 1..64 copies of each layer, "fill", or None
+    floorplan: str = field(default="fixed")  # "fixed" (tile_size, pe_size) or "network" (sized for it)
     # None: sized to fit; 1e6 tiles is beyond any wafer (chip_area warns far earlier).
     max_tiles: int | None = field(default=None, validator=_opt(_int_in(1, 10**6)))
     adc_type: str = field(default="mlsa", validator=_one_of(("mlsa", "sar")))
@@ -298,13 +313,39 @@ class Chip:
     dram: str = field(default="hbm2", validator=_text())  # a tech/dram file (checked when the chip is priced)
     # None: the tech file's; 1024 channels is 128 HBM stacks, beyond any package.
     dram_channels: int | None = field(default=None, validator=_opt(_int_in(1, 1024)))
+    dram_interleave: bool = field(default=True, validator=_bool)  # stripe a transfer over channels
     gradient_accumulation: str = field(default="dram", validator=_one_of(("dram", "on_chip")))
+    # What the weight-gradient unit stores: "auto" follows gradient_accumulation ("dram": it streams,
+    # two rows in flight; "on_chip": it holds a whole layer's running sums); "stream" or "layer"
+    # force one ("layer" with "dram" is NeuroSim V2's own chip: a full-layer unit whose sums still
+    # go through DRAM, inconsistent but needed to compare with it).
+    wgu_capacity: str = field(default="auto", validator=_one_of(("auto", "stream", "layer")))
     provision: str = field(default="tailored", validator=_one_of(("tailored", "iso")))
 
     @cols_per_adc.validator
     def _check_mux(self, attribute, value):
         if value > self.subarray:
             raise ValueError(f"chip.cols_per_adc ({value}) cannot exceed chip.subarray ({self.subarray}) columns")
+
+    @duplication.validator
+    def _check_duplication(self, attribute, value):
+        if value is None or value == "fill":
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(
+                f"chip.duplication must be an integer (copies of every layer), fill or None (the floorplan's "
+                f"own: 1 under fixed, fill under network); got {show(value)}"
+            )
+        _int_in(1, 64)(self, attribute, value)
+
+    @floorplan.validator
+    def _check_floorplan(self, attribute, value):
+        _one_of(("fixed", "network"))(self, attribute, value)
+        if value == "network" and self.subarray & (self.subarray - 1):
+            raise ValueError(
+                f"chip.floorplan network sizes tiles in powers of two, so chip.subarray must be a power of "
+                f"two (8, 16, ..., 4096); got {self.subarray}: pick one or use chip.floorplan fixed"
+            )
 
 
 @frozen

@@ -2,8 +2,9 @@
 
 A `Result` grows while its workload trains (one `EpochStats` per completed epoch, one engine
 `IterationResult` per simulated iteration) and derives every reported figure from those records:
-latency and energy are the mean of the simulated iterations, extrapolated to an epoch. `to_json` is
-the results.json document (README, "results.json reference").
+latency and energy are the mean of the simulated iterations, extrapolated to an epoch, and the
+throughput / efficiency figures NeuroSim reports (`performance`) follow from them. `to_json` is the
+results.json document (README, "results.json reference").
 """
 
 from __future__ import annotations
@@ -76,6 +77,65 @@ class Result:
             "per_component_j": per_comp,
         }
 
+    def macs_per_image(self) -> int:
+        """Multiply-accumulates of one forward pass of one image: sum over layers of fan_in x fan_out."""
+        sizes = self.workload.network.sizes
+        return sum(a * b for a, b in zip(sizes, sizes[1:]))
+
+    def performance(self) -> dict | None:
+        """Throughput, energy efficiency and leakage power of the simulated iterations (means over
+        them, as `latency` and `energy`), in the terms NeuroSim compares chips by.
+
+        Operations are counted as NeuroSim counts them, 2 per multiply-accumulate (MAC) with
+        MACs = sum over layers of fan_in x fan_out per image: a training image costs 6 x MACs (forward,
+        activation gradient and weight gradient of every layer), an inference image 2 x MACs (forward
+        only). NeuroSim's run A (784-256-256-10) reports 0.0185375 TOPS and 4.3501 s per epoch of
+        50,000 images: 0.0185375e12 x 4.3501 = 6 x 268,800 x 50,000.
+
+        - ``training_images_per_s``: batch size / mean iteration seconds.
+        - ``inference_images_per_s``: batch size / mean forward seconds. The forward pass of an
+          iteration lasts from cycle 0 to the end of its last busy interval of phase "fw" (the cycle
+          the last layer's forward output and its write-back are done). This is not the equal-share
+          ``phase_time()["fw"]``: that splits every cycle among the phases busy in it, so where other
+          phases overlap the forward pass (DRTP learns during it) the forward pass would look shorter
+          than the time a batch takes to get through the network.
+        - ``training_tops_per_w``: (6 x MACs x batch) / iteration energy (dynamic + leakage, as
+          `energy` sums it), in TOPS/W (= operations per picojoule).
+        - ``inference_tops_per_w``: (2 x MACs x batch) / forward energy, where forward energy is the
+          energy charged in phase "fw" except the DRAM component, plus leakage over the forward time.
+          DRAM is left out because in training the forward pass writes each layer's inputs to DRAM
+          for the weight gradient; inference would not.
+        - ``ops_per_image_training``, ``ops_per_image_inference``: 6 x MACs and 2 x MACs.
+        - ``forward_s``, ``forward_j``: the mean forward time and energy behind the inference figures.
+        - ``leakage_w``: the chip's static power (mean over the simulated iterations).
+
+        None when no iteration was simulated (as `latency`).
+        """
+        if not self.simulated:
+            return None
+        n = len(self.simulated)
+        batch = self.workload.training.batch_size
+        macs = self.macs_per_image()
+        iteration_s = sum(r.seconds for r in self.simulated) / n
+        iteration_j = self.energy()["iteration_j"]
+        forward_s = forward_j = 0.0
+        for r in self.simulated:
+            seconds = forward_end(r) / r.clock_hz
+            dynamic = sum(j for (comp, phase), j in r.probe.energy_table().items() if phase == "fw" and comp != "dram")
+            forward_s += seconds / n
+            forward_j += (dynamic + r.leakage_w * seconds) / n
+        return {
+            "training_images_per_s": batch / iteration_s if iteration_s > 0 else None,
+            "inference_images_per_s": batch / forward_s if forward_s > 0 else None,
+            "training_tops_per_w": 6 * macs * batch / iteration_j / 1e12 if iteration_j > 0 else None,
+            "inference_tops_per_w": 2 * macs * batch / forward_j / 1e12 if forward_j > 0 else None,
+            "ops_per_image_training": 6 * macs,
+            "ops_per_image_inference": 2 * macs,
+            "forward_s": forward_s,
+            "forward_j": forward_j,
+            "leakage_w": sum(r.leakage_w for r in self.simulated) / n,
+        }
+
     def contention(self) -> list | None:
         if not self.simulated:
             return None
@@ -108,6 +168,7 @@ class Result:
             "area": self.area.to_json() if self.area is not None else None,
             "latency": self.latency(),
             "energy": self.energy(),
+            "performance": self.performance(),
             "contention": self.contention(),
             "engine_note": self.engine_note,
             "epochs": [attrs.asdict(e) for e in self.epochs],
@@ -118,3 +179,10 @@ class Result:
                 "platform": platform.platform(),
             },
         }
+
+
+def forward_end(iteration) -> int:
+    """The cycle at which an iteration's forward pass is over: the end of its last busy interval of
+    phase "fw" (0 when nothing was busy in "fw")."""
+    probe = iteration.probe
+    return max((iv[1] for res in probe.resources() for iv in probe.intervals(res) if iv[2] == "fw"), default=0)

@@ -22,6 +22,7 @@ from cyclesim.engine import schedule
 from cyclesim.errors import interruption
 from cyclesim.hw import area as area_mod
 from cyclesim.hw import floorplan as floorplan_mod
+from cyclesim.hw import inventory
 from cyclesim.learn.train import EpochStats, Trainer, check_batch
 from cyclesim.result import Result
 
@@ -75,7 +76,8 @@ def run(workload: Workload, *, data_dir: str | None = None, observers: Iterable[
     t0 = time.perf_counter()
     footprint.check(workload)
     fp = floorplan_mod.plan(workload)
-    result = Result(workload=workload, floorplan=fp, area=area_mod.chip_area(workload, fp))
+    inv = inventory.build(workload, fp)  # the chip, built once: the area and the engine read it
+    result = Result(workload=workload, floorplan=fp, area=area_mod.roll_up(inv))
     dataset = data.load(workload.dataset, data_dir, seed=workload.training.seed)
     result.data_source = dataset.source
     check_batch(workload, len(dataset.train_x), dataset.name)  # before any file is written
@@ -94,7 +96,7 @@ def run(workload: Workload, *, data_dir: str | None = None, observers: Iterable[
                 for tr in traces:
                     if result.simulated:  # the arrays of an earlier iteration are no longer needed
                         result.simulated[-1] = attrs.evolve(result.simulated[-1], y=None, deltas=[], grads=[])
-                    sim = schedule.simulate(workload, fp, trainer.net, tr)
+                    sim = schedule.simulate(inv, trainer.net, tr)
                     result.simulated.append(sim)
                     for ob in observers:
                         ob.simulated(sim)

@@ -73,7 +73,12 @@ def _convert(text: str, kind, key: str):
         args = [a for a in typing.get_args(kind) if a is not type(None)]
         if text.strip().lower() in ("none", "null"):
             return None
-        return _convert(text, args[0], key)
+        for kind_ in args[:-1]:  # a union of scalars (chip.duplication: int | str): the first that parses
+            try:
+                return _convert(text, kind_, key)
+            except ConfigError:
+                continue
+        return _convert(text, args[-1], key)
     if origin is tuple:
         item = typing.get_args(kind)[0]
         return tuple(_convert(part, item, key) for part in text.split(",") if part.strip())

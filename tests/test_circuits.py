@@ -243,15 +243,49 @@ def test_htree_hand_values(n32):
 
 
 def test_weight_gradient_unit(n32):
-    cost = c.weight_gradient_unit(n32, CLK, rows=128, cols=128, bits=5)
+    cost = c.weight_gradient_unit(n32, CLK, rows=128, cols=128, word_bits=5, operand_bits=5)
     cells = 128 * 128 * 5 * 160 * (32e-9) ** 2 * UM2
     assert cells < cost.area_um2 < 2 * cells
     bits = 128 * 128 * 5
-    floor = bits * (47e-15 + 26e-15) + bits * 5 * e_fa(n32)
+    floor = bits * (47e-15 + 26e-15) + bits * (5 + 1) * e_fa(n32)
     assert floor < cost.energy_j < 1.2 * floor
-    assert cost.delay_cycles >= 128 * (2 + 5)
-    smaller = c.weight_gradient_unit(n32, CLK, rows=64, cols=128, bits=5)
+    assert cost.delay_cycles >= 128 * (2 + 5 + 1)
+    smaller = c.weight_gradient_unit(n32, CLK, rows=64, cols=128, word_bits=5, operand_bits=5)
     assert smaller.area_um2 < cost.area_um2 and smaller.energy_j < cost.energy_j
+
+
+def test_weight_gradient_unit_adds_operand_bits_steps_of_word_wide_adders(n32):
+    """E = rows·[cols·w·(E_rd + E_wr + 2 E_DFF) + cols·w·(n_op + 1)·E_FA + E_dec + E_WL]: one more
+    operand bit adds exactly rows·cols·w full-adder operations."""
+    kw = dict(rows=128, cols=64, word_bits=24)
+    e8, e9 = (c.weight_gradient_unit(n32, CLK, operand_bits=n, **kw).energy_j for n in (8, 9))
+    assert e9 - e8 == pytest.approx(128 * 64 * 24 * e_fa(n32))
+
+
+def test_sram_banks_one_rule():
+    assert c.sram_banks(512) == (1, 512)
+    assert c.sram_banks(513) == (2, 257)
+    assert c.sram_banks(784) == (2, 392)
+    assert c.sram_banks(2) == (1, 2)
+
+
+def test_a_banked_unit_keeps_its_time_per_row(n32):
+    """784 rows are two banks of 392 working on different rows: no slower per row than 512 rows in one
+    bank (an unbanked 784-row array would be, its bit lines being longer)."""
+    kw = dict(cols=256, word_bits=24, operand_bits=8)
+    per_row_784 = c.weight_gradient_unit(n32, CLK, rows=784, **kw).delay_cycles / 392
+    per_row_512 = c.weight_gradient_unit(n32, CLK, rows=512, **kw).delay_cycles / 512
+    assert per_row_784 <= per_row_512
+
+
+def test_a_streaming_unit_is_small_and_as_costly_per_block(n32):
+    """Holding two rows instead of the block shrinks the array, not the work of a block."""
+    kw = dict(rows=256, cols=256, word_bits=24, operand_bits=8)
+    held = c.weight_gradient_unit(n32, CLK, **kw)
+    stream = c.weight_gradient_unit(n32, CLK, held_rows=2, **kw)
+    assert stream.area_um2 < held.area_um2 / 5  # the column adders and sense amplifiers remain
+    assert stream.energy_j == pytest.approx(held.energy_j, rel=0.05)
+    assert stream.delay_cycles <= held.delay_cycles
 
 
 def test_dram_interface(n32):
@@ -288,7 +322,7 @@ def _components(node, dev):
         "sram_write": c.sram_buffer(node, CLK, bits_capacity=65536, port_bits=128, access="write"),
         "register_file": c.register_file(node, CLK, bits_capacity=32768, port_bits=64),
         "htree": c.htree(node, CLK, length_m=1e-3, width_bits=128),
-        "weight_gradient_unit": c.weight_gradient_unit(node, CLK, rows=128, cols=128, bits=5),
+        "weight_gradient_unit": c.weight_gradient_unit(node, CLK, rows=128, cols=128, word_bits=5, operand_bits=5),
         "dram_interface": c.dram_interface(node, CLK, dram=hbm),
     }
 

@@ -80,9 +80,9 @@ def test_buffer_write_and_zero_bits():
     _done(env, probe)
 
 
-def _run_dram(channels, n=8, bits=4096):
-    env, probe = simpy.Environment(), Probe()
-    dram = Dram(
+def _dram(env, probe, channels, interleave=True, burst_bits=512):
+    """64 Gbit/s per channel, 10 ns latency, 4 pJ/bit, 1 GHz (one cycle = 1 ns = 64 bits)."""
+    return Dram(
         env,
         "dram",
         channels=channels,
@@ -91,7 +91,14 @@ def _run_dram(channels, n=8, bits=4096):
         energy_j_per_bit=4e-12,
         clock_hz=1e9,
         probe=probe,
+        burst_bits=burst_bits,
+        interleave=interleave,
     )
+
+
+def _run_dram(channels, n=8, bits=4096, interleave=False):
+    env, probe = simpy.Environment(), Probe()
+    dram = _dram(env, probe, channels, interleave)
     for _ in range(n):
         env.process(dram.transfer(bits, "wg", 1))
     env.run()
@@ -99,6 +106,7 @@ def _run_dram(channels, n=8, bits=4096):
 
 
 def test_dram_channels_divide_time_and_show_waits():
+    """Without interleaving every transfer holds one channel (the behaviour before interleaving)."""
     env1, p1, d1 = _run_dram(1)
     env4, p4, d4 = _run_dram(4)
     per = d1.transfer_cycles(4096)
@@ -113,8 +121,158 @@ def test_dram_channels_divide_time_and_show_waits():
     assert row1["utilization"] == pytest.approx(1.0) and row4["utilization"] == pytest.approx(1.0)
     assert row4["capacity"] == 4 and row4["bytes"] == 8 * 4096 / 8
     assert p1.energy_by_component()["dram"] == pytest.approx(8 * 4096 * 4e-12)
+    assert p4.units("dram") == [1] * 8
     _done(env1, p1)
     _done(env4, p4)
+
+
+@pytest.mark.parametrize(
+    "bits, k, cycles",
+    [
+        (1, 1, 11),  # 10 + 1/64
+        (300, 1, 15),  # 10 + 300/64 = 14.7
+        (512, 1, 18),  # one burst: one channel, 10 + 8
+        (513, 2, 15),  # two bursts: 10 + 513/128 = 14.008
+        (4096, 8, 18),  # eight bursts: every channel, 10 + 4096/512
+        (1_000_000, 8, 1964),  # 10 + 1e6/512 = 1963.125
+    ],
+)
+def test_dram_interleaved_transfer_time(bits, k, cycles):
+    """time = latency + bits / (k * bandwidth per channel), k = min(channels, ceil(bits / burst))."""
+    env, probe = simpy.Environment(), Probe()
+    dram = _dram(env, probe, 8)
+    assert dram.transfer_channels(bits) == k == min(8, math.ceil(bits / 512))
+    assert dram.transfer_cycles(bits) == cycles == to_cycles((10e-9 + bits / (k * 64e9)) * 1e9)
+    env.process(dram.transfer(bits, "wg", 0))
+    env.run()
+    assert env.now == cycles
+    assert probe.intervals("dram") == [(0, cycles, "wg", 0, bits)]
+    assert probe.units("dram") == [k]
+    assert probe.energy_by_component()["dram"] == pytest.approx(bits * 4e-12)  # energy per bit, unchanged
+    assert probe.busy_cycles("dram") == k * cycles
+    assert probe.utilization(env.now)["dram"] == pytest.approx(k / 8)
+    assert dram.transfer_channels(0) == dram.transfer_cycles(0) == 0
+    _done(env, probe)
+
+
+def test_dram_without_interleave_keeps_one_channel_timing():
+    """interleave=False: one channel per transfer, cycles = ceil((latency + bits / bandwidth) * clock)
+    exactly as before interleaving existed."""
+    env, probe = simpy.Environment(), Probe()
+    off = _dram(env, probe, 8, interleave=False)
+    for bits in (1, 64, 511, 512, 513, 4096, 12_345, 1_000_000, 6_451_200):
+        assert off.transfer_channels(bits) == 1
+        assert off.transfer_cycles(bits) == max(1, math.ceil((10e-9 + bits / 64e9) * 1e9 - 1e-9))
+    env.process(off.transfer(1_000_000, "wg", 0))
+    env.run()
+    assert env.now == 10 + 15625 and probe.units("dram") == [1]
+    _done(env, probe)
+
+
+def _transfers(sizes, channels=8):
+    env, probe = simpy.Environment(), Probe()
+    dram = _dram(env, probe, channels)
+    ends = {}
+
+    def go(tag, bits):
+        yield from dram.transfer(bits, "wg", 2)
+        ends[tag] = env.now
+
+    for i, bits in enumerate(sizes):
+        env.process(go(i, bits))
+    env.run()
+    return env, probe, ends
+
+
+def test_dram_two_large_transfers_queue_two_small_run_in_parallel():
+    big = 1_000_000  # takes all 8 channels for 1964 cycles
+    env, probe, ends = _transfers([big, big])
+    assert ends == {0: 1964, 1: 2 * 1964}  # the second waits for all 8 channels
+    assert probe.waits("dram") == [0, 1964]
+    assert probe.units("dram") == [8, 8]
+    assert probe.utilization(env.now)["dram"] == pytest.approx(1.0)
+    assert probe.queue_series("dram") == [(0, 1), (1964, 0)]
+    _done(env, probe)
+    env, probe, ends = _transfers([512, 512])  # one burst each: one channel each, side by side
+    assert ends == {0: 18, 1: 18} and probe.waits("dram") == [0, 0] and probe.units("dram") == [1, 1]
+    _done(env, probe)
+
+
+def test_dram_small_transfers_wait_behind_a_large_one_in_arrival_order():
+    """A small transfer on a free channel does not overtake an earlier large one that waits for all
+    channels (no starvation of large transfers); once the large one is done, the small ones that
+    queued behind it start together."""
+    big = 1_000_000
+    env, probe, ends = _transfers([512, big, 512, 512])
+    assert ends[0] == 18  # one channel, at once
+    assert ends[1] == 18 + 1964  # waits for the 8th channel
+    assert ends[2] == ends[3] == 18 + 1964 + 18  # 7 channels were free, yet they queue behind the big one
+    assert probe.waits("dram") == [0, 18, 18 + 1964, 18 + 1964]
+    assert probe.units("dram") == [1, 8, 1, 1]
+    _done(env, probe)
+
+
+def test_port_multi_unit_holds_are_fifo_and_atomic():
+    env, probe = simpy.Environment(), Probe()
+    port = Port(env, "p", 3, probe, kind="digital")
+    log = []
+
+    def user(tag, delay, units, cycles):
+        yield env.timeout(delay)
+        yield from port.use(cycles, "fw", None, units=units)
+        log.append((tag, env.now))
+
+    env.process(user("a", 0, 1, 10))  # [0, 10) one unit
+    env.process(user("b", 1, 3, 5))  # needs all three: waits for a, [10, 15)
+    env.process(user("c", 2, 1, 1))  # two units are free at 2, but b came first: [15, 16)
+    env.process(user("d", 3, 2, 4))  # [15, 19) beside c
+    env.run()
+    assert log == [("a", 10), ("b", 15), ("c", 16), ("d", 19)]
+    assert probe.waits("p") == [0, 9, 13, 12]
+    assert probe.units("p") == [1, 3, 1, 2]
+    assert [iv[:2] for iv in probe.intervals("p")] == [(0, 10), (10, 15), (15, 16), (15, 19)]
+    assert probe.busy_cycles("p") == 10 + 15 + 1 + 8
+    _done(env, probe)
+
+
+@pytest.mark.parametrize("units", [0, 4, -1, True, 1.0])
+def test_port_rejects_bad_units(units):
+    env, probe = simpy.Environment(), Probe()
+    port = Port(env, "p", 3, probe, kind="digital")
+    with pytest.raises(ValueError, match="units"):
+        next(port.use(1, "fw", units=units))
+
+
+def _dfa_iteration(interleave):
+    """One simulated iteration of a small DFA workload (as tests/test_schedule.py builds one)."""
+    from cyclesim import data
+    from cyclesim.config import Chip, Network, Training, Workload
+    from cyclesim.engine import schedule
+    from cyclesim.hw import inventory
+    from cyclesim.learn.train import Trainer
+
+    wl = Workload(
+        rule="dfa", network=Network(sizes=(784, 512, 512, 10)), dataset="synthetic",
+        chip=Chip(dram_interleave=interleave), training=Training(epochs=1, batch_size=20, train_limit=200),
+    )  # fmt: skip
+    tr = Trainer(wl, data.synthetic(0, 600, 100), np.random.SeedSequence(0))
+    _, traces = tr.run_epoch(1, record=[3])
+    return schedule.simulate(inventory.of(wl), tr.net, traces[0])
+
+
+def test_interleaving_end_to_end():
+    """Off: the old behaviour (one channel per transfer), reproduced exactly on a recomputation;
+    on: no slower, the same energy, multi-channel transfers recorded and within capacity."""
+    off, off_again, on = _dfa_iteration(False), _dfa_iteration(False), _dfa_iteration(True)
+    assert off.cycles == off_again.cycles
+    assert off.probe.intervals("dram") == off_again.probe.intervals("dram")
+    assert set(off.probe.units("dram")) == {1}
+    assert on.cycles <= off.cycles
+    assert max(on.probe.units("dram")) == on.probe.capacity["dram"] > 1
+    assert on.probe.total_energy_j == pytest.approx(off.probe.total_energy_j, rel=1e-12)
+    assert sum(iv[4] for iv in on.probe.intervals("dram")) == sum(iv[4] for iv in off.probe.intervals("dram"))
+    for r in (off, on):
+        r.probe.check(r.cycles)
 
 
 @pytest.mark.parametrize(
@@ -124,10 +282,14 @@ def test_dram_channels_divide_time_and_show_waits():
         (dict(channels=0), "channels"),
         (dict(clock_hz=0), "clock_hz"),
         (dict(latency_s=-1e-9), "latency"),
+        (dict(burst_bits=0), "burst_bits"),
+        (dict(interleave="yes"), "interleave"),
     ],
 )
 def test_dram_rejects_bad_parameters(kwargs, match):
-    args = dict(channels=2, bandwidth_bit_per_s=1e10, latency_s=1e-8, energy_j_per_bit=1e-12, clock_hz=1e9)
+    args = dict(
+        channels=2, bandwidth_bit_per_s=1e10, latency_s=1e-8, energy_j_per_bit=1e-12, clock_hz=1e9, burst_bits=256
+    )
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         Dram(simpy.Environment(), "dram", probe=Probe(), **args)
@@ -277,6 +439,7 @@ def test_components_register_their_kind_and_layer():
         energy_j_per_bit=1e-12,
         clock_hz=1e9,
         probe=probe,
+        burst_bits=256,
     )
     Wgu(env, "wgu", probe)
     Wgu(env, "wgu3", probe, layer=2)

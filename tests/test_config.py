@@ -539,3 +539,34 @@ def test_in_a_sweep_a_batch_too_large_is_a_failed_point_not_a_result(capsys, iso
     failed = [json.loads(p.read_text(encoding="utf-8")) for p in (isolated / "sw" / "points").glob("*.json")]
     errors = [r["error"] for r in failed if r["status"] == "failed"]
     assert len(errors) == 1 and "training.batch_size=101" in errors[0] and "100" in errors[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# chip.floorplan and chip.duplication
+
+
+def test_floorplan_and_duplication_defaults_and_choices():
+    c = Chip()
+    assert (c.floorplan, c.duplication) == ("fixed", None)
+    for dup in (None, 1, 64, "fill"):
+        assert Chip(duplication=dup, floorplan="network").duplication == dup
+    assert Chip(floorplan="network", subarray=4096, cols_per_adc=8).floorplan == "network"
+
+
+@pytest.mark.parametrize(
+    "build, needles",
+    [
+        (lambda: Chip(duplication=0), ["chip.duplication", "between 1 and 64"]),
+        (lambda: Chip(duplication=65), ["chip.duplication", "between 1 and 64"]),
+        (lambda: Chip(duplication=True), ["chip.duplication", "fill or None", "True"]),
+        (lambda: Chip(duplication="full"), ["chip.duplication", "fill or None", "'full'"]),
+        (lambda: Chip(duplication="2"), ["chip.duplication", "fill or None"]),
+        (lambda: Chip(duplication=2.0), ["chip.duplication", "fill or None"]),
+        (lambda: Chip(floorplan="auto"), ["chip.floorplan", "fixed, network", "'auto'"]),
+        (lambda: Chip(floorplan=None), ["chip.floorplan", "fixed, network"]),
+        (lambda: Chip(floorplan="network", subarray=96), ["chip.floorplan", "power of two", "96"]),
+    ],
+)
+def test_floorplan_and_duplication_are_validated(build, needles):
+    msg = one_line_value_error(build)
+    assert all(n in msg for n in needles), msg

@@ -16,7 +16,7 @@ from cyclesim import data, runner
 from cyclesim.config import Network, Training, Workload
 from cyclesim.engine.schedule import simulate
 from cyclesim.errors import ConfigError, OutputError
-from cyclesim.hw.floorplan import plan
+from cyclesim.hw import inventory
 from cyclesim.learn.train import Trainer
 from cyclesim.report.export import chrome_trace
 from cyclesim.report.files import (
@@ -46,7 +46,7 @@ def iteration():
         training=Training(epochs=0, batch_size=20, train_limit=200),
     )
     tr = Trainer(wl, data.synthetic(0, 400, 100), numpy.random.SeedSequence(0))
-    return simulate(wl, plan(wl), tr.net, tr.trace_first_batch())
+    return simulate(inventory.of(wl), tr.net, tr.trace_first_batch())
 
 
 def test_trace_round_trip(iteration, tmp_path):

@@ -171,3 +171,19 @@ def test_a_planted_circle_is_found(tmp_path):
     (pkg / "sweep" / "__init__.py").write_text("def f():\n    from cyclesim.sweep import cluster\n", encoding="utf-8")
     (pkg / "sweep" / "cluster.py").write_text("from cyclesim.sweep import run_sweep\n", encoding="utf-8")
     assert any(v.startswith("import circle: sweep -> sweep.cluster -> sweep") for v in violations(pkg))
+
+
+def test_the_engine_reads_the_chip_only_from_the_inventory():
+    """The engine sizes and prices nothing (issue 13: the chip is built once): of `hw` it may use the
+    inventory and the `Cost` record type, never the area roll-up, the floorplan's mapping functions or
+    the circuit formulas."""
+    known = modules(PKG)
+    found = []
+    ALLOWED = ("cyclesim.hw.circuits import Cost", "cyclesim.hw.circuits import to_cycles")
+    for module, path in known.items():
+        if module.split(".")[0] != "engine":
+            continue
+        for line, target, written in imports(module, path, known, "cyclesim"):
+            if target.startswith("hw") and target != "hw.inventory" and written not in ALLOWED:
+                found.append(f"{path.name}:{line}: {written}")
+    assert found == []

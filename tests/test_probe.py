@@ -174,3 +174,43 @@ def test_register_rejects_bad_or_conflicting_declarations():
     q.busy("never", 0, 1, "fw")  # recording works unregistered, but its kind is unknown
     with pytest.raises(KeyError, match="never registered"):
         q.kind("never")
+
+
+def test_multi_unit_intervals_count_unit_cycles():
+    p = Probe()
+    p.register("dram", 8, kind="dram")
+    p.busy("dram", 0, 10, "wg", 0, bits=4096, units=8)  # every channel for 10 cycles
+    p.busy("dram", 10, 20, "wg", 1, bits=512)  # one channel (units default to 1)
+    p.busy("dram", 10, 20, "wg", 1, bits=1024, units=2)
+    # the interval tuples keep their shape; the units come alongside, in the same order
+    assert p.intervals("dram") == [(0, 10, "wg", 0, 4096), (10, 20, "wg", 1, 512), (10, 20, "wg", 1, 1024)]
+    assert p.units("dram") == [8, 1, 2] and p.units("nothing") == []
+    assert p.busy_cycles("dram") == 80 + 10 + 20
+    assert p.utilization(20)["dram"] == pytest.approx(110 / (8 * 20))
+    row = p.contention(20)[0]
+    assert row["busy_cycles"] == 110 and row["bytes"] == (4096 + 512 + 1024) / 8
+    p.check(20)
+
+
+def test_check_sums_units_held():
+    p = Probe()
+    p.register("dram", 8, kind="dram")
+    p.busy("dram", 0, 10, "wg", units=8)
+    p.busy("dram", 10, 12, "wg", units=8)  # back to back: the end at 10 frees all 8
+    p.busy("dram", 12, 14, "wg", units=5)
+    p.busy("dram", 12, 14, "wg", units=3)
+    p.check(14)
+    p.busy("dram", 13, 15, "wg")  # two intervals overlap it, but 5 + 3 + 1 = 9 servers > 8
+    with pytest.raises(AssertionError, match="9 servers held by overlapping intervals at cycle 13, capacity 8"):
+        p.check(15)
+    q = Probe()
+    q.register("dram", 4, kind="dram")
+    q.busy("dram", 0, 1, "wg", units=5)  # more servers than the resource has
+    with pytest.raises(AssertionError, match="holds 5 servers, capacity 4"):
+        q.check(10)
+
+
+@pytest.mark.parametrize("units", [0, -2, True, 1.5, "2"])
+def test_busy_rejects_bad_units(units):
+    with pytest.raises(ValueError, match="units"):
+        Probe().busy("r", 0, 1, "fw", units=units)

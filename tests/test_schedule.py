@@ -9,7 +9,7 @@ from cyclesim import data, rules
 from cyclesim.config import Chip, Network, Training, Workload
 from cyclesim.engine import schedule
 from cyclesim.errors import ConfigError
-from cyclesim.hw.floorplan import plan
+from cyclesim.hw import inventory
 from cyclesim.learn.train import Trainer
 from cyclesim.terms import IDLE, PHASES
 
@@ -33,7 +33,7 @@ def test_simulated_iteration_equals_functional_bit_for_bit(rule, readout, feedba
     if feedback_store != "auto" and Workload(rule=rule).feedback_store == "none":
         pytest.skip(f"{rule} has no feedback matrices")
     wl, tr, trace = traced(rule, sizes=(784, 150, 140, 10), subarray=64, readout=readout, feedback_store=feedback_store)
-    r = schedule.simulate(wl, plan(wl), tr.net, trace)
+    r = schedule.simulate(inventory.of(wl), tr.net, trace)
     assert np.array_equal(r.y, trace.step.y)
     for mine, theirs in zip(r.deltas, trace.step.deltas):
         assert mine.scale == theirs.scale and np.array_equal(mine.q, theirs.q)
@@ -46,7 +46,7 @@ def test_simulated_iteration_equals_functional_bit_for_bit(rule, readout, feedba
 @pytest.mark.parametrize("rule", rules.NAMES)
 def test_conservation(rule):
     wl, tr, trace = traced(rule)
-    r = schedule.simulate(wl, plan(wl), tr.net, trace)
+    r = schedule.simulate(inventory.of(wl), tr.net, trace)
     r.probe.check(r.cycles)  # no resource double-booked or busy longer than the iteration
     e = r.probe.energy_by_component()
     assert sum(e.values()) == pytest.approx(r.probe.total_energy_j)
@@ -59,7 +59,7 @@ def test_conservation(rule):
 @pytest.mark.parametrize("wgu", ["per_layer", "shared"])
 def test_resources_registered_with_kind_and_layer(wgu):
     wl, tr, trace = traced("dfa", wgu=wgu)
-    probe = schedule.simulate(wl, plan(wl), tr.net, trace).probe
+    probe = schedule.simulate(inventory.of(wl), tr.net, trace).probe
     subs = [r for r in probe.resources() if probe.kind(r) == "subarray"]
     assert subs and all(r.startswith(f"layer{probe.layer(r) + 1}.sub") for r in subs)
     wgus = {r: probe.layer(r) for r in probe.resources() if probe.kind(r) == "weight_gradient"}
@@ -73,11 +73,11 @@ def test_dfa_advantage_grows_with_depth_and_needs_per_layer_wgus():
     for k in (1, 2, 3):
         sizes = (784,) + (512,) * k + (10,)
         wl, tr, trace = traced("bp", sizes=sizes)
-        bp = schedule.simulate(wl, plan(wl), tr.net, trace).cycles
+        bp = schedule.simulate(inventory.of(wl), tr.net, trace).cycles
         wl, tr, trace = traced("dfa", sizes=sizes)
-        dfa = schedule.simulate(wl, plan(wl), tr.net, trace).cycles
+        dfa = schedule.simulate(inventory.of(wl), tr.net, trace).cycles
         wl_s = attrs.evolve(wl, chip=attrs.evolve(wl.chip, wgu="shared"))
-        dfa_shared = schedule.simulate(wl_s, plan(wl_s), tr.net, trace).cycles
+        dfa_shared = schedule.simulate(inventory.of(wl_s), tr.net, trace).cycles
         ratios.append(bp / dfa)
         shared.append(bp / dfa_shared)
     assert ratios == sorted(ratios) and ratios[-1] > 1.5
@@ -90,7 +90,7 @@ def test_one_dram_channel_limits_dfa():
     results = {}
     for ch in (1, 4):
         w = attrs.evolve(wl, chip=attrs.evolve(wl.chip, dram_channels=ch))
-        results[ch] = schedule.simulate(w, plan(w), tr.net, trace)
+        results[ch] = schedule.simulate(inventory.of(w), tr.net, trace)
     assert results[1].cycles > results[4].cycles
     wait = {
         ch: next(r for r in res.probe.contention(res.cycles) if r["resource"] == "dram")["wait_mean_cycles"]
@@ -101,7 +101,7 @@ def test_one_dram_channel_limits_dfa():
 
 def test_no_progress_is_reported():
     wl, tr, trace = traced("bp")
-    it = schedule.Iteration(wl, plan(wl), tr.net, trace)
+    it = schedule.Iteration(inventory.of(wl), tr.net, trace)
 
     def stuck():
         yield it.env.event()  # nothing will ever trigger this
@@ -114,7 +114,7 @@ def test_no_progress_is_reported():
 def test_engine_needs_hardware_mode():
     wl, tr, trace = traced("bp")
     with pytest.raises(ConfigError, match="mode=hardware"):
-        schedule.Iteration(attrs.evolve(wl, mode="ideal"), plan(wl), tr.net, trace)
+        schedule.Iteration(inventory.of(attrs.evolve(wl, mode="ideal")), tr.net, trace)
 
 
 def test_busy_port_makes_the_second_reader_wait():
@@ -134,10 +134,92 @@ def test_busy_port_makes_the_second_reader_wait():
 @pytest.mark.parametrize("rule", rules.NAMES)
 def test_pipelined_forward_same_numbers_less_time(rule):
     wl, tr, trace = traced(rule, sizes=(784, 150, 140, 10), batch=40)
-    seq = schedule.simulate(wl, plan(wl), tr.net, trace)
+    seq = schedule.simulate(inventory.of(wl), tr.net, trace)
     wl_p = attrs.evolve(wl, sim=attrs.evolve(wl.sim, dataflow="pipelined"))
-    pipe = schedule.simulate(wl_p, plan(wl_p), tr.net, trace)
+    pipe = schedule.simulate(inventory.of(wl_p), tr.net, trace)
     assert np.array_equal(pipe.y, seq.y)
     assert all(np.array_equal(a.q, b.q) for a, b in zip(pipe.deltas, seq.deltas))
     assert pipe.phase_time()["fw"] < seq.phase_time()["fw"]
     pipe.probe.check(pipe.cycles)
+
+
+@pytest.mark.parametrize("rule", ["bp", "dfa"])
+@pytest.mark.parametrize("dataflow", ["layer_sequential", "pipelined"])
+def test_duplicated_layers_share_the_batch_and_keep_the_numbers(rule, dataflow):
+    """Copies of a layer (duplication) read their shares of the batch in parallel: the values are the
+    functional model's bit for bit, every copy is busy, and a layer read with 4 copies holds each
+    subarray for a quarter of the samples (rounded up) instead of all of them."""
+    from cyclesim import kernels
+    from cyclesim.config import Sim
+
+    wl, tr, trace = traced(rule, sizes=(784, 96, 64, 10), subarray=64)
+    one = schedule.simulate(inventory.of(attrs.evolve(wl, sim=Sim(dataflow=dataflow))), tr.net, trace)
+    wl4 = attrs.evolve(wl, chip=attrs.evolve(wl.chip, duplication=4), sim=Sim(dataflow=dataflow))
+    four = schedule.simulate(inventory.of(wl4), tr.net, trace)
+    assert np.array_equal(four.y, trace.step.y)
+    for l, (x, d) in enumerate(zip(trace.step.inputs, trace.step.deltas)):
+        assert np.array_equal(four.grads[l], kernels.outer_product_ref(x.q, d.q))
+    four.probe.check(four.cycles)
+
+    def fw_busy(r, name):
+        return sum(e - s for s, e, phase, *_ in r.probe.intervals(name) if phase == "fw")
+
+    batch = len(trace.labels)
+    base = fw_busy(one, "layer1.sub0.0")
+    assert base > 0
+    for name in ("layer1.sub0.0", "layer1.copy1.sub0.0", "layer1.copy3.sub0.0"):
+        assert fw_busy(four, name) * batch == base * (-(-batch // 4))
+    if dataflow == "layer_sequential":  # (pipelined stages are bound by the per-sample transfers)
+        assert four.phase_time()["fw"] < one.phase_time()["fw"]
+
+
+def test_shares_cover_the_batch():
+    assert schedule._shares(20, 4) == [5, 5, 5, 5]
+    assert schedule._shares(10, 4) == [3, 3, 3, 1]
+    assert schedule._shares(2, 4) == [1, 1, 0, 0]
+    assert schedule._shares(7, 1) == [7]
+
+
+@pytest.mark.parametrize("rule", ["bp", "dfa"])
+@pytest.mark.parametrize("accumulation", ["dram", "on_chip"])
+@pytest.mark.parametrize("dataflow", ["layer_sequential", "pipelined"])
+def test_every_dram_bit_of_an_iteration_is_accounted_for(rule, accumulation, dataflow):
+    """DRAM traffic of one iteration, in closed form (B samples, layers n_l -> n_{l+1}, a/e activation
+    and error bits, g the gradient word, m the momentum word):
+        FW: B n_0 a (the images, read) + sum_{l>=1} B n_l a (each hidden layer's output, kept for WG)
+        WG: sum_l [B n_{l+1} e (the errors) + B (n_l a + n_{l+1} e) (operands read back per sample)
+                   + (2B - 1) n_l n_{l+1} g ("dram": running sums read back and written)]
+        WU: sum_l [n_l n_{l+1} g ("dram": the sums read once more) + 2 n_l n_{l+1} m (momentum)]."""
+    sizes = (784, 96, 64, 10)
+    from cyclesim.config import Sim
+
+    wl, tr, trace = traced(rule, sizes=sizes, gradient_accumulation=accumulation)
+    inv = inventory.of(attrs.evolve(wl, sim=Sim(dataflow=dataflow)))
+    r = schedule.simulate(inv, tr.net, trace)
+    w, batch = inv.words, len(trace.labels)
+    assert w.gradient == 8 + 8 + 5 and w.momentum == 32  # batch 20: 16-bit products, sums of 20
+    pairs = list(zip(sizes, sizes[1:]))
+    sums = accumulation == "dram"
+    want = {
+        "fw": batch * sizes[0] * w.activation + sum(batch * n * w.activation for n in sizes[1:-1]),
+        "wg": sum(
+            batch * m * w.error + batch * (n * w.activation + m * w.error) + sums * (2 * batch - 1) * n * m * w.gradient
+            for n, m in pairs
+        ),
+        "wu": sum(sums * n * m * w.gradient + 2 * n * m * w.momentum for n, m in pairs),
+    }
+    got = dict.fromkeys(want, 0)
+    for _s, _e, phase, _layer, bits in r.probe.intervals("dram"):
+        got[phase] += bits
+    assert got == want
+    per_bit = inv.dram_j_per_bit  # the DRAM device and I/O plus the on-chip staging register
+    assert r.probe.energy_by_component()["dram"] == pytest.approx(sum(want.values()) * per_bit)
+
+
+def test_gradient_words_can_be_set_to_what_neurosim_charges():
+    wl, tr, trace = traced("bp")
+    wl12 = attrs.evolve(wl, precision=attrs.evolve(wl.precision, gradient_word=12))
+    derived, twelve = inventory.of(wl), inventory.of(wl12)
+    assert derived.words.gradient == 21 and twelve.words.gradient == 12
+    e = {k: schedule.simulate(i, tr.net, trace).probe.energy_table() for k, i in (("d", derived), ("t", twelve))}
+    assert e["t"][("dram", "wg")] < e["d"][("dram", "wg")]

@@ -10,7 +10,7 @@ from cyclesim import data
 from cyclesim.config import Network, Training, Workload
 from cyclesim.engine.probe import Probe
 from cyclesim.engine.schedule import simulate
-from cyclesim.hw.floorplan import plan
+from cyclesim.hw import inventory
 from cyclesim.learn.train import Trainer
 from cyclesim.report.timeline import render, row_of
 
@@ -24,7 +24,7 @@ def result(request):
         training=Training(epochs=0, batch_size=20, train_limit=200),
     )
     tr = Trainer(wl, data.synthetic(0, 400, 100), np.random.SeedSequence(0))
-    return simulate(wl, plan(wl), tr.net, tr.trace_first_batch())
+    return simulate(inventory.of(wl), tr.net, tr.trace_first_batch())
 
 
 @pytest.mark.parametrize("width", [80, 160])

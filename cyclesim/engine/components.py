@@ -20,24 +20,13 @@ import simpy
 
 from cyclesim import kernels
 from cyclesim.engine.probe import Probe
-from cyclesim.hw.circuits import Cost
+from cyclesim.hw.circuits import Cost, to_cycles
 from cyclesim.terms import COMPONENTS
 
 Env = simpy.Environment
 """The SimPy environment every component is built in (one clock cycle per time unit)."""
 
 __all__ = ["Buffer", "Dram", "HTree", "Port", "Subarray", "Unit", "Wgu", "to_cycles"]
-
-_EPS = 1e-9  # float noise tolerated when rounding delays up to whole cycles
-
-
-def to_cycles(delay_cycles: float) -> int:
-    """Whole cycles of an operation: n = max(1, ceil(delay_cycles - 1e-9)) (the slack absorbs float
-    noise such as 2.0000000000004)."""
-    d = float(delay_cycles)
-    if not (math.isfinite(d) and d >= 0):
-        raise ValueError(f"delay must be finite and >= 0 cycles, got {delay_cycles!r}")
-    return max(1, math.ceil(d - _EPS))
 
 
 def _count(name: str, value) -> int:
@@ -49,6 +38,14 @@ def _count(name: str, value) -> int:
     if n < 0:
         raise ValueError(f"{name} must be >= 0, got {n}")
     return n
+
+
+def _index(value) -> int | None:
+    """`value` as an int if it is an integer (Python or NumPy), else None."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def _positive_int(name: str, value) -> int:
@@ -78,13 +75,66 @@ def _charge(probe: Probe, default: str, energy, phase: str) -> None:
         probe.charge(default, phase, energy)
 
 
+class _Tokens(simpy.Container):
+    """The servers of a `Port`: a `simpy.Container` of `capacity` tokens; a request takes its k
+    tokens in ONE ``get(k)`` and gives them back in one ``put(k)``.
+
+    Gets are granted strictly in arrival order (a trigger stops at the first queued get it cannot
+    meet). How many a trigger grants follows `simpy.Resource` exactly, so that one-token requests
+    are served as by a FIFO `simpy.Resource` of `capacity` servers, event for event: a trigger
+    grants the head if its tokens are free, and further gets only while their tokens are free
+    beyond those returned by puts whose own trigger is still pending (`_pending`; that trigger will
+    grant them, in the same cycle). No grant is ever lost: when the head fits it is granted at once
+    or by such a pending trigger.
+    """
+
+    def __init__(self, env: Env, capacity: int):
+        super().__init__(env, capacity=capacity, init=capacity)
+        self._pending = 0  # tokens put back whose put event has not been processed yet
+        self._first = False  # the current trigger has not granted anything yet
+
+    def _do_put(self, event):
+        proceed = super()._do_put(event)
+        if event.triggered:
+            self._pending += event.amount
+        return proceed
+
+    def _trigger_get(self, put_event) -> None:
+        if put_event is not None:  # a processed put: its tokens are no longer pending
+            self._pending -= put_event.amount
+        self._first = True
+        super()._trigger_get(put_event)
+
+    def _do_get(self, event):
+        room = self._level if self._first else self._level - self._pending
+        if event.amount > room:
+            return None  # the head waits; nobody behind it may overtake it
+        self._first = False
+        self._level -= event.amount
+        event.succeed()
+        return True
+
+
 class Port:
-    """`capacity` identical servers behind one FIFO queue (a `simpy.Resource`), with bookkeeping.
+    """`capacity` identical servers (units) behind one FIFO queue, with bookkeeping.
 
     The port is registered with the probe under `name` with its `kind` (one of
     `terms.RESOURCE_KINDS`) and `layer` (0-based, None when layers share it). Every request records
-    its wait (`Probe.wait`), every hold its busy interval (`Probe.busy`); the queue depth is sampled
-    (`Probe.queue_depth`) whenever a request has to queue and whenever a queued request is granted.
+    its wait (`Probe.wait`), every hold its busy interval and the units it held (`Probe.busy`); the
+    queue depth is sampled (`Probe.queue_depth`) whenever a request has to queue and whenever a
+    queued request is granted.
+
+    A request may hold several servers at once (``use(..., units=k)``, e.g. a DRAM transfer
+    striped over k channels). The servers are tokens in a `simpy.Container` (`_Tokens`): a request
+    takes all k in one get and returns them in one put, and requests are granted strictly in arrival
+    order (a request for k waits until k are free, and no later request, however small, overtakes
+    it: head-of-line blocking, as in an in-order memory controller). Hence
+      * no deadlock: nobody holds some servers while waiting for others (hold-and-wait is
+        impossible), and every holder gives its servers back after a finite hold;
+      * no starvation: the oldest request is served as soon as k servers are free, which happens
+        since k <= capacity (checked) and no one behind it can take the servers it waits for.
+    With one unit per request this is a FIFO `simpy.Resource` of `capacity` servers, event for event
+    (same grants in the same order at the same times).
     """
 
     def __init__(self, env: Env, name: str, capacity: int, probe: Probe, *, kind: str, layer: int | None = None):
@@ -92,29 +142,46 @@ class Port:
         self.name = name
         self.capacity = _positive_int(f"capacity of {name!r}", capacity)
         self.probe = probe
-        self.resource = simpy.Resource(env, capacity=self.capacity)
+        self.tokens = _Tokens(env, self.capacity)
         probe.register(name, self.capacity, kind=kind, layer=layer)
 
-    def use(self, cycles: int, phase: str, layer: int | None = None, bits: int = 0):
-        """Generator: queue for one server, hold it `cycles` cycles, release it.
+    def use(self, cycles: int, phase: str, layer: int | None = None, bits: int = 0, units: int = 1):
+        """Generator: queue for `units` servers at once (1 <= units <= capacity), hold them
+        `cycles` cycles, release them.
 
-        Records wait = grant - request time and the busy interval [grant, grant + cycles).
+        Records wait = grant - request time and the busy interval [grant, grant + cycles) with the
+        `units` it held.
         """
         cycles = _count("cycles", cycles)
-        env, probe, name = self.env, self.probe, self.name
+        if type(units) is not int or not 1 <= units <= self.capacity:
+            n = None if isinstance(units, bool) else _index(units)
+            if n is None or not 1 <= n <= self.capacity:
+                raise ValueError(f"{self.name!r}: units must be an integer in [1, {self.capacity}], got {units!r}")
+            units = n
+        env, probe, name, tokens = self.env, self.probe, self.name, self.tokens
         queued = env.now
-        with self.resource.request() as req:
-            waited = not req.triggered
-            if waited:
-                probe.queue_depth(name, queued, len(self.resource.queue))
+        req = tokens.get(units)
+        waited = not req.triggered
+        if waited:
+            probe.queue_depth(name, queued, len(tokens.get_queue))
+        try:
             yield req
+        except BaseException:
+            if req.triggered:  # granted but not yet resumed: give the servers back
+                tokens.put(units)
+            else:
+                req.cancel()
+            raise
+        try:
             granted = env.now
             if waited:
-                probe.queue_depth(name, granted, len(self.resource.queue))
+                probe.queue_depth(name, granted, len(tokens.get_queue))
             probe.wait(name, queued, granted)
             if cycles:
                 yield env.timeout(cycles)
-            probe.busy(name, granted, env.now, phase, layer, bits)
+            probe.busy(name, granted, env.now, phase, layer, bits, units)
+        finally:
+            tokens.put(units)
 
 
 class Subarray:
@@ -259,10 +326,15 @@ class HTree:
 class Dram:
     """Off-chip DRAM: `channels` independent channels behind one queue.
 
-    A transfer of b bits occupies one channel for
-        cycles = max(1, ceil((latency_s + b / bandwidth_bit_per_s) * clock_hz))
-    (`bandwidth_bit_per_s` per channel) and costs b * energy_j_per_bit, charged to "dram".
-    Split a large transfer into several calls to spread it over channels.
+    With `interleave` (address interleaving, as HBM/DDR controllers map consecutive bursts to
+    consecutive channels) a transfer of b bits is striped over
+        k = min(channels, ceil(b / burst_bits))
+    channels, which it holds together (one multi-unit hold of the port, `Port.use(units=k)`) for
+        cycles = max(1, ceil((latency_s + b / (k * bandwidth_bit_per_s)) * clock_hz));
+    without it a transfer holds one channel (k = 1) for the same formula. `bandwidth_bit_per_s` is
+    per channel; a transfer of at most one burst uses one channel either way, and one spanning every
+    channel runs at the total bandwidth (NeuroSim's DRAM time, bits / total bandwidth, plus the
+    access latency). A transfer costs b * energy_j_per_bit, charged to "dram".
     """
 
     def __init__(
@@ -276,6 +348,8 @@ class Dram:
         energy_j_per_bit: float,
         clock_hz: float,
         probe: Probe,
+        burst_bits: int,
+        interleave: bool = True,
     ):
         if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
             raise ValueError(
@@ -288,28 +362,43 @@ class Dram:
         for label, v in (("latency_s", latency_s), ("energy_j_per_bit", energy_j_per_bit)):
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
                 raise ValueError(f"DRAM {name!r}: {label} must be finite and >= 0, got {v!r}")
+        if isinstance(burst_bits, bool) or not isinstance(burst_bits, int) or burst_bits < 1:
+            raise ValueError(f"DRAM {name!r}: burst_bits must be a positive integer, got {burst_bits!r}")
+        if not isinstance(interleave, bool):
+            raise ValueError(f"DRAM {name!r}: interleave must be True or False, got {interleave!r}")
         self.name = name
         self.channels = channels
         self.bandwidth_bit_per_s = float(bandwidth_bit_per_s)
         self.latency_s = float(latency_s)
         self.energy_j_per_bit = float(energy_j_per_bit)
         self.clock_hz = float(clock_hz)
+        self.burst_bits = burst_bits
+        self.interleave = interleave
         self.probe = probe
         self.port = Port(env, name, channels, probe, kind="dram")
 
-    def transfer_cycles(self, bits: int) -> int:
-        """Cycles one transfer of `bits` holds a channel (0 for 0 bits)."""
+    def transfer_channels(self, bits: int) -> int:
+        """Channels one transfer of `bits` holds: min(channels, ceil(bits / burst_bits)) when
+        interleaving, else 1 (0 for 0 bits)."""
         bits = _count("bits", bits)
         if bits == 0:
             return 0
-        return to_cycles((self.latency_s + bits / self.bandwidth_bit_per_s) * self.clock_hz)
+        return min(self.channels, -(-bits // self.burst_bits)) if self.interleave else 1
+
+    def transfer_cycles(self, bits: int) -> int:
+        """Cycles one transfer of `bits` holds its channels (0 for 0 bits)."""
+        k = self.transfer_channels(bits)
+        if k == 0:
+            return 0
+        return to_cycles((self.latency_s + bits / (k * self.bandwidth_bit_per_s)) * self.clock_hz)
 
     def transfer(self, bits: int, phase: str, layer: int | None = None):
-        """Generator: move `bits` to or from DRAM over one channel (0 bits: no-op)."""
-        cycles = self.transfer_cycles(bits)
-        if cycles == 0:
+        """Generator: move `bits` to or from DRAM over `transfer_channels(bits)` channels at once
+        (0 bits: no-op)."""
+        k = self.transfer_channels(bits)
+        if k == 0:
             return
-        yield from self.port.use(cycles, phase, layer, bits)
+        yield from self.port.use(self.transfer_cycles(bits), phase, layer, bits, units=k)
         self.probe.charge("dram", phase, bits * self.energy_j_per_bit)
 
 

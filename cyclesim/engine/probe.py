@@ -1,7 +1,8 @@
 """Measurement side of the discrete-event model: what every resource did, waited for and spent.
 
 Each chip resource (a subarray, a buffer port, an H-tree link, a DRAM channel group) is registered
-with its kind and layer, reports its busy intervals and its requests' queueing times, and every
+with its kind, layer and capacity (servers), reports its busy intervals (each holding one or more of
+its servers) and its requests' queueing times, and every
 operation charges its energy to one component category (`terms.COMPONENTS`) and one training phase
 (`terms.PHASES`); utilisation, contention and the energy breakdowns of the report are all derived
 from these records, and `Probe.check` verifies that no resource was ever over-booked.
@@ -10,6 +11,7 @@ from these records, and `Probe.check` verifies that no resource was ever over-bo
 from __future__ import annotations
 
 import math
+import operator
 from collections import defaultdict
 
 import numpy as np
@@ -26,6 +28,17 @@ def _check_phase(phase: str) -> None:
         raise ValueError(f"unknown phase {phase!r}; expected one of {', '.join(PHASES)}")
 
 
+def _units(resource: str, units) -> int:
+    """The servers a busy interval holds: an integer >= 1 (not a bool or a float)."""
+    try:
+        n = operator.index(units)
+    except TypeError:
+        n = None
+    if isinstance(units, bool) or n is None or n < 1:
+        raise ValueError(f"units of a busy interval of {resource!r} must be a positive integer, got {units!r}")
+    return n
+
+
 def _p95(sorted_values: list) -> float:
     """Nearest-rank 95th percentile: the smallest value with at least 95 % of values <= it."""
     if not sorted_values:
@@ -37,12 +50,15 @@ class Probe:
     """Records of one simulation, kept in plain lists and dicts (one append per event).
 
     Busy intervals are stored per resource as tuples ``(start, end, phase, layer, bits)``
-    (half-open, [start, end) in cycles); waits as ``granted - queued``; energy per
-    (category, phase); queue depths as ``(time, depth)`` samples.
+    (half-open, [start, end) in cycles), and alongside them (`units`) how many of the resource's
+    servers each interval held (1 unless a request held several at once, e.g. a DRAM transfer
+    striped over channels); waits as ``granted - queued``; energy per (category, phase); queue
+    depths as ``(time, depth)`` samples.
     """
 
     def __init__(self) -> None:
         self._busy: dict[str, list[tuple]] = defaultdict(list)
+        self._units: dict[str, list[int]] = defaultdict(list)  # parallel to _busy
         self._waits: dict[str, list[int]] = defaultdict(list)
         self._depth: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self._energy: dict[tuple[str, str], float] = defaultdict(float)
@@ -72,13 +88,26 @@ class Probe:
         self.capacity[resource] = capacity
         self._registry[resource] = (kind, layer, len(self._registry))
 
-    def busy(self, resource: str, start: int, end: int, phase: str, layer: int | None = None, bits: int = 0) -> None:
-        """One busy interval [start, end) of one of `resource`'s servers; `bits` moved during it."""
+    def busy(
+        self,
+        resource: str,
+        start: int,
+        end: int,
+        phase: str,
+        layer: int | None = None,
+        bits: int = 0,
+        units: int = 1,
+    ) -> None:
+        """One busy interval [start, end) holding `units` of `resource`'s servers at once; `bits`
+        moved during it (in total, not per server)."""
         if end < start:
             raise ValueError(f"busy interval of {resource!r} ends before it starts: [{start}, {end})")
         if phase not in _PHASE_SET:
             _check_phase(phase)
+        if type(units) is not int or units < 1:
+            units = _units(resource, units)
         self._busy[resource].append((start, end, phase, layer, bits))
+        self._units[resource].append(units)
 
     def wait(self, resource: str, queued: int, granted: int) -> None:
         """One request to `resource`: queued at `queued`, granted at `granted`."""
@@ -127,8 +156,13 @@ class Probe:
         return self._registry[resource]
 
     def intervals(self, resource: str) -> list[tuple]:
-        """Busy intervals of `resource` as recorded: ``(start, end, phase, layer, bits)`` tuples."""
+        """Busy intervals of `resource` as recorded: ``(start, end, phase, layer, bits)`` tuples
+        (the servers each held: `units`)."""
         return list(self._busy.get(resource, ()))
+
+    def units(self, resource: str) -> list[int]:
+        """Servers held by each of `resource`'s busy intervals, in the order of `intervals`."""
+        return list(self._units.get(resource, ()))
 
     def waits(self, resource: str) -> list[int]:
         """Queueing time (cycles) of every request to `resource`, in request-grant order."""
@@ -139,13 +173,15 @@ class Probe:
         return list(self._depth.get(resource, ()))
 
     def busy_cycles(self, resource: str) -> int:
-        """Sum of the lengths of `resource`'s busy intervals (server-cycles)."""
-        return sum(iv[1] - iv[0] for iv in self._busy.get(resource, ()))
+        """Server-cycles of `resource`: each busy interval's length times the servers it held."""
+        ivs = self._busy.get(resource, ())
+        return sum((iv[1] - iv[0]) * u for iv, u in zip(ivs, self._units.get(resource, ()), strict=True))
 
     # ------------------------------------------------------------------------------ summaries
 
     def utilization(self, elapsed: int) -> dict[str, float]:
-        """Per resource: busy cycles / (capacity * elapsed), in [0, 1] for a valid schedule."""
+        """Per resource: busy server-cycles (`busy_cycles`) / (capacity * elapsed), in [0, 1] for a
+        valid schedule."""
         if elapsed < 0:
             raise ValueError(f"elapsed must be >= 0, got {elapsed}")
         out = {}
@@ -156,7 +192,7 @@ class Probe:
 
     def contention(self, elapsed: int) -> list[dict]:
         """One row per resource (sorted by name): utilisation, request count, wait statistics
-        (mean, nearest-rank 95th percentile, max, in cycles), busy cycles, bytes moved
+        (mean, nearest-rank 95th percentile, max, in cycles), busy server-cycles, bytes moved
         (sum of the intervals' bits / 8), capacity and the largest sampled queue depth."""
         util = self.utilization(elapsed)
         rows = []
@@ -207,9 +243,10 @@ class Probe:
         """Raise AssertionError if the records are inconsistent.
 
         For each resource with capacity c (from `capacity`, else as registered, else 1):
-        every interval lies in [0, elapsed]; at no instant more than c intervals overlap
-        (sweep line over start/end events, an end at t frees its server before a start at t);
-        busy cycles <= c * elapsed. Energy: the category totals and the phase totals each sum to
+        every interval lies in [0, elapsed] and holds at most c servers; at no instant do the
+        overlapping intervals hold more than c servers in total (sweep line over start/end events
+        weighted by the units held, an end at t frees its servers before a start at t); busy
+        server-cycles <= c * elapsed. Energy: the category totals and the phase totals each sum to
         `total_energy_j` (relative tolerance 1e-9).
         """
         caps = dict(self.capacity)
@@ -221,21 +258,25 @@ class Probe:
             n = len(ivs)
             starts = np.fromiter((iv[0] for iv in ivs), dtype=np.float64, count=n)
             ends = np.fromiter((iv[1] for iv in ivs), dtype=np.float64, count=n)
+            units = np.asarray(self._units[r], dtype=np.int64)
+            assert units.size == n, f"{r}: {units.size} unit counts for {n} busy intervals"
             assert starts.min() >= 0, f"{r}: busy interval starts before 0 ({starts.min()})"
             assert ends.max() <= elapsed, f"{r}: busy until {ends.max()}, after elapsed = {elapsed}"
-            busy = float((ends - starts).sum())
+            assert units.max() <= cap, f"{r}: a busy interval holds {units.max()} servers, capacity {cap}"
+            busy = float(((ends - starts) * units).sum())
             assert busy <= cap * elapsed, f"{r}: busy {busy} cycles > capacity {cap} x elapsed {elapsed}"
             keep = ends > starts  # zero-length intervals occupy no time
-            s, e = starts[keep], ends[keep]
+            s, e, u = starts[keep], ends[keep], units[keep]
             times = np.concatenate([s, e])
-            deltas = np.concatenate([np.ones(s.size, np.int64), -np.ones(e.size, np.int64)])
-            order = np.lexsort((deltas, times))  # by time, ends (-1) before starts (+1)
+            deltas = np.concatenate([u, -u])
+            order = np.lexsort((deltas, times))  # by time, ends (< 0) before starts (> 0)
             running = np.cumsum(deltas[order])
             if running.size:
                 peak = int(running.max())
                 if peak > cap:
                     at = times[order][int(np.argmax(running))]
-                    raise AssertionError(f"{r}: {peak} overlapping busy intervals at cycle {at:g}, capacity {cap}")
+                    what = "overlapping busy intervals" if u.max() == 1 else "servers held by overlapping intervals"
+                    raise AssertionError(f"{r}: {peak} {what} at cycle {at:g}, capacity {cap}")
         total = self._total_j
         for label, parts in (("category", self.energy_by_component()), ("phase", self.energy_by_phase())):
             s = math.fsum(parts.values())

@@ -14,13 +14,10 @@ whatever the event simulation of these dependencies and queues gives.
 
 from __future__ import annotations
 
-import math
-
 import attrs
 import numpy as np
 import simpy
 
-from cyclesim import tech
 from cyclesim.engine.components import (
     Buffer,
     Dram,
@@ -32,8 +29,6 @@ from cyclesim.engine.components import (
 )
 from cyclesim.engine.probe import Probe
 from cyclesim.errors import ConfigError
-from cyclesim.hw import area as area_mod
-from cyclesim.hw import circuits as c
 from cyclesim.learn import quant, signals
 from cyclesim.rules import base as rule_base
 from cyclesim.terms import IDLE, PHASES
@@ -95,46 +90,27 @@ class IterationResult:
         return [rows[k] for k in sorted(rows)]
 
 
-def simulate(workload, fp, net, trace) -> IterationResult:
-    """Simulate one recorded iteration of `workload` on the chip that `fp` lays out."""
-    return Iteration(workload, fp, net, trace).run()
+def simulate(inv, net, trace) -> IterationResult:
+    """Simulate one recorded iteration of the workload on the chip `inv` (`hw.inventory`) describes."""
+    return Iteration(inv, net, trace).run()
 
 
 class ChipModel:
-    """The workload's chip (`config.Chip` laid out by the floorplan) as SimPy components, with
-    per-operation costs from the circuit models."""
+    """The inventoried chip (`hw.inventory.Inventory`) as SimPy components: each timed part of the
+    inventory becomes one component, priced per operation by its inventory record (nothing is sized
+    or priced here)."""
 
-    def __init__(self, env, workload, fp, net, probe: Probe):
+    def __init__(self, env, inv, net, probe: Probe):
+        workload, fp = inv.workload, inv.floorplan
         self.env, self.wl, self.fp, self.net, self.probe = env, workload, fp, net, probe
-        chip, prec, dev = workload.chip, workload.precision, workload.device
-        clk = chip.clock_hz
-        node = tech.node(chip.node, chip.flavor)
-        self.node = node
+        chip = workload.chip
         sub = chip.subarray
         self.sub = sub
-        parts = area_mod.subarray_parts(workload, node, transposed=False)
-        ag = area_mod.subarray_parts(workload, node, transposed=True)
-        # One bit plane of one sample: the read pulse, then cols_per_adc conversions per ADC and
-        # a shift-add step (the columns sharing an ADC are converted one after another).
-        self.plane_cycles = {
-            "fw": to_cycles(parts["cells"].delay_cycles)
-            + chip.cols_per_adc * to_cycles(parts["adc"].delay_cycles)
-            + to_cycles(parts["shift_add"].delay_cycles),
-            "ag": to_cycles(ag["cells"].delay_cycles)
-            + chip.cols_per_adc * to_cycles(ag["adc_transposed"].delay_cycles)
-            + to_cycles(ag["shift_add_transposed"].delay_cycles),
-        }
-        # Energy of converting and accumulating every line of a full subarray once (one plane).
-        self.plane_energy = {
-            "fw": (parts["adc"].energy_j, parts["shift_add"].energy_j),
-            "ag": (ag["adc_transposed"].energy_j, ag["shift_add_transposed"].energy_j),
-        }
-        self.read_j_per_gmax = dev.read_v**2 * dev.read_pulse_s / dev.r_on_ohm  # per unit G/Gmax
-        self.write_pulse_cycles = to_cycles(dev.write_pulse_s * clk)
-        g_mean = (1.0 + 1.0 / dev.on_off_ratio) / 2.0 / dev.r_on_ohm
-        self.pulse_j = dev.write_v**2 * g_mean * dev.write_pulse_s
-        # Subarrays of every weight array, by (row block, column block).
-        self.subarrays = []
+        self.read = inv.read  # "fw" / "ag": one bit plane through one subarray (hw.inventory.ReadPlane)
+        self.programming = inv.programming
+        # Subarrays of every weight array, by (row block, column block); `copies[l]` holds those of the
+        # layer's further copies (duplication), which read their share of the batch in parallel.
+        self.subarrays, self.copies = [], []
         for l, a in enumerate(fp.weights):
             self.subarrays.append(
                 {
@@ -142,6 +118,16 @@ class ChipModel:
                     for s in range(a.sub_rows)
                     for j in range(a.sub_cols)
                 }
+            )
+            self.copies.append(
+                [
+                    {
+                        (s, j): Subarray(env, f"{a.name}.copy{k}.sub{s}.{j}", sub, sub, probe, layer=l)
+                        for s in range(a.sub_rows)
+                        for j in range(a.sub_cols)
+                    }
+                    for k in range(1, a.copies)
+                ]
             )
         # Subarrays of the rule's feedback arrays (feedback_store "rram"), by the layer they serve.
         self.feedback_subarrays = {}
@@ -152,57 +138,40 @@ class ChipModel:
                 for s in range(a.sub_rows)
                 for j in range(a.sub_cols)
             }
-        sizes = workload.network.sizes
-        gbuf_bits = 2 * sum(sizes) * (prec.activation + prec.error)
-        rd = c.register_file(node, clk, bits_capacity=gbuf_bits, port_bits=sub)
-        self.gbuf = Buffer(env, "global_buffer", sub, rd, rd, probe)
-        chip_area_m2 = area_mod.chip_area(workload, fp).total_um2 * 1e-12
-        width = fp.tile_size * sub
-        tree = area_mod.htree(
-            node,
-            clk,
-            side_m=math.sqrt(chip_area_m2),
-            leaves=max(fp.tiles, 2),
-            width_bits=width,
-            pitch_f=area_mod.GLOBAL_PITCH_F,
-        )
-        self.htree = HTree(env, "chip_htree", width, c.Cost(0.0, tree.energy_j, tree.delay_cycles, 0.0), probe)
-        dram = tech.dram(chip.dram)
-        channels = chip.dram_channels or dram.channels
+        gbuf = inv.part("global_buffer")
+        self.gbuf = Buffer(env, gbuf.name, gbuf.size["port_bits"], gbuf.cost, gbuf.cost, probe)
+        tree = inv.part("chip_htree")
+        self.htree = HTree(env, tree.name, tree.size["width_bits"], tree.cost, probe)
+        dram = inv.dram
         self.dram = Dram(
             env,
             "dram",
-            channels=channels,
+            channels=inv.dram_phy.count,
             bandwidth_bit_per_s=dram.bandwidth_bit_per_s,
             latency_s=dram.latency_s,
-            energy_j_per_bit=dram.energy_j_per_bit,
-            clock_hz=clk,
+            energy_j_per_bit=inv.dram_j_per_bit,
+            clock_hz=chip.clock_hz,
             probe=probe,
+            burst_bits=dram.burst_bits,
+            interleave=chip.dram_interleave,
         )
-        lanes = fp.tile_size * fp.pe_size * sub // chip.cols_per_adc
-        acc_bits = chip.adc_bits + prec.activation + math.ceil(math.log2(max(sizes)))
-        self.accum = Unit(env, "accumulation", c.accumulator(node, clk, bits=acc_bits), probe, lanes=lanes)
-        self.activation = Unit(
-            env, "activation", c.activation_unit(node, clk, bits=prec.activation), probe, lanes=lanes, category="other"
-        )
-        self.feedback_mac = Unit(
-            env, "feedback_mac", c.accumulator(node, clk, bits=prec.error + prec.weight + 4), probe, lanes=lanes
-        )
-        # Weight-gradient units: one shared (sized for the largest layer) or one per layer.
-        self.wgu_costs = []
-        for a in fp.weights:
-            rows, cols = a.rows, a.cols
-            self.wgu_costs.append(c.weight_gradient_unit(node, clk, rows=rows, cols=cols, bits=prec.gradient))
+        acc, act = inv.part("accumulation"), inv.part("activation")
+        self.accum = Unit(env, acc.name, acc.cost, probe, lanes=acc.count)
+        self.activation = Unit(env, act.name, act.cost, probe, lanes=act.count, category=act.category)
+        if inv.has("feedback_mac"):  # with the SRAM it reads: B_l at weight bits, or sign(W) bits
+            mac, store = inv.part("feedback_mac"), inv.part("feedback_sram")
+            self.feedback_mac = Unit(env, mac.name, mac.cost, probe, lanes=mac.count)
+            self.feedback_store = Buffer(env, store.name, store.size["port_bits"], store.cost, store.cost, probe)
+        # Weight-gradient units: one shared (sized for the largest layer) or one per layer; each
+        # layer's block priced by the inventory.
+        self.wgu_costs = inv.wgu_blocks
         if fp.wgu == "shared":
             shared = Wgu(env, "wgu", probe)
             self.wgus = [shared] * len(fp.weights)
         else:
             self.wgus = [Wgu(env, f"wgu{l + 1}", probe, layer=l) for l in range(len(fp.weights))]
-        self.grad_bits = prec.gradient
-        # Static power of the whole chip: every allocated subarray with its periphery, the WGUs.
-        per_sub = sum(p.leakage_w for p in parts.values())
-        allocated = fp.tiles * fp.tile_size**2 * fp.pe_size**2
-        self.leakage_w = per_sub * allocated + sum(w.leakage_w for w in self.wgu_costs)
+        self.words = inv.words
+        self.leakage_w = inv.leakage_w()
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -239,12 +208,19 @@ class ChipModel:
                 xs, gslice = x.q[:, cs], np.ascontiguousarray(gs.T)
             else:
                 xs, gslice = x.q[:, rs], np.ascontiguousarray(gs)
-            # Data-dependent array energy: every set input bit drives its row's cells for a pulse.
+            # Data-dependent: every set input bit pulses its line's driver and its line's cells
+            # conduct for the pulse; per plane, the output lines in use are precharged, multiplexed,
+            # converted and accumulated.
+            op = self.read[periphery]
             active = self._active_bits(xs, bits, signed)
-            e_array = self.read_j_per_gmax * float(active @ gslice.sum(axis=1, dtype=np.float64))
-            e_adc, e_sa = self.plane_energy[periphery]
+            e_cells = op.cell_j_per_gmax * float(active @ gslice.sum(axis=1, dtype=np.float64))
             frac = gslice.shape[1] / sub * planes * batch
-            energy = {"array": e_array, "adc": e_adc * frac, "accumulation": e_sa * frac}
+            energy = {
+                "array": e_cells + op.precharge_j * frac,
+                "adc": op.convert_j * frac,
+                "accumulation": op.shift_add_j * frac,
+                "other": op.drive_j_per_input * float(active.sum()) + op.mux_j * frac,
+            }
             args = dict(
                 x_int=xs,
                 g=gslice,
@@ -255,7 +231,7 @@ class ChipModel:
                 cols_per_sub=sub,
                 differential=xbar.differential,
             )
-            out.append(((s, j), sa, args, energy, planes * self.plane_cycles[periphery]))
+            out.append(((s, j), sa, args, energy, planes * op.cycles))
         return out
 
     def assemble(self, l: int, x, parts: dict, transposed: bool, feedback: bool = False) -> np.ndarray:
@@ -280,10 +256,18 @@ class ChipModel:
         """All subarrays of layer l (its weights, or its feedback matrix) read the whole batch `x` in
         parallel (each running the kernel on its slice); returns the layer's output."""
         batch = x.q.shape[0]
-        procs = {}
+        copies = [] if feedback else self.copies[l]
+        shares = _shares(batch, 1 + len(copies))
+        procs, held = {}, []
         for key, sa, args, energy, cycles in self.reads(l, x, g, phase, transposed, feedback):
-            procs[key] = self.env.process(sa.read(**args, phase=phase, layer=l, cycles=batch * cycles, energy_j=energy))
-        yield simpy.AllOf(self.env, list(procs.values()))
+            # The first copy computes the batch's values (one ADC range per batch, as the functional
+            # model) and holds its subarray for its share of the samples; each further copy holds its
+            # own subarray for its share, in parallel.
+            procs[key] = self.env.process(
+                sa.read(**args, phase=phase, layer=l, cycles=shares[0] * cycles, energy_j=energy)
+            )
+            held += [self.env.process(c[key].port.use(n * cycles, phase, l)) for c, n in zip(copies, shares[1:]) if n]
+        yield simpy.AllOf(self.env, [*procs.values(), *held])
         out = self.assemble(l, x, {k: p.value for k, p in procs.items()}, transposed, feedback)
         a = self._array(l, feedback)[1]
         inner = a.sub_cols if transposed else a.sub_rows
@@ -305,7 +289,8 @@ class ChipModel:
 class Iteration:
     """Simulate one recorded training iteration (a `learn.train.Trace`) on the chip."""
 
-    def __init__(self, workload, fp, net, trace):
+    def __init__(self, inv, net, trace):
+        workload, fp = inv.workload, inv.floorplan
         if workload.mode != "hardware" or not workload.effects.adc:
             raise ConfigError(
                 "the engine replays hardware-mode iterations with ADCs; set mode=hardware and "
@@ -314,7 +299,7 @@ class Iteration:
         self.wl, self.fp, self.net, self.trace = workload, fp, net, trace
         self.env = _CountingEnvironment()
         self.probe = Probe()
-        self.model = ChipModel(self.env, workload, fp, net, self.probe)
+        self.model = ChipModel(self.env, inv, net, self.probe)
         self.n = len(workload.network.sizes) - 1
         self.signals = workload.signals
         self.out: dict = {"deltas": [None] * self.n, "grads": [None] * self.n}
@@ -333,12 +318,14 @@ class Iteration:
         batch = x.q.shape[0]
         for l in range(self.n):
             fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
+            if l == 0:  # the batch's images come from DRAM
+                yield from model.dram.transfer(batch * fan_in * prec.activation, "fw", l)
             yield from model.transfer(batch * fan_in * prec.activation, "fw", l)
             a = yield from model.read_layer(l, x, tr.conductances[l], "fw", transposed=False)
             yield from model.activation.run(batch * fan_out, "fw", l)
             yield from model.gbuf.write(batch * fan_out * prec.activation, "fw", l)
-            # Activations are kept in DRAM for the weight gradient.
-            yield from model.dram.transfer(batch * fan_in * prec.activation, "fw", l)
+            if l < self.n - 1:  # the next layer's inputs are kept in DRAM for its weight gradient
+                yield from model.dram.transfer(batch * fan_out * prec.activation, "fw", l)
             inputs.append(x)
             pre.append(a)
             self.out.update(inputs=inputs, pre=pre)
@@ -388,15 +375,20 @@ class Iteration:
         for _key, _sa, _args, energy, _c in reads:  # the batch's read energy, charged once
             for category, joules in energy.items():
                 self.probe.charge(category, "fw", joules)
+        arrays = [{key: sa for key, sa, _a, _e, _c in reads}, *model.copies[l]]
         for _ in range(batch):
             b = yield src.get()
+            if l == 0:  # the sample's image comes from DRAM
+                yield from model.dram.transfer(fan_in * prec.activation, "fw", l)
             yield from model.transfer(fan_in * prec.activation, "fw", l)
-            subs = [self.env.process(sa.port.use(cycles, "fw", l)) for _k, sa, _a, _e, cycles in reads]
+            on = arrays[b % len(arrays)]  # duplicated layers take samples in turn
+            subs = [self.env.process(on[key].port.use(cycles, "fw", l)) for key, _sa, _a, _e, cycles in reads]
             yield simpy.AllOf(self.env, subs)
             yield from model.accum.run(fan_out * max(a.sub_rows - 1, 0), "fw", l)
             yield from model.activation.run(fan_out, "fw", l)
             yield from model.gbuf.write(fan_out * prec.activation, "fw", l)
-            yield from model.dram.transfer(fan_in * prec.activation, "fw", l)
+            if l < self.n - 1:  # kept in DRAM for the next layer's weight gradient
+                yield from model.dram.transfer(fan_out * prec.activation, "fw", l)
             yield dst.put(b)
         if self.fw_done is not None:
             self.fw_done[l].succeed()
@@ -407,39 +399,57 @@ class Iteration:
         a = self.fp.weights[l]
         x, d = self.out["inputs"][l], self.out["deltas"][l]
         batch = x.q.shape[0]
-        grad_bits = a.rows * a.cols * model.grad_bits
+        words = model.words
+        # The batch's errors of this layer do not fit the global buffer (it holds one sample): they
+        # go to DRAM, to be read back sample by sample with the inputs kept there by the forward pass.
+        yield from model.dram.transfer(batch * a.cols * words.error, "wg", l)
+        # The running sums: words of `words.gradient` bits (the exact sum of the batch's products by
+        # default), in DRAM ("dram": read back with the sample's operands and written per sample) or
+        # held in the WGU ("on_chip").
+        in_dram = wl.chip.gradient_accumulation == "dram"
+        sum_bits = a.rows * a.cols * words.gradient
+        operand_bits = a.rows * words.activation + a.cols * words.error
         cost = model.wgu_costs[l]
         for b in range(batch):
+            yield from model.dram.transfer(operand_bits + (sum_bits if in_dram and b > 0 else 0), "wg", l)
             yield from model.wgus[l].outer(
                 a.rows, a.cols, phase="wg", layer=l, cycles=to_cycles(cost.delay_cycles), energy_j=cost.energy_j
             )
-            if wl.chip.gradient_accumulation == "dram":
-                if b > 0:
-                    yield from model.dram.transfer(grad_bits, "wg", l)  # read the running sum back
-                yield from model.dram.transfer(grad_bits, "wg", l)  # write the updated sum
-        if wl.chip.gradient_accumulation == "on_chip":
-            yield from model.dram.transfer(grad_bits, "wg", l)
+            if in_dram:
+                yield from model.dram.transfer(sum_bits, "wg", l)  # write the updated sums
         self.out["grads"][l] = _exact_gradient(x, d)
         if ready is not None:
             yield ready
-        # WU: read the batch gradient, program every subarray row by row (pulses from the trace).
-        yield from model.dram.transfer(grad_bits, "wu", l)
+        # WU: the update logic reads the batch's sums (from DRAM, or from the WGU that holds them)
+        # and each weight's momentum (kept in DRAM at `words.momentum` bits), rounds the step and
+        # writes the momentum back, then sends the pulse words to the tiles and programs every
+        # subarray row by row (pulses from the trace).
+        weights = a.rows * a.cols
+        yield from model.dram.transfer((sum_bits if in_dram else 0) + weights * words.momentum, "wu", l)
+        yield from model.dram.transfer(weights * words.momentum, "wu", l)
+        yield from model.htree.send(weights * words.pulse, "wu", l)
         pulses = self.trace.step.pulses[l]
         sub = model.sub
         procs = []
         for (s, j), sa in model.subarrays[l].items():
             block = np.abs(pulses[s * sub : (s + 1) * sub, j * sub : (j + 1) * sub])
             # Rows are programmed one after another, all columns of a row together; a row takes
-            # as many pulses as its most-programmed cell.
+            # as many pulses as its most-programmed cell. Every copy of a duplicated layer is
+            # programmed alike, in parallel.
             n_pulses = int(block.max(axis=1).sum()) if block.size else 0
             if n_pulses == 0:
                 continue
-            energy = model.pulse_j * float(block.sum())
-            procs.append(
-                self.env.process(
-                    sa.program(cycles=n_pulses * model.write_pulse_cycles, energy_j=energy, phase="wu", layer=l)
+            prog = model.programming  # each programmed row is selected, each pulse charged
+            energy = {
+                "array": prog.pulse_j * float(block.sum()),
+                "other": prog.row_select_j * int(np.count_nonzero(block.max(axis=1))),
+            }
+            for target in (sa, *(c[(s, j)] for c in model.copies[l])):
+                procs.append(
+                    self.env.process(
+                        target.program(cycles=n_pulses * prog.pulse_cycles, energy_j=energy, phase="wu", layer=l)
+                    )
                 )
-            )
         if procs:
             yield simpy.AllOf(self.env, procs)
         if l in self.sign_layers:
@@ -453,22 +463,19 @@ class Iteration:
         model = self.model
         g = self.trace.conductances[l]  # before the update: the refresh reads the cells as programmed
         sub = model.sub
-        e_adc, e_sa = model.plane_energy["fw"]
+        op = model.read["fw"]
         procs = []
         for (s, j), sa in model.subarrays[l].items():
             block = g[s * sub : (s + 1) * sub, j * sub : (j + 1) * sub]
             rows = block.shape[0]
             frac = block.shape[1] / sub * rows
             energy = {
-                "array": model.read_j_per_gmax * float(block.sum(dtype=np.float64)),
-                "adc": e_adc * frac,
-                "accumulation": e_sa * frac,
+                "array": op.cell_j_per_gmax * float(block.sum(dtype=np.float64)) + op.precharge_j * frac,
+                "adc": op.convert_j * frac,
+                "accumulation": op.shift_add_j * frac,
+                "other": op.drive_j_per_input * rows + op.mux_j * frac,
             }
-            procs.append(
-                self.env.process(
-                    sa.program(cycles=rows * model.plane_cycles["fw"], energy_j=energy, phase="wu", layer=l)
-                )
-            )
+            procs.append(self.env.process(sa.program(cycles=rows * op.cycles, energy_j=energy, phase="wu", layer=l)))
         yield simpy.AllOf(self.env, procs)
 
     def backward(self, procs: list, chains: list):
@@ -521,6 +528,7 @@ class Iteration:
             self.read_done[l + 1].succeed()
             yield from model.activation.run(batch * sizes[l + 1], "ag", l)
         elif sig.via == "sign_transposed":  # additions of delta with the stored signs
+            yield from model.feedback_store.read(sizes[l + 2] * sizes[l + 1], "ag", l)  # sign(W), once per batch
             yield from model.feedback_mac.run(batch * sizes[l + 2] * sizes[l + 1], "ag", l)
             back = net.sign_read(l + 1, source, tr.conductances[l + 1])
             self.read_done[l + 1].succeed()
@@ -531,6 +539,8 @@ class Iteration:
             back = yield from model.read_layer(l, source, g, "ag", transposed=False, feedback=True)
         else:  # B_l in SRAM, a digital MAC; a one-hot target selects one row of B_l
             rows = 1 if sig.source == "target" else source.q.shape[1]
+            entries = source.q.shape[1] * sizes[l + 1]  # B_l (source entries x layer width), once per batch
+            yield from model.feedback_store.read(entries * wl.precision.weight, "ag", l)
             yield from model.feedback_mac.run(batch * rows * sizes[l + 1], "ag", l)
             back = net.feedback_read(l, source)
         self.out["deltas"][l] = net.error_operand(back * net.derivative(self.out["pre"][l]))
@@ -588,6 +598,13 @@ class _CountingEnvironment(simpy.Environment):
     def step(self):
         self.events += 1
         super().step()
+
+
+def _shares(batch: int, copies: int) -> list[int]:
+    """The samples each of `copies` copies of a layer reads: contiguous shares of ceil(batch / copies),
+    the last one what remains (0 for copies beyond the batch)."""
+    share = -(-batch // copies)
+    return [max(0, min(batch, (k + 1) * share) - k * share) for k in range(copies)]
 
 
 def _exact_gradient(x, d) -> np.ndarray:

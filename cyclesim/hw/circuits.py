@@ -176,6 +176,18 @@ def _fraction(name: str, value) -> float:
     return float(value)
 
 
+_EPS = 1e-9  # float noise tolerated when rounding delays up to whole cycles
+
+
+def to_cycles(delay_cycles: float) -> int:
+    """Whole cycles of an operation: n = max(1, ceil(delay_cycles - 1e-9)) (the slack absorbs float
+    noise such as 2.0000000000004)."""
+    d = float(delay_cycles)
+    if not (math.isfinite(d) and d >= 0):
+        raise ValueError(f"delay must be finite and >= 0 cycles, got {delay_cycles!r}")
+    return max(1, math.ceil(d - _EPS))
+
+
 def _cycles(seconds: float, clock_hz: float) -> float:
     return seconds * _positive("clock_hz", clock_hz)
 
@@ -324,6 +336,15 @@ def cell_pitch_f(cell_area_f2: float) -> float:
 # ------------------------------------------------------------------------------------ crossbar
 
 
+def _column_cap_f(node: tech.Node, d: dict, rows: int) -> float:
+    """C_col = rows·(p·c_wire + C_j): a column line over `rows` cells of pitch p = sqrt(A_cell)·F, with
+    the drain of each access transistor (charged as the gate cap of a p-wide device; 0 for a
+    transistor-less crossbar)."""
+    pitch_f = cell_pitch_f(d["cell_area_f2"])
+    c_junction = gate_cap_f(node, pitch_f) if d["one_t_one_r"] else 0.0
+    return rows * (pitch_f * _f(node) * node.wire.c_f_per_m + c_junction)
+
+
 @priced
 def crossbar(
     node: tech.Node,
@@ -358,9 +379,7 @@ def crossbar(
     if frac < g_min_frac - 1e-12:
         raise ValueError(f"g_mean must be >= 1/on_off = {g_min_frac:g} (G_off/G_on), got {frac}")
     F = _f(node)
-    pitch_f = cell_pitch_f(d["cell_area_f2"])
-    c_junction = gate_cap_f(node, pitch_f) if d["one_t_one_r"] else 0.0
-    c_col = rows * (pitch_f * F * node.wire.c_f_per_m + c_junction)
+    c_col = _column_cap_f(node, d, rows)
     energy = a * rows * cols * d["read_v"] ** 2 * frac * g_on * d["read_pulse_s"] + cols * c_col * d["read_v"] ** 2
     return Cost(
         area_um2=_um2(rows * cols * d["cell_area_f2"] * F * F),
@@ -368,6 +387,33 @@ def crossbar(
         delay_cycles=_cycles(d["read_pulse_s"], clock_hz),
         leakage_w=0.0,
     )
+
+
+@priced
+def programming(node: tech.Node, clock_hz: float, *, device: Device, rows: int, cols: int) -> dict[str, Cost]:
+    """Programming one subarray (the weight update), row by row: the energy and delay of its steps.
+    The decoder and drivers that do it are the subarray's (`subarray`: "decoder", "wl_driver",
+    "bl_driver"), so these costs carry no area or leakage of their own.
+
+    "row_select": one row selected for programming: the decoder's address change and the row's
+        word-line driver pulsing its line, E = E_decoder + E_WL(one row, activity 1).
+    "pulse": one programming pulse on one cell: its column line charged to the write voltage and the
+        cell conducting for the pulse, E = C_col·V_write² + V_write²·G_mean·t_write (C_col as in
+        `crossbar`, G_mean = (1 + 1/on_off)/(2 R_on)); delay t_write·f_clk.
+    """
+    d = _device_params(device)
+    rows, cols = _positive_int("rows", rows), _positive_int("cols", cols)
+    area_f2 = d["cell_area_f2"]
+    dec = decoder(node, clock_hz, rows=rows, pitch_f=cell_pitch_f(area_f2))
+    acc = None if d["one_t_one_r"] else 0.0
+    row = wl_driver(node, clock_hz, rows=1, cols=cols, cell_area_f2=area_f2, access_width_f=acc, activity=1.0)
+    v_w, t_w = device.write_v, device.write_pulse_s
+    g_mean = (1.0 + 1.0 / d["on_off_ratio"]) / 2.0 / d["r_on_ohm"]
+    pulse_j = _column_cap_f(node, d, rows) * v_w**2 + v_w**2 * g_mean * t_w
+    return {
+        "row_select": Cost(0.0, dec.energy_j + row.energy_j, dec.delay_cycles + row.delay_cycles, 0.0),
+        "pulse": Cost(0.0, pulse_j, _cycles(t_w, clock_hz), 0.0),
+    }
 
 
 # ------------------------------------------------------------------------- drivers and decoders
@@ -804,54 +850,73 @@ def dram_interface(node: tech.Node, clock_hz: float, *, dram: tech.DramTech) -> 
 # ------------------------------------------------------------------------- weight-gradient unit
 
 
-@priced
-def weight_gradient_unit(node: tech.Node, clock_hz: float, *, rows: int, cols: int, bits: int) -> Cost:
-    """SRAM-based weight-gradient unit holding a rows x cols block of `bits`-bit gradients.
+def sram_banks(rows: int) -> tuple[int, int]:
+    """One banking rule for every SRAM macro: banks = ceil(rows / SRAM_BANK_ROWS) banks of
+    ceil(rows / banks) rows each (a bank's bit lines stay short enough for its access time)."""
+    banks = math.ceil(_positive_int("rows", rows) / SRAM_BANK_ROWS)
+    return banks, math.ceil(rows / banks)
 
-    Structure: an SRAM array of rows·cols·bits cells (8F x 20F), a row decoder with word-line
-    drivers, per bit line a precharger, latch sense amplifier and write driver (8.5 minimum
-    inverter areas), and per column a `bits`-wide adder and register.
-    Operation: one outer-product block ΔW[r, c] += δ[r]·x[c] over the whole block: for each row,
-    read the row (cols·bits bits), form the cols products bit-serially (bits add steps of `bits`
-    bits in every column adder), write the row back.
-    Area:   A = rows·cols·bits·A_SRAM + A_decoder(rows) + A_WL(rows) + cols·bits·8.5·A_INV
-            + cols·bits·(A_FA + A_DFF)
-    Energy: E = rows·[cols·bits·(E_rd + E_wr) + cols·bits·bits·E_FA + cols·bits·E_DFF
-            + E_decode + E_WL]  (E_rd, E_wr the tech SRAM energies per bit)
-    Delay:  rows·(2·ceil(t_access·f) + bits·ceil(bits·t_FA·f)) cycles.
-    Leakage: cells + periphery (decoder, drivers, adders, registers, sense amps).
+
+@priced
+def weight_gradient_unit(
+    node: tech.Node,
+    clock_hz: float,
+    *,
+    rows: int,
+    cols: int,
+    word_bits: int,
+    operand_bits: int,
+    held_rows: int | None = None,
+) -> Cost:
+    """SRAM-based weight-gradient unit adding one outer-product block into `word_bits`-bit running sums.
+
+    Storage: `held_rows` rows of cols words (default `rows`: the whole block is held on chip; 2: a
+    streaming unit that double-buffers the row in flight while DRAM holds the sums), 8F x 20F cells,
+    banked by `sram_banks`; each bank has its row decoder and word-line drivers, and per bit line a
+    precharger, latch sense amplifier and write driver (8.5 minimum inverter areas), a full adder and
+    two registers (sum and carry). Banks work on different rows in parallel.
+    Operation: ΔW[r, c] += x[r]·δ[c] over a rows x cols block: for each row, read it (cols words),
+    add the cols products bit-serially in carry-save form (`operand_bits` steps of one full-adder
+    delay each: no carry ripples between steps), resolve the carries once with a `word_bits`-wide
+    ripple add, write the row back.
+    Area:   A = held_rows·cols·w·A_SRAM + banks·[bank_rows·A_WL + A_dec(bank_rows)
+            + cols·w·(8.5·A_INV + A_FA + 2·A_DFF)]
+    Energy: E = rows·[cols·w·(E_rd + E_wr) + cols·w·(n_op + 1)·E_FA + 2·cols·w·E_DFF + E_decode + E_WL]
+            (E_rd, E_wr the tech SRAM energies per bit; w = word_bits, n_op = operand_bits)
+    Delay:  ceil(rows / banks)·(2·ceil(t_access(bank_rows)·f) + n_op·ceil(t_FA·f) + ceil(w·t_FA·f))
+            cycles.
+    Leakage: cells + every bank's periphery (decoder, drivers, adders, registers, sense amps).
     """
-    rows, cols, b = (_positive_int("rows", rows), _positive_int("cols", cols), _positive_int("bits", bits))
+    rows, cols = _positive_int("rows", rows), _positive_int("cols", cols)
+    w, n_op = _positive_int("word_bits", word_bits), _positive_int("operand_bits", operand_bits)
+    held = rows if held_rows is None else _positive_int("held_rows", held_rows)
+    banks, bank_rows = sram_banks(held)
     s, lg, F = node.sram, node.logic, _f(node)
-    lines = cols * b
-    dec = decoder(node, clock_hz, rows=rows, pitch_f=SRAM_CELL_H_F)
+    lines = cols * w
+    dec = decoder(node, clock_hz, rows=bank_rows, pitch_f=SRAM_CELL_H_F)
     # Word line: lines cells of 20F, each loading two access gates.
     c_wl = lines * (SRAM_CELL_W_F * F * node.wire.c_f_per_m + 2 * gate_cap_f(node, s.access_width_f))
     wl = _driver_chain(node, c_wl)
-    area = (
-        rows * lines * s.cell_area_m2
-        + rows * wl.area_m2
-        + lines * WGU_COLUMN_INV_AREAS * lg.inv_area_m2
-        + lines * (lg.full_adder_area_m2 + lg.dff_area_m2)
-    )
+    column_area = lines * (WGU_COLUMN_INV_AREAS * lg.inv_area_m2 + lg.full_adder_area_m2 + 2 * lg.dff_area_m2)
+    area = held * lines * s.cell_area_m2 + banks * (bank_rows * wl.area_m2 + column_area)
     e_row = (
         lines * (s.buffer_read_j_per_bit + s.buffer_write_j_per_bit)
-        + lines * b * _full_adder_energy_j(node)
-        + lines * _dff_energy_j(node)
+        + lines * (n_op + 1) * _full_adder_energy_j(node)
+        + 2 * lines * _dff_energy_j(node)
         + dec.energy_j
         + (c_wl + wl.c_internal_f) * node.vdd_v**2
     )
-    t_access = _sram_access_s(node, rows)
-    step = math.ceil(_cycles(b * _full_adder_delay_s(node), clock_hz) - 1e-9)
-    per_row = 2 * math.ceil(_cycles(t_access, clock_hz) - 1e-9) + b * max(1, step)
-    leak = (
-        rows * lines * _sram_cell_leak_w(node)
-        + dec.leakage_w
-        + rows * wl.leakage_w
-        + lines * (WGU_COLUMN_INV_AREAS + 9 + DFF_INV_LEAKS) * _inv_leak_w(node)
-    )
+    t_access = _sram_access_s(node, bank_rows)
+    step = max(1, math.ceil(_cycles(_full_adder_delay_s(node), clock_hz) - 1e-9))
+    resolve = max(1, math.ceil(_cycles(w * _full_adder_delay_s(node), clock_hz) - 1e-9))
+    per_row = 2 * math.ceil(_cycles(t_access, clock_hz) - 1e-9) + n_op * step + resolve
+    column_leak = lines * (WGU_COLUMN_INV_AREAS + 9 + 2 * DFF_INV_LEAKS) * _inv_leak_w(node)
+    leak = held * lines * _sram_cell_leak_w(node) + banks * (dec.leakage_w + bank_rows * wl.leakage_w + column_leak)
     return Cost(
-        area_um2=_um2(area) + dec.area_um2, energy_j=rows * e_row, delay_cycles=float(rows * per_row), leakage_w=leak
+        area_um2=_um2(area) + banks * dec.area_um2,
+        energy_j=rows * e_row,
+        delay_cycles=float(math.ceil(rows / banks) * per_row),
+        leakage_w=leak,
     )
 
 

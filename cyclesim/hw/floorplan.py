@@ -7,10 +7,18 @@ into subarray-sized blocks, the blocks are grouped into PEs and the PEs into til
 NeuroSim's conventional mapping -- a tile is never shared between two matrices, so a layer that just
 crosses a tile boundary allocates a nearly empty tile (the "1025 hidden" utilisation sawtooth).
 
+Two floorplans (`chip.floorplan`): "fixed" builds the tile the user gives (`chip.tile_size` PEs of
+`chip.pe_size` subarrays per side); "network" sizes it for the network as DNN+NeuroSim V2 does
+(`network_geometry`: the power-of-two tile side that maximises memory utilisation, 2 x 2 PEs of half
+that side). Either way the sawtooth remains, at the chosen tile's boundary.
+
 Conventions:
 - W_l has rows = fan_in (inputs) and cols = fan_out (outputs); one cell per weight.
-- `chip.duplication` copies every *weight* array; a rule's feedback arrays are held once (they are
-  only read to project a learning signal, never on the forward path that duplication speeds up).
+- `chip.duplication` copies *weight* arrays: an int copies every layer that many times, each copy on
+  its own tiles; "fill" (the default under "network") packs a layer that fits one tile into that tile
+  as many times as its subarray footprint fits (`fill_grid`). A rule's feedback arrays are held once
+  (they are only read to project a learning signal, never on the forward path that duplication speeds
+  up).
 - The weight arrays of a rule that reads W^T (BP) need transposed-read periphery
   (`transposable=True`), all of them, as in NeuroSim; other rules' and feedback arrays never do.
 - The shared WGU is sized to the largest layer (most cells, first on ties); per-layer WGUs are
@@ -34,6 +42,23 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def _pow2ceil(n: int) -> int:
+    """The smallest power of two >= n (n >= 1)."""
+    return 1 << (n - 1).bit_length()
+
+
+def fill_grid(sub_rows: int, sub_cols: int, tile_subarrays: int) -> tuple[int, int]:
+    """Copies of a matrix that duplication "fill" packs into its one tile, as a grid (rows, cols).
+
+    A matrix of sub_rows x sub_cols subarrays in a tile of t x t subarrays (t = `tile_subarrays`):
+        grid = (floor(t / sub_rows), floor(t / sub_cols))   if sub_rows <= t and sub_cols <= t
+        grid = (1, 1)                                       otherwise (it spans several tiles)
+    """
+    if sub_rows > tile_subarrays or sub_cols > tile_subarrays:
+        return 1, 1
+    return tile_subarrays // sub_rows, tile_subarrays // sub_cols
+
+
 @attrs.frozen
 class ArrayMap:
     """One matrix (a layer's W, or DFA's B_l) mapped onto subarrays, PEs and tiles."""
@@ -44,13 +69,14 @@ class ArrayMap:
     cols: int  # outputs for W; hidden width for B
     sub_rows: int  # ceil(rows / subarray)
     sub_cols: int  # ceil(cols / subarray)
+    copies: int  # copies of the matrix (duplication; 1 for feedback)
     subarrays: int  # sub_rows * sub_cols * copies
     pe_rows: int  # ceil(sub_rows / pe_size)   (one copy)
     pe_cols: int  # ceil(sub_cols / pe_size)   (one copy)
-    pes: int  # pe_rows * pe_cols * copies
+    pes: int  # pe_rows * pe_cols * copies; "fill": the PEs its grid of copies covers
     tile_rows: int  # ceil(pe_rows / tile_size) (one copy)
     tile_cols: int  # ceil(pe_cols / tile_size) (one copy)
-    tiles: int  # tile_rows * tile_cols * copies
+    tiles: int  # tile_rows * tile_cols * copies; "fill": tile_rows * tile_cols (copies share the tile)
     cells_mapped: int  # rows * cols * copies
     cells_allocated: int  # tiles * cells per tile
     transposable: bool  # needs transposed-read periphery (BP weights)
@@ -75,14 +101,23 @@ def map_array(
     subarray: int,
     pe_size: int,
     tile_size: int,
-    copies: int = 1,
+    duplication: int | str = 1,
     transposable: bool = False,
 ) -> ArrayMap:
-    """Map one rows x cols matrix (`copies` times) onto its own tiles."""
+    """Map one rows x cols matrix onto its own tiles: `duplication` copies each on tiles of their own,
+    or under "fill" the grid of copies (`fill_grid`) packed into the matrix's tiles."""
     sub_rows, sub_cols = _ceil_div(rows, subarray), _ceil_div(cols, subarray)
     pe_rows, pe_cols = _ceil_div(sub_rows, pe_size), _ceil_div(sub_cols, pe_size)
     tile_rows, tile_cols = _ceil_div(pe_rows, tile_size), _ceil_div(pe_cols, tile_size)
-    tiles = tile_rows * tile_cols * copies
+    if duplication == "fill":
+        grid_rows, grid_cols = fill_grid(sub_rows, sub_cols, pe_size * tile_size)
+        copies = grid_rows * grid_cols
+        pes = _ceil_div(grid_rows * sub_rows, pe_size) * _ceil_div(grid_cols * sub_cols, pe_size)
+        tiles = tile_rows * tile_cols
+    else:
+        copies = duplication
+        pes = pe_rows * pe_cols * copies
+        tiles = tile_rows * tile_cols * copies
     tile_side = subarray * pe_size * tile_size
     return ArrayMap(
         name=name,
@@ -91,10 +126,11 @@ def map_array(
         cols=cols,
         sub_rows=sub_rows,
         sub_cols=sub_cols,
+        copies=copies,
         subarrays=sub_rows * sub_cols * copies,
         pe_rows=pe_rows,
         pe_cols=pe_cols,
-        pes=pe_rows * pe_cols * copies,
+        pes=pes,
         tile_rows=tile_rows,
         tile_cols=tile_cols,
         tiles=tiles,
@@ -102,6 +138,41 @@ def map_array(
         cells_allocated=tiles * tile_side * tile_side,
         transposable=transposable,
     )
+
+
+def network_geometry(
+    shapes: list[tuple[int, int]], subarray: int, duplication: int | str
+) -> tuple[int, tuple[tuple[int, float], ...]]:
+    """DNN+NeuroSim V2's tile for a network: the power-of-two side T (cells) that maximises memory
+    utilisation, with 2 x 2 PEs of T/2 cells per side.
+
+    For layers l of r_l x c_l weights (`shapes`), d_l = max(r_l, c_l), the candidate sides are
+        T = 2^k,  pow2ceil(min_l d_l) <= T <= pow2ceil(max_l d_l),  T >= 2 * subarray
+    (a PE of T/2 holds at least one subarray). Each candidate maps every layer (`map_array` with
+    pe_size = T / 2 / subarray, tile_size = 2): a layer takes ceil(r_l / T) * ceil(c_l / T) tiles, and
+    under duplication "fill" a layer that fits one tile holds copies_l = floor(t / s_r) * floor(t / s_c)
+    copies in it (t = T / subarray, s = its subarrays per side; `fill_grid`), else copies_l = 1. Then
+        U(T) = sum_l copies_l * r_l * c_l / (T^2 * sum_l tiles_l)
+    and the chosen T maximises U, the smaller T on a tie. Returns (T, ((T, U(T)) per candidate)).
+    Raises MappingError when no candidate is at least two subarrays wide.
+    """
+    sides = [max(r, c) for r, c in shapes]
+    hi = _pow2ceil(max(sides))
+    candidates = []
+    side = max(_pow2ceil(min(sides)), 2 * subarray)
+    while side <= hi:
+        geom = dict(subarray=subarray, pe_size=side // 2 // subarray, tile_size=2, duplication=duplication)
+        arrays = [map_array("", "weight", r, c, **geom) for r, c in shapes]
+        candidates.append((side, sum(a.cells_mapped for a in arrays) / sum(a.cells_allocated for a in arrays)))
+        side *= 2
+    if not candidates:
+        raise MappingError(
+            f"chip.floorplan network finds no tile side: the widest layer ({max(sides)}) calls for tiles of at "
+            f"most {hi} cells, narrower than 2 subarrays of chip.subarray={subarray}; lower chip.subarray to "
+            f"{hi // 2} or less, or use chip.floorplan fixed"
+        )
+    best = max(candidates, key=lambda c: (c[1], -c[0]))
+    return best[0], tuple(candidates)
 
 
 @attrs.frozen
@@ -119,10 +190,12 @@ class Floorplan:
     wgu_shapes: tuple[tuple[int, int], ...]  # (rows, cols) of each WGU
     feedback_store: str  # "none" | "rram" | "sram"
     feedback_sram_bits: int  # backward-path data in SRAM: B at weight precision (feedback_store "sram"), sign(W) bits
+    floorplan: str  # "fixed" | "network"
     subarray: int
-    pe_size: int
-    tile_size: int
-    duplication: int
+    pe_size: int  # subarrays per PE side: chip.pe_size, or chosen under "network"
+    tile_size: int  # PEs per tile side: chip.tile_size, or 2 under "network"
+    duplication: int | str  # chip.duplication resolved: copies of every layer, or "fill"
+    candidates: tuple[tuple[int, float], ...]  # "network": (tile side in cells, utilisation) searched
 
     @property
     def weights(self) -> tuple[ArrayMap, ...]:
@@ -135,9 +208,16 @@ class Floorplan:
         return tuple(a for a in self.arrays if a.kind == "feedback")
 
     @property
+    def pe_side_cells(self) -> int:
+        return self.subarray * self.pe_size
+
+    @property
+    def tile_side_cells(self) -> int:
+        return self.pe_side_cells * self.tile_size
+
+    @property
     def cells_per_tile(self) -> int:
-        side = self.subarray * self.pe_size * self.tile_size
-        return side * side
+        return self.tile_side_cells**2
 
     def per_layer(self) -> list[dict]:
         """One JSON-able row per array (weights then feedback), for results.json."""
@@ -159,6 +239,10 @@ class Floorplan:
             "pe_size": self.pe_size,
             "tile_size": self.tile_size,
             "duplication": self.duplication,
+            "floorplan": self.floorplan,
+            "tile_side_cells": self.tile_side_cells,
+            "pe_side_cells": self.pe_side_cells,
+            "candidates": [list(c) for c in self.candidates],
             "per_layer": self.per_layer(),
         }
 
@@ -166,17 +250,29 @@ class Floorplan:
 def plan(workload: Workload) -> Floorplan:
     """Map `workload`'s network (and its rule's feedback matrices) onto `workload.chip`.
 
-    Raises MappingError when `chip.max_tiles` is set and the mapping needs more tiles.
+    Raises MappingError when "network" finds no tile side, or when `chip.max_tiles` is set and the
+    mapping needs more tiles.
     """
     chip = workload.chip
     sizes = workload.network.sizes
-    geom = dict(subarray=chip.subarray, pe_size=chip.pe_size, tile_size=chip.tile_size)
     sigs = workload.signals
     transposable = rule_base.needs_transposable(sigs)
+    duplication = chip.duplication
+    if duplication is None:
+        duplication = "fill" if chip.floorplan == "network" else 1
 
     shapes = [(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
+    if chip.floorplan == "network":
+        # The search weighs the weight layers only, and a rule's feedback matrices then take the tile
+        # chosen: NeuroSim (whose rule this is) has none, and so every rule gets the same tile for the
+        # same network, and a comparison of rules is not one of tile sizes.
+        tile_side, candidates = network_geometry(shapes, chip.subarray, duplication)
+        pe_size, tile_size = tile_side // 2 // chip.subarray, 2
+    else:
+        pe_size, tile_size, candidates = chip.pe_size, chip.tile_size, ()
+    geom = dict(subarray=chip.subarray, pe_size=pe_size, tile_size=tile_size)
     arrays = [
-        map_array(f"layer{i + 1}", "weight", r, c, copies=chip.duplication, transposable=transposable, **geom)
+        map_array(f"layer{i + 1}", "weight", r, c, duplication=duplication, transposable=transposable, **geom)
         for i, (r, c) in enumerate(shapes)
     ]
 
@@ -185,7 +281,7 @@ def plan(workload: Workload) -> Floorplan:
     feedback_sram_bits = rule_base.sign_bits(sigs, sizes)
     if feedback_store == "rram":
         arrays += [
-            map_array(f"feedback{l + 1}", "feedback", r, c, copies=1, transposable=False, **geom)
+            map_array(f"feedback{l + 1}", "feedback", r, c, duplication=1, transposable=False, **geom)
             for l, (r, c) in sorted(feedback.items())
         ]
     elif feedback_store == "sram":
@@ -199,11 +295,20 @@ def plan(workload: Workload) -> Floorplan:
 
     tiles = sum(a.tiles for a in arrays)
     if chip.max_tiles is not None and tiles > chip.max_tiles:
+        # "fill" adds no tiles (its copies share a layer's one tile), so only an int is worth lowering
+        lower = f", lower chip.duplication (now {duplication})" if duplication != "fill" else ""
+        if chip.floorplan == "network":
+            side = tile_side // 2
+            tile = (
+                f"or use chip.floorplan fixed with larger tiles (network chose {tile_side}x{tile_side}-cell "
+                f"tiles of 2x2 PEs of {side}x{side} cells)"
+            )
+        else:
+            tile = f"or enlarge chip.tile_size/pe_size/subarray (now {tile_size}/{pe_size}/{chip.subarray})"
         raise MappingError(
             f"network {'-'.join(map(str, sizes))} ({workload.rule_object.name}) needs {tiles} tiles but "
             f"chip.max_tiles allows {chip.max_tiles}; raise chip.max_tiles to >= {tiles}, "
-            f"shrink network.sizes, lower chip.duplication (now {chip.duplication}), or enlarge "
-            f"chip.tile_size/pe_size/subarray (now {chip.tile_size}/{chip.pe_size}/{chip.subarray})"
+            f"shrink network.sizes{lower}, {tile}"
         )
 
     cells_mapped = sum(a.cells_mapped for a in arrays)
@@ -220,8 +325,10 @@ def plan(workload: Workload) -> Floorplan:
         wgu_shapes=wgu_shapes,
         feedback_store=feedback_store,
         feedback_sram_bits=feedback_sram_bits,
+        floorplan=chip.floorplan,
         subarray=chip.subarray,
-        pe_size=chip.pe_size,
-        tile_size=chip.tile_size,
-        duplication=chip.duplication,
+        pe_size=pe_size,
+        tile_size=tile_size,
+        duplication=duplication,
+        candidates=candidates,
     )

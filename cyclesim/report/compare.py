@@ -1,4 +1,5 @@
-"""Two runs side by side: accuracy, area per category, latency per phase, energy per component.
+"""Two runs side by side: accuracy, area per category, latency per phase, energy per component,
+throughput, TOPS/W and leakage power.
 
 Each side is a results.json file or a workload file (which is run first, with the same `--set`
 overrides applied to both). Every figure is read from the results.json documents, so the table
@@ -41,6 +42,15 @@ def load_results(path: Path) -> dict:
 
 _FIX = "give a results.json that `python -m cyclesim run` wrote"
 
+PERFORMANCE = (
+    ("training_images_per_s", "throughput images/s", "training", 1.0),
+    ("inference_images_per_s", "throughput images/s", "inference", 1.0),
+    ("training_tops_per_w", "efficiency TOPS/W", "training", 1.0),
+    ("inference_tops_per_w", "efficiency TOPS/W", "inference", 1.0),
+    ("leakage_w", "power µW", "leakage", 1e6),
+)
+"""The `performance` figures compared: key, section, item and the factor to the section's unit."""
+
 _NUMBER, _TEXT = "a finite number", "a string"
 _LARGEST = 1e200  # no figure of a run comes near it; NaN and infinities fail the comparison too
 _SHAPE = {  # key -> what it must be: a dict is an object (null allowed) with those required keys
@@ -51,6 +61,7 @@ _SHAPE = {  # key -> what it must be: a dict is an object (null allowed) with th
     "area": {"total_um2": _NUMBER, "breakdown_um2": {str: _NUMBER}},
     "latency": {"iteration_s": _NUMBER, "epoch_s": _NUMBER, "per_phase_s": {str: _NUMBER}},
     "energy": {"iteration_j": _NUMBER, "per_component_j": {str: _NUMBER}},
+    "performance": {key: (_NUMBER, None) for key, *_ in PERFORMANCE},
 }
 """The part of a results.json document `compare` reads (README, "results.json reference"); other
 keys are not checked. Blocks of the whole document may be null (a run without them)."""
@@ -128,6 +139,11 @@ def rows(a: dict, b: dict) -> list[tuple[str, str, float | None, float | None]]:
     if en_a and en_b:
         out.append(("energy mJ", "iteration", en_a["iteration_j"] * 1e3, en_b["iteration_j"] * 1e3))
         out += _breakdown("energy mJ", en_a["per_component_j"], en_b["per_component_j"], lambda j: j * 1e3)
+    perf_a, perf_b = (d.get("performance") or {} for d in (a, b))
+    if perf_a and perf_b:  # results.json files written before `performance` existed have none
+        for key, section, item, unit in PERFORMANCE:
+            va, vb = perf_a.get(key), perf_b.get(key)
+            out.append((section, item, None if va is None else va * unit, None if vb is None else vb * unit))
     return out
 
 

@@ -70,14 +70,26 @@ def bar(fraction: float, width: int = 24) -> str:
 
 
 def floorplan_table(fp) -> Table:
-    t = Table(title=f"floorplan: {fp.tiles} tiles, utilisation {100 * fp.utilization:.1f} %", show_edge=False)
-    for col in ("array", "shape", "subarrays", "PEs", "tiles", "utilisation"):
+    title = f"floorplan ({fp.floorplan}): {fp.tiles} tiles, utilisation {100 * fp.utilization:.1f} %"
+    t = Table(title=title, show_edge=False)
+    copies = any(a.copies > 1 for a in fp.arrays)
+    cols = ("array", "shape", *(("copies",) if copies else ()), "subarrays", "PEs", "tiles", "utilisation")
+    for col in cols:
         t.add_column(col, justify="left" if col in ("array", "shape") else "right")
     for a in fp.arrays:
         t.add_row(
-            a.name, f"{a.rows}x{a.cols}", str(a.subarrays), str(a.pes), str(a.tiles), f"{100 * a.utilization:.1f} %"
+            a.name,
+            f"{a.rows}x{a.cols}",
+            *((str(a.copies),) if copies else ()),
+            str(a.subarrays),
+            str(a.pes),
+            str(a.tiles),
+            f"{100 * a.utilization:.1f} %",
         )
-    extra = f"{fp.pes} PEs, {fp.subarrays} subarrays; WGU {fp.wgu}: " + ", ".join(f"{r}x{c}" for r, c in fp.wgu_shapes)
+    side = fp.tile_side_cells
+    extra = f"tiles of {side}x{side} cells; {fp.pes} PEs, {fp.subarrays} subarrays; WGU {fp.wgu}: " + ", ".join(
+        f"{r}x{c}" for r, c in fp.wgu_shapes
+    )
     if fp.feedback_store != "none":
         extra += f"; feedback in {fp.feedback_store}"
     elif fp.feedback_sram_bits:  # sign-symmetry's sign store
@@ -207,9 +219,36 @@ def headline(result) -> Panel:
             f"energy: {en['iteration_j'] * 1e3:.3f} mJ per iteration, {en['epoch_j']:.2f} J per epoch "
             f"({NEUROSIM_LABELS[big]} {100 * comp[big] / (sum(comp.values()) or 1.0):.1f} %)"
         )
+        parts.append(performance_line(result.performance()))
     if result.area is not None:  # a valid chip nobody could build (hw.area.chip_warnings)
         parts += [f"[yellow]warning:[/] {w}" for w in result.area.warnings]
     return Panel("\n".join(parts), title="summary", expand=False)
+
+
+def performance_line(perf: dict) -> str:
+    """Throughput, TOPS/W and leakage of `Result.performance` as one line of the summary panel."""
+
+    def rate(v):
+        return "–" if v is None else f"{v:,.0f}"
+
+    def tops(v):
+        return "–" if v is None else f"{v:.3g}" if v < 1000 else f"{v:,.0f}"
+
+    return (
+        f"throughput: {rate(perf['training_images_per_s'])} training images/s, "
+        f"{rate(perf['inference_images_per_s'])} inference images/s; "
+        f"{tops(perf['training_tops_per_w'])} / {tops(perf['inference_tops_per_w'])} TOPS/W "
+        f"(training / inference); leakage {power(perf['leakage_w'])}"
+    )
+
+
+def power(watts: float) -> str:
+    """Watts with three significant digits in W, mW, µW or nW."""
+    watts = float(f"{watts:.3g}")  # 999.96 µW is 1 mW
+    for scale, unit in ((1.0, "W"), (1e-3, "mW"), (1e-6, "µW")):
+        if abs(watts) >= scale:
+            return f"{watts / scale:.3g} {unit}"
+    return f"{watts / 1e-9:.3g} nW"
 
 
 def critical_path(result) -> list[tuple]:
