@@ -223,3 +223,27 @@ def test_gradient_words_can_be_set_to_what_neurosim_charges():
     assert derived.words.gradient == 21 and twelve.words.gradient == 12
     e = {k: schedule.simulate(i, tr.net, trace).probe.energy_table() for k, i in (("d", derived), ("t", twelve))}
     assert e["t"][("dram", "wg")] < e["d"][("dram", "wg")]
+
+
+@pytest.mark.parametrize("rule", ["bp", "dfa"])
+def test_every_timed_part_of_the_inventory_works_and_every_cost_is_charged(rule):
+    """Every timed part the inventory lists becomes a component that is busy in an iteration (a layer
+    spanning several tile rows uses the chip's accumulators too), and each circuit's energy reaches
+    its category in the phase that uses it: drivers and multiplexers (other) and buffers in FW, row
+    selection (other), pulses (array) and pulse words (interconnect) in WU, BP's transposed ADCs in AG."""
+    wl, tr, trace = traced(rule, sizes=(784, 96, 64, 10), subarray=64, pe_size=2, tile_size=2)
+    inv = inventory.of(wl)
+    r = schedule.simulate(inv, tr.net, trace)
+    busy = {res for res in r.probe.resources() if r.probe.busy_cycles(res) > 0}
+    suffixes = (".tile0.0.buffer", ".tile0.0.htree", ".tile0.0.adder_tree", ".pe0.0.buffer", ".pe0.0.adder_tree")
+    for suffix in suffixes:
+        assert f"layer1{suffix}" in busy, suffix
+    chip = {p.name for p in inv.chip_parts} - {"wgu", "wgu1", "wgu2", "wgu3"}
+    assert chip - busy == set(), chip - busy
+    assert any(res.startswith("wgu") for res in busy) and "dram" in busy
+    e = r.probe.energy_table()
+    for key in [("other", "fw"), ("buffer", "fw"), ("interconnect", "fw"), ("other", "wu"), ("array", "wu")]:
+        assert e.get(key, 0) > 0, key
+    assert e.get(("interconnect", "wu"), 0) > 0  # the pulse words to the tiles
+    if rule == "bp":
+        assert e.get(("adc", "ag"), 0) > 0 and e.get(("other", "ag"), 0) > 0  # transposed read, its drivers

@@ -26,7 +26,7 @@ from cyclesim.terms import COMPONENTS
 Env = simpy.Environment
 """The SimPy environment every component is built in (one clock cycle per time unit)."""
 
-__all__ = ["Buffer", "Dram", "HTree", "Port", "Subarray", "Unit", "Wgu", "to_cycles"]
+__all__ = ["Buffer", "Dram", "HTree", "Pe", "Port", "Subarray", "Tile", "Unit", "Wgu", "to_cycles"]
 
 
 def _count(name: str, value) -> int:
@@ -450,3 +450,65 @@ class Unit:
             return
         yield from self.port.use(-(-n // self.lanes) * self.cycles_per_op, phase, layer)
         self.probe.charge(self.category, phase, n * self.energy_j_per_op)
+
+
+class Pe:
+    """A processing element: its subarrays (components of their own), a PE buffer that receives the
+    inputs sent to them, and adder trees (one per ADC lane) that reduce the partial sums of its rows
+    of subarrays (columns, for a transposed read) into one per output line.
+
+    `buffer` is a register file (`circuits.register_file`, one access of `port_bits`); `tree` one
+    reduction on one lane (`circuits.adder_tree`); see `Buffer` and `Unit` for the time and energy.
+    """
+
+    def __init__(self, env: Env, name: str, *, buffer: Cost, port_bits: int, tree: Cost, lanes: int, probe: Probe):
+        self.name = name
+        self.buffer = Buffer(env, f"{name}.buffer", port_bits, buffer, buffer, probe)
+        self.tree = Unit(env, f"{name}.adder_tree", tree, probe, lanes=lanes)
+
+    def receive(self, bits: int, phase: str, layer: int | None = None):
+        """Generator: the inputs for this PE's subarrays written into its buffer."""
+        return self.buffer.write(bits, phase, layer)
+
+    def reduce(self, n: int, phase: str, layer: int | None = None):
+        """Generator: `n` reductions (one per output line and sample) on the adder trees."""
+        return self.tree.run(n, phase, layer)
+
+
+class Tile:
+    """A tile: a tile buffer, the tile's H-tree down to its PEs, and adder trees (one per ADC lane of
+    a tile row) that reduce its PEs' partial sums across PE rows (columns, transposed).
+
+    `receive`: inputs written into the tile buffer, then sent down the H-tree; `collect`: the PEs'
+    partial sums sent up the H-tree, reduced, and written into the tile buffer for the chip.
+    """
+
+    def __init__(
+        self,
+        env: Env,
+        name: str,
+        *,
+        buffer: Cost,
+        port_bits: int,
+        link: Cost,
+        width_bits: int,
+        tree: Cost,
+        lanes: int,
+        probe: Probe,
+    ):
+        self.name = name
+        self.buffer = Buffer(env, f"{name}.buffer", port_bits, buffer, buffer, probe)
+        self.link = HTree(env, f"{name}.htree", width_bits, link, probe)
+        self.tree = Unit(env, f"{name}.adder_tree", tree, probe, lanes=lanes)
+
+    def receive(self, bits: int, phase: str, layer: int | None = None):
+        """Generator: `bits` of inputs into the tile buffer and down the tile's H-tree."""
+        yield from self.buffer.write(bits, phase, layer)
+        yield from self.link.send(bits, phase, layer)
+
+    def collect(self, bits_up: int, n: int, bits_out: int, phase: str, layer: int | None = None):
+        """Generator: the PEs' partial sums (`bits_up`) up the H-tree, `n` reductions, the reduced sums
+        (`bits_out`) written into the tile buffer."""
+        yield from self.link.send(bits_up, phase, layer)
+        yield from self.tree.run(n, phase, layer)
+        yield from self.buffer.write(bits_out, phase, layer)

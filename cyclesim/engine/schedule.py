@@ -22,7 +22,9 @@ from cyclesim.engine.components import (
     Buffer,
     Dram,
     HTree,
+    Pe,
     Subarray,
+    Tile,
     Unit,
     Wgu,
     to_cycles,
@@ -138,6 +140,13 @@ class ChipModel:
                 for s in range(a.sub_rows)
                 for j in range(a.sub_cols)
             }
+        # The tile and PE hierarchy: per array, per copy, its tiles with their PEs and subarrays.
+        self.psum_bits = inv.tile_part(fp.arrays[0].transposable, "tile_adder_tree").size["bits"]
+        self.groups = [self._hierarchy(inv, a, [self.subarrays[l], *self.copies[l]]) for l, a in enumerate(fp.weights)]
+        self.feedback_groups = {
+            l: self._hierarchy(inv, next(a for a in fp.feedback if a.name == f"feedback{l + 1}"), [subs])
+            for l, subs in self.feedback_subarrays.items()
+        }
         gbuf = inv.part("global_buffer")
         self.gbuf = Buffer(env, gbuf.name, gbuf.size["port_bits"], gbuf.cost, gbuf.cost, probe)
         tree = inv.part("chip_htree")
@@ -172,6 +181,38 @@ class ChipModel:
             self.wgus = [Wgu(env, f"wgu{l + 1}", probe, layer=l) for l in range(len(fp.weights))]
         self.words = inv.words
         self.leakage_w = inv.leakage_w()
+
+    def _hierarchy(self, inv, a, copies: list[dict]) -> list[list[tuple]]:
+        """Per copy of array `a`: its tiles, each (Tile, [(pe key, Pe, [(key, Subarray), ...]), ...]), as the
+        inventory places the subarrays (`Inventory.placement`); every tile and PE a component."""
+        env, probe = self.env, self.probe
+        tp = {name: inv.tile_part(a.transposable, name) for name in ("tile_buffer", "tile_htree", "tile_adder_tree")}
+        pp = {name: inv.tile_part(a.transposable, name) for name in ("pe_buffer", "pe_adder_tree")}
+        tiles, pes, members = {}, {}, {}
+        for (k, s, j), (tile_key, pe_key) in sorted(inv.placement(a).items()):
+            if tile_key not in tiles:
+                name = f"{a.name}{f'.copy{tile_key[0]}' if tile_key[0] else ''}.tile{tile_key[1]}.{tile_key[2]}"
+                tiles[tile_key] = Tile(
+                    env, name, buffer=tp["tile_buffer"].cost, port_bits=tp["tile_buffer"].size["port_bits"],
+                    link=tp["tile_htree"].cost, width_bits=tp["tile_htree"].size["width_bits"],
+                    tree=tp["tile_adder_tree"].cost, lanes=tp["tile_adder_tree"].size["lanes"], probe=probe,
+                )  # fmt: skip
+            if pe_key not in pes:
+                name = f"{a.name}{f'.copy{pe_key[0]}' if pe_key[0] else ''}.pe{pe_key[1]}.{pe_key[2]}"
+                pes[pe_key] = (tile_key, Pe(
+                    env, name, buffer=pp["pe_buffer"].cost, port_bits=pp["pe_buffer"].size["port_bits"],
+                    tree=pp["pe_adder_tree"].cost, lanes=pp["pe_adder_tree"].size["lanes"], probe=probe,
+                ))  # fmt: skip
+            members.setdefault((k, pe_key), []).append(((s, j), copies[k][(s, j)]))
+        out = []
+        for k in range(len(copies)):
+            by_tile: dict = {}
+            for (kk, pe_key), subs in members.items():
+                if kk == k:
+                    tile_key, pe = pes[pe_key]
+                    by_tile.setdefault(tile_key, []).append((pe_key, pe, subs))
+            out.append([(tiles[t], pe_list) for t, pe_list in by_tile.items()])
+        return out
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -253,27 +294,84 @@ class ChipModel:
         return raw * _F32(x.scale * xbar.scale)
 
     def read_layer(self, l: int, x, g: np.ndarray, phase: str, transposed: bool, feedback: bool = False):
-        """All subarrays of layer l (its weights, or its feedback matrix) read the whole batch `x` in
-        parallel (each running the kernel on its slice); returns the layer's output."""
+        """Layer l's weights (or its feedback matrix) read for the whole batch `x` through the tile
+        hierarchy, the copies of a duplicated layer sharing the batch; returns the layer's output.
+        The first copy's subarrays compute the batch's values (one ADC range per batch, as the
+        functional model); the other copies hold theirs for their share of the samples."""
         batch = x.q.shape[0]
-        copies = [] if feedback else self.copies[l]
-        shares = _shares(batch, 1 + len(copies))
-        procs, held = {}, []
-        for key, sa, args, energy, cycles in self.reads(l, x, g, phase, transposed, feedback):
-            # The first copy computes the batch's values (one ADC range per batch, as the functional
-            # model) and holds its subarray for its share of the samples; each further copy holds its
-            # own subarray for its share, in parallel.
-            procs[key] = self.env.process(
-                sa.read(**args, phase=phase, layer=l, cycles=shares[0] * cycles, energy_j=energy)
-            )
-            held += [self.env.process(c[key].port.use(n * cycles, phase, l)) for c, n in zip(copies, shares[1:]) if n]
-        yield simpy.AllOf(self.env, [*procs.values(), *held])
-        out = self.assemble(l, x, {k: p.value for k, p in procs.items()}, transposed, feedback)
-        a = self._array(l, feedback)[1]
-        inner = a.sub_cols if transposed else a.sub_rows
-        # Partial sums of the row blocks are added in the PEs and tiles.
-        yield from self.accum.run(batch * out.shape[1] * max(inner - 1, 0), phase, l)
+        groups = self.feedback_groups[l] if feedback else self.groups[l]
+        shares = _shares(batch, len(groups))
+        reads = {key: rest for key, *rest in self.reads(l, x, g, phase, transposed, feedback)}
+        values: dict = {}
+        procs = [
+            self.env.process(self.through_copy(l, groups[k], reads, n, k == 0, values, phase, transposed, feedback))
+            for k, n in enumerate(shares)
+            if n
+        ]
+        yield simpy.AllOf(self.env, procs)
+        out = self.assemble(l, x, {key: p.value for key, p in values.items()}, transposed, feedback)
+        yield from self.across_tiles(l, batch, out.shape[1], phase, transposed, feedback)
         return out
+
+    def through_copy(self, l, tiles, reads, n, compute, values, phase, transposed, feedback):
+        """Generator: `n` samples read through one copy of an array: every tile in parallel receives
+        its inputs, its PEs in parallel receive theirs and read their subarrays, the PE and tile adder
+        trees reduce the partial sums into the tile buffer."""
+        a = self._array(l, feedback)[1]
+        procs = [
+            self.env.process(self._tile(a, tile, pes, reads, n, compute, values, phase, l, transposed))
+            for tile, pes in tiles
+        ]
+        yield simpy.AllOf(self.env, procs)
+
+    def _tile(self, a, tile, pes, reads, n, compute, values, phase, l, transposed):
+        keys = [key for _pk, _pe, subs in pes for key, _sa in subs]
+        in_bits = reads[keys[0]][1]["bits"]
+        yield from tile.receive(n * self._lines(a, keys, transposed, inputs=True) * in_bits, phase, l)
+        procs = [
+            self.env.process(self._pe(a, pe, subs, reads, n, compute, values, phase, l, transposed))
+            for _pk, pe, subs in pes
+        ]
+        yield simpy.AllOf(self.env, procs)
+        out = n * self._lines(a, keys, transposed, inputs=False)
+        pe_rows = len({pk[2] if transposed else pk[1] for pk, _pe, _subs in pes})  # PEs along the inputs
+        yield from tile.collect(
+            out * pe_rows * self.psum_bits, out if pe_rows > 1 else 0, out * self.psum_bits, phase, l
+        )
+
+    def _pe(self, a, pe, subs, reads, n, compute, values, phase, l, transposed):
+        keys = [key for key, _sa in subs]
+        in_bits = reads[keys[0]][1]["bits"]
+        yield from pe.receive(n * self._lines(a, keys, transposed, inputs=True) * in_bits, phase, l)
+        procs = []
+        for key, sa in subs:
+            _sa0, args, energy, cycles = reads[key]
+            if compute:
+                values[key] = self.env.process(
+                    sa.read(**args, phase=phase, layer=l, cycles=n * cycles, energy_j=energy)
+                )
+                procs.append(values[key])
+            else:
+                procs.append(self.env.process(sa.port.use(n * cycles, phase, l)))
+        yield simpy.AllOf(self.env, procs)
+        blocks = len({key[1] if transposed else key[0] for key in keys})
+        yield from pe.reduce(n * self._lines(a, keys, transposed, inputs=False) if blocks > 1 else 0, phase, l)
+
+    def across_tiles(self, l, batch, out_lines, phase, transposed, feedback):
+        """Generator: the tiles' sums sent to the chip over its H-tree and, for an array spanning
+        several tiles along its inputs, added there (the chip's accumulation units)."""
+        a = self._array(l, feedback)[1]
+        blocks = a.tile_cols if transposed else a.tile_rows
+        yield from self.htree.send(batch * out_lines * blocks * self.psum_bits, phase, l)
+        yield from self.accum.run(batch * out_lines * max(blocks - 1, 0), phase, l)
+
+    def _lines(self, a, keys, transposed: bool, inputs: bool) -> int:
+        """Input (or output) lines of the subarrays `keys` of array `a`: sum over their distinct row
+        blocks s (column blocks j) of min(subarray, lines - block * subarray)."""
+        rows_side = inputs != transposed  # forward inputs and transposed outputs run along the rows
+        total = a.rows if rows_side else a.cols
+        blocks = {key[0] if rows_side else key[1] for key in keys}
+        return sum(min(self.sub, total - b * self.sub) for b in blocks)
 
     @staticmethod
     def _active_bits(xs: np.ndarray, bits: int, signed: bool) -> np.ndarray:
@@ -371,20 +469,19 @@ class Iteration:
         wl, model = self.wl, self.model
         prec = wl.precision
         fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
-        a = self.fp.weights[l]
         for _key, _sa, _args, energy, _c in reads:  # the batch's read energy, charged once
             for category, joules in energy.items():
                 self.probe.charge(category, "fw", joules)
-        arrays = [{key: sa for key, sa, _a, _e, _c in reads}, *model.copies[l]]
+        by_key = {key: rest for key, *rest in reads}
+        groups = model.groups[l]
         for _ in range(batch):
             b = yield src.get()
             if l == 0:  # the sample's image comes from DRAM
                 yield from model.dram.transfer(fan_in * prec.activation, "fw", l)
             yield from model.transfer(fan_in * prec.activation, "fw", l)
-            on = arrays[b % len(arrays)]  # duplicated layers take samples in turn
-            subs = [self.env.process(on[key].port.use(cycles, "fw", l)) for key, _sa, _a, _e, cycles in reads]
-            yield simpy.AllOf(self.env, subs)
-            yield from model.accum.run(fan_out * max(a.sub_rows - 1, 0), "fw", l)
+            copy = groups[b % len(groups)]  # duplicated layers take samples in turn
+            yield from model.through_copy(l, copy, by_key, 1, False, {}, "fw", False, False)
+            yield from model.across_tiles(l, 1, fan_out, "fw", False, False)
             yield from model.activation.run(fan_out, "fw", l)
             yield from model.gbuf.write(fan_out * prec.activation, "fw", l)
             if l < self.n - 1:  # kept in DRAM for the next layer's weight gradient

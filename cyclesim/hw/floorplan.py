@@ -59,6 +59,31 @@ def fill_grid(sub_rows: int, sub_cols: int, tile_subarrays: int) -> tuple[int, i
     return tile_subarrays // sub_rows, tile_subarrays // sub_cols
 
 
+def place(a: ArrayMap, pe_size: int, tile_size: int, packed: bool) -> dict:
+    """Where every subarray of every copy of matrix `a` sits: (copy, s, j) -> (tile, pe), the keys of
+    the tile and PE holding row block s, column block j of copy `copy`.
+
+    Each copy on tiles of its own (`packed` False): tile = (copy, s // t, j // t), pe = (copy, s // p,
+    j // p), with p = pe_size and t = pe_size * tile_size subarrays per side. Copies packed into the
+    matrix's one tile (duplication "fill"): copy k sits at grid cell (k // g_c, k % g_c) of `fill_grid`,
+    its block (s, j) at (r, c) = (row * sub_rows + s, col * sub_cols + j) of the tile, tile = (0, 0, 0),
+    pe = (0, r // p, c // p).
+    """
+    t = pe_size * tile_size
+    grid_cols = fill_grid(a.sub_rows, a.sub_cols, t)[1] if packed else 1
+    out = {}
+    for k in range(a.copies):
+        for s in range(a.sub_rows):
+            for j in range(a.sub_cols):
+                if packed:
+                    gr, gc = divmod(k, grid_cols)
+                    r, c = gr * a.sub_rows + s, gc * a.sub_cols + j
+                    out[(k, s, j)] = ((0, 0, 0), (0, r // pe_size, c // pe_size))
+                else:
+                    out[(k, s, j)] = ((k, s // t, j // t), (k, s // pe_size, j // pe_size))
+    return out
+
+
 @attrs.frozen
 class ArrayMap:
     """One matrix (a layer's W, or DFA's B_l) mapped onto subarrays, PEs and tiles."""

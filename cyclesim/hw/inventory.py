@@ -18,7 +18,7 @@ import attrs
 
 from cyclesim import tech
 from cyclesim.hw import circuits as c
-from cyclesim.hw.floorplan import Floorplan, plan
+from cyclesim.hw.floorplan import Floorplan, place, plan
 from cyclesim.terms import DIE_COMPONENTS as _DIE
 
 SUMMARY_GROUPS = ("array", "interconnect", "adc", "accumulation", "other", "weight_gradient")
@@ -196,6 +196,16 @@ class Inventory:
     def has(self, name: str) -> bool:
         return any(p.name == name for p in self.chip_parts)
 
+    def tile_part(self, transposable: bool, name: str) -> Part:
+        """The part called `name` of a tile of that kind."""
+        return next(p for p in self.tile_kinds[transposable].parts if p.name == name)
+
+    def placement(self, amap) -> dict:
+        """Where each subarray of each copy of `amap` sits (`floorplan.place`)."""
+        fp = self.floorplan
+        packed = fp.duplication == "fill" and amap.kind == "weight"
+        return place(amap, fp.pe_size, fp.tile_size, packed)
+
     def tiles_of_kind(self, transposable: bool) -> int:
         return sum(a.tiles for a in self.floorplan.arrays if a.transposable == transposable)
 
@@ -359,7 +369,8 @@ def _tile(workload, fp: Floorplan, node: tech.Node, transposable: bool, fw: dict
     lanes = fp.pe_size * sub // per
     directions = 2 if transposable else 1
     tree = c.adder_tree(node, clk, inputs=fp.pe_size, bits=psum_bits)
-    out.append(Part("pe_adder_tree", "accumulation", lanes * directions * pes, tree, {"bits": psum_bits}))
+    size = {"bits": psum_bits, "lanes": lanes}
+    out.append(Part("pe_adder_tree", "accumulation", lanes * directions * pes, tree, size))
     pe_buf_bits = 2 * fp.pe_size * sub * prec.activation
     pe_buf = c.register_file(node, clk, bits_capacity=pe_buf_bits, port_bits=sub)
     out.append(Part("pe_buffer", "buffer", pes, pe_buf, {"capacity_bits": pe_buf_bits, "port_bits": sub}))
@@ -367,7 +378,8 @@ def _tile(workload, fp: Floorplan, node: tech.Node, transposable: bool, fw: dict
     tile_lanes = fp.tile_size * fp.pe_size * sub // per
     tile_bits = psum_bits + math.ceil(math.log2(fp.pe_size + 1))
     tile_tree = c.adder_tree(node, clk, inputs=fp.tile_size, bits=tile_bits)
-    out.append(Part("tile_adder_tree", "accumulation", tile_lanes * directions, tile_tree, {"bits": tile_bits}))
+    size = {"bits": tile_bits, "lanes": tile_lanes}
+    out.append(Part("tile_adder_tree", "accumulation", tile_lanes * directions, tile_tree, size))
     tile_buf_bits = 2 * fp.tile_size * fp.pe_size * sub * prec.activation
     tile_buf = c.register_file(node, clk, bits_capacity=tile_buf_bits, port_bits=sub)
     out.append(Part("tile_buffer", "buffer", 1, tile_buf, {"capacity_bits": tile_buf_bits, "port_bits": sub}))
