@@ -32,7 +32,7 @@ EXPECTED = {
     "retention": (24, 8),
     "breakdown": (3, 3),
     "utilization": (9, 9),
-    "depth": (18, 18),
+    "depth": (60, 60),
     "beyond": (11, 11),
     "rules": (240, 80),
 }
@@ -222,3 +222,111 @@ def test_rules_report_computes_its_verdicts(tmp_path, drtp_ideal, drtp_s, fa_tra
     assert "Order at k = 6, fastest first: tailored: " in cost
     for part in (accuracy, cost):
         assert ("**Why:**" in part) is ("**Verdict: reproduced.**" not in part)
+
+
+def test_depth_points_cover_both_chips_and_dataflows(monkeypatch):
+    sweep = _load(PAPER / "depth.py", monkeypatch, quick=False)
+    got = {
+        (wl.rule, wl.chip.provision, wl.chip.wgu, wl.chip.gradient_accumulation, len(wl.network.sizes) - 2)
+        for _key, wl in sweep.points
+    }
+    chips = {("bp", "tailored", "auto"), ("bp", "iso", "auto"), ("dfa", "tailored", "auto"), ("dfa", "iso", "auto")}
+    chips.add(("dfa", "tailored", "shared"))  # the mirror: DFA on BP's one weight-gradient unit
+    assert got == {(*c, flow, k) for c in chips for flow in ("dram", "on_chip") for k in range(1, 7)}
+    assert all(wl.network.sizes[1:-1] == (512,) * (len(wl.network.sizes) - 2) for _key, wl in sweep.points)
+
+
+# A made-up depth experiment (1 cycle = 1 µs): hidden-layer gradients take `hidden` µs on a unit, layer 1's
+# `first`; BP's one unit does them all in turn, DFA's units in parallel; BP on the iso chip waits 20 µs per
+# hidden layer for its error.
+_DEPTH_CHIPS = {
+    ("bp", "tailored"): {"provision": "tailored", "wgu": "auto"},
+    ("bp", "iso"): {"provision": "iso", "wgu": "auto"},
+    ("dfa", "tailored"): {"provision": "tailored", "wgu": "auto"},
+    ("dfa", "iso"): {"provision": "iso", "wgu": "auto"},
+    ("dfa", "one_wgu"): {"provision": "tailored", "wgu": "shared"},
+}
+
+
+def _depth_doc(rule: str, chip: str, flow: str, k: int, fw: float, first: float, hidden: float) -> dict:
+    n = k + 1
+    shared = chip == "one_wgu" or (rule, chip) == ("bp", "tailored")
+    units = {"wgu": first + hidden * k} if shared else {f"wgu{i + 1}": first if i == 0 else hidden for i in range(n)}
+    slowest = max(units.values())
+    rest = {"bp": 10.0 + (20.0 * k if chip == "iso" else 0.0), "dfa": 20.0 - (5.0 if shared else 0.0)}[rule]
+    t = (fw + slowest + rest) * 1e-6
+    phases = {"fw": fw * 1e-6, "ag": rest * 1e-6, "wg": slowest * 1e-6, "wu": 0.0, "idle": 0.0}
+    config = {
+        "name": f"{rule}_{chip}_{flow}_{k}x512",
+        "rule": rule,
+        "network": {"sizes": [784] + [512] * k + [10]},
+        "chip": {**_DEPTH_CHIPS[(rule, chip)], "gradient_accumulation": flow, "wgu_capacity": "auto"},
+        "training": {"epochs": 0, "batch_size": 100},
+    }
+    per_phase_j = {"fw": 1e-5, "ag": 2e-6 if rule == "bp" else 1e-7, "wg": 1e-3 * n, "wu": 1e-4}
+    return {
+        "config": config,
+        "latency": {"iteration_s": t, "iteration_cycles": t * 1e6, "per_phase_s": phases},
+        "energy": {
+            "iteration_j": sum(per_phase_j.values()) + 1e-6,
+            "leakage_j": 1e-6,
+            "per_phase_j": per_phase_j,
+            "per_component_j": {"dram": 0.9e-3 * n, "weight_gradient": 0.1e-3 * n},
+        },
+        "performance": {"forward_s": fw * 1e-6},
+        "contention": [
+            {"resource": u, "busy_cycles": s, "utilization": s * 1e-6 / t, "capacity": 1} for u, s in units.items()
+        ]
+        + [{"resource": "dram", "busy_cycles": 8.0, "utilization": 0.25, "capacity": 8}],
+        "floorplan": {"wgu": "shared" if shared else "per_layer", "wgu_shapes": [[784, 512]]},
+        "area": {"total_um2": 1e6 * (2 if rule == "bp" else 1)},
+    }
+
+
+@pytest.mark.parametrize(
+    ("fw", "first", "verdict"),
+    [
+        (50.0, 150.0, "tailored chips partly; iso chips not reproduced"),
+        (0.0, 100.0, "tailored chips reproduced; iso chips not reproduced"),
+    ],
+)
+def test_depth_report_renders_both_comparisons(tmp_path, fw, first, verdict):
+    ns = run_file(PAPER / "depth.py", "sweep")["report"].__globals__  # the namespace report() looks names up in
+    ns["pyplot_or_none"] = lambda: None  # no figure
+    docs = [
+        _depth_doc(rule, chip, flow, k, fw, first, 100.0)
+        for (rule, chip) in _DEPTH_CHIPS
+        for flow in ("dram", "on_chip")
+        for k in (1, 6)
+    ]
+    text = ns["report"](docs, tmp_path)
+    assert text.startswith("## 8–9. Energy and latency vs depth (784-512×k-10, one simulated iteration)\n")
+    assert f"**Verdict: {verdict}.**" in text
+    # the depth-ratio table both ways: BP's one unit 150 + 100·k µs, DFA's slowest 150, BP iso 10 + 20·k µs more
+    bp6, dfa = fw + first + 600 + 10, fw + first + 20
+    row = (
+        f"| dram | 6 | 7 | {bp6:,.0f} | {dfa + 110:,.0f} | {dfa:,.0f} | {dfa:,.0f} | {bp6 + 5:,.0f} | "
+        f"{bp6 / dfa:.2f} | {(dfa + 110) / dfa:.2f} | {bp6 / (bp6 + 5):.2f} |"
+    )
+    assert row in text
+    assert "| BP/DFA tailored | BP/DFA iso | BP/DFA one WGU |" in text
+    assert f"tailored dram {(fw + first + 110) / dfa:.2f}, {bp6 / dfa:.2f}; " in text
+    assert f"iso on_chip {(dfa + 10) / dfa:.2f}, {(dfa + 110) / dfa:.2f}; " in text
+    # per-phase shares at k = 1 and k = 6, every point of both dataflows
+    for flow in ("dram", "on_chip"):
+        for k in (1, 6):
+            for label in ("BP tailored", "BP iso", "DFA tailored", "DFA iso", "DFA one WGU"):
+                assert f"| {flow} | {k} | {label} | " in text
+    assert f"| dram | 6 | BP tailored | {bp6:,.0f} | {100 * fw / bp6:.1f} | " in text
+    # the critical path at k = 6 from the documents: the straggler of each chip
+    assert f"| dram | BP tailored | {bp6:,.0f} | {fw:,.0f} | wgu (all 7 layers) | {first + 600:,.0f} (" in text
+    if first > 100:
+        assert f"| dram | BP iso | {dfa + 110:,.0f} | {fw:,.0f} | wgu1 (layer 1, 784 inputs) | 150 (" in text
+    else:  # every unit equally slow
+        assert "| dram | DFA iso | " in text and "wgu1–wgu7 (7 tied)" in text
+    assert "results.json keeps no critical path" in text
+    # energy per image per phase (µJ): 10 µJ fw over 100 images = 0.1
+    assert "| on_chip | 6 | DFA iso | 0.1 | 0.001 | 70 | 1 | 0.01 | 71.1 |" in text
+    assert "DFA's iteration is identical on both provisions" in text
+    assert "**Why:** *dram, k = 6 (N = 7).* Tailored:" in text and "*on_chip, k = 6 (N = 7).*" in text
+    assert "not a failure of the simulator" in text
