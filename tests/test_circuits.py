@@ -392,10 +392,23 @@ def test_default_subarray_calibration(n32, dev):
     assert parts["column_mux"].energy_j == pytest.approx(8 * c.column_mux(n32, CLK, cols=128, cols_per_adc=8).energy_j)
 
 
+def test_thermometer_encoder_gate_count(n32):
+    """G = (2^b - 1) + b (2^(b-1) - 1) two-input gates (each NAND2 + INV): 6 bits -> 63 + 186."""
+    enc = c.thermometer_encoder(n32, CLK, bits=6)
+    assert enc.area_um2 == pytest.approx(249 * (n32.logic.nand2_area_m2 + n32.logic.inv_area_m2) * UM2)
+    assert c.thermometer_encoder(n32, CLK, bits=5).area_um2 < enc.area_um2 / 1.9
+
+
+def test_only_a_multilevel_sense_amplifier_needs_an_encoder(n32, dev):
+    kw = dict(device=dev, rows=64, cols=64, cols_per_adc=8, adc_bits=6)
+    assert c.subarray(n32, CLK, adc_kind="mlsa", **kw)["encoder"].area_um2 > 0
+    assert c.subarray(n32, CLK, adc_kind="sar", **kw)["encoder"] == c.ZERO
+
+
 def test_transposable_subarray_adds_row_readout(n32, dev):
     plain = c.subarray(n32, CLK, device=dev, rows=128, cols=64, cols_per_adc=8, adc_bits=5)
     both = c.subarray(n32, CLK, device=dev, rows=128, cols=64, cols_per_adc=8, adc_bits=5, transposable=True)
-    assert set(both) - set(plain) == {"row_mux", "adc_transposed", "shift_add_transposed"}
+    assert set(both) - set(plain) == {"row_mux", "adc_transposed", "shift_add_transposed", "encoder_transposed"}
     assert both["adc_transposed"].area_um2 == pytest.approx(2 * plain["adc"].area_um2)  # 16 vs 8 ADCs
     assert c.periphery_area_um2(both) > c.periphery_area_um2(plain)
 

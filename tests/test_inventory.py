@@ -32,6 +32,7 @@ def test_transposable_tiles_cost_more():
         "row_mux",
         "adc_transposed",
         "shift_add_transposed",
+        "encoder_transposed",
     }
 
 

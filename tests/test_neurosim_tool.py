@@ -138,3 +138,34 @@ def test_json_dump_is_rounded_and_deterministic(run_a, tmp_path, capsys):
     assert list(doc["runs"]) == [run]
     assert doc["runs"][run] == ns.rounded(cs)  # a second simulation of the same seed: the same figures
     assert doc["runs"][run]["area_um2"]["total"] == float(f"{cs['area_um2']['total']:.4g}")
+
+
+def _close(mine, theirs, path="") -> list[str]:
+    """Every figure of `mine` more than 1 % away from `theirs` (strings and shapes must be equal)."""
+    if isinstance(theirs, dict):
+        if not isinstance(mine, dict) or set(mine) != set(theirs):
+            return [f"{path}: keys {sorted(mine) if isinstance(mine, dict) else mine} != {sorted(theirs)}"]
+        return [e for k in theirs for e in _close(mine[k], theirs[k], f"{path}/{k}")]
+    if isinstance(theirs, list):
+        if not isinstance(mine, list) or len(mine) != len(theirs):
+            return [f"{path}: {mine} != {theirs}"]
+        return [e for i, (a, b) in enumerate(zip(mine, theirs)) for e in _close(a, b, f"{path}[{i}]")]
+    if isinstance(theirs, (int, float)) and not isinstance(theirs, bool) and theirs is not None:
+        ok = isinstance(mine, (int, float)) and math.isclose(mine, theirs, rel_tol=0.01, abs_tol=1e-9)
+        return [] if ok else [f"{path}: {mine} (now) vs {theirs} (docs/NEUROSIM.md)"]
+    return [] if mine == theirs else [f"{path}: {mine!r} != {theirs!r}"]
+
+
+def test_docs_neurosim_figures_are_current(tmp_path):
+    """docs/NEUROSIM.md's cyclesim figures are what the model gives now, within 1 %: a change of the
+    hardware model that moves one must update the document (its tables and its attributions)."""
+    text = (ROOT / "docs" / "NEUROSIM.md").read_text(encoding="utf-8")
+    block = text[text.rindex("```json\n") + len("```json\n") :]
+    documented = json.loads(block[: block.index("```")])
+    out = tmp_path / "now.json"
+    assert ns.main(["--profile", documented["profile"], "--json", str(out)]) == 0
+    now = json.loads(out.read_text(encoding="utf-8"))
+    problems = _close(now, documented)
+    assert not problems, "docs/NEUROSIM.md is out of date (python tools/neurosim.py --profile neurosim):\n" + "\n".join(
+        problems[:20]
+    )

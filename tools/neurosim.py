@@ -88,6 +88,17 @@ buffer to Buffer; cyclesim sends them from the weight-gradient unit to DRAM dire
 """
 
 
+PROFILES = {
+    # NeuroSim V2's chip: a weight-gradient unit holding a whole layer although its per-sample sums
+    # go through DRAM, 12-bit gradient words charged per sample, and no optimiser state moved.
+    "neurosim": ("chip.wgu_capacity=layer", "precision.gradient_word=12", "training.momentum=0"),
+    # cyclesim's consistent chip: words as the functional model computes them (24-bit running sums at
+    # batch 200), a streaming WGU for the dram dataflow, momentum kept in DRAM.
+    "derived": (),
+}
+"""Named sets of overrides (`--profile`): the two chips docs/NEUROSIM.md compares."""
+
+
 def load_reference(folder: Path = REFERENCE) -> dict[str, dict]:
     """run id -> {"config": its run_configs.csv row, "summary": its summary.csv row} (strings)."""
     with open(folder / "run_configs.csv", newline="", encoding="utf-8") as f:
@@ -271,14 +282,14 @@ def cyclesim_figures(wl: Workload) -> dict:
                 key = "array_write" if phase == "wu" else "array_read"
                 table[key] = table.get(key, 0.0) + j / len(result.simulated) / batch * 1e9
     comp.update({"array_read": table.get("array_read", 0.0), "array_write": table.get("array_write", 0.0)})
-    fw_s, fw_j = per_phase_s["fw"], per_phase_j["fw"]
+    perf = doc["performance"]  # results.json's definitions (README: ops = 6 MACs training, 2 inference)
     performance = {
-        "training_images_per_s": batch / lat["iteration_s"],
-        "training_tops": 6 * n_macs * batch / lat["iteration_s"] / 1e12,
-        "training_tops_per_w": 6 * n_macs * batch / en["iteration_j"] / 1e12,
-        "inference_images_per_s": batch / fw_s if fw_s > 0 else None,
-        "inference_tops_per_w": 2 * n_macs * batch / fw_j / 1e12 if fw_j > 0 else None,
-        "leakage_uw": en["leakage_j"] / lat["iteration_s"] * 1e6,
+        "training_images_per_s": perf["training_images_per_s"],
+        "training_tops": perf["ops_per_image_training"] * perf["training_images_per_s"] / 1e12,
+        "training_tops_per_w": perf["training_tops_per_w"],
+        "inference_images_per_s": perf["inference_images_per_s"],
+        "inference_tops_per_w": perf["inference_tops_per_w"],
+        "leakage_uw": perf["leakage_w"] * 1e6,
     }
     area = doc["area"]
     groups = area_mod.neurosim_summary(area["breakdown_um2"])
@@ -452,7 +463,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write every cyclesim figure here")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override every run's workload, e.g. --set precision.gradient=12")  # fmt: skip
+    p.add_argument("--profile", choices=sorted(PROFILES), default="derived",
+                   help="neurosim: NeuroSim's own chip and words (a full-layer WGU, 12-bit gradient words in "
+                        "DRAM, no momentum state); derived: cyclesim's consistent chip (default)")  # fmt: skip
     args = p.parse_args(argv)
+    args.overrides = [*PROFILES[args.profile], *args.overrides]
     try:
         runs = [resolve(r.strip()) for r in args.runs.split(",") if r.strip()] if args.runs else list(reference())
         workloads = {run: build(run, args.overrides) for run in runs}
@@ -467,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Overrides: {' '.join(args.overrides)}\n")
     if args.json is not None:
         doc = {
+            "profile": args.profile,
             "overrides": list(args.overrides),
             "images_per_epoch_neurosim": IMAGES_PER_EPOCH,
             "units": "per image: latency ns, energy nJ; area um^2; leakage uW",

@@ -259,7 +259,7 @@ class ChipModel:
             energy = {
                 "array": e_cells + op.precharge_j * frac,
                 "adc": op.convert_j * frac,
-                "accumulation": op.shift_add_j * frac,
+                "accumulation": (op.shift_add_j + op.encode_j) * frac,
                 "other": op.drive_j_per_input * float(active.sum()) + op.mux_j * frac,
             }
             args = dict(
@@ -569,7 +569,7 @@ class Iteration:
             energy = {
                 "array": op.cell_j_per_gmax * float(block.sum(dtype=np.float64)) + op.precharge_j * frac,
                 "adc": op.convert_j * frac,
-                "accumulation": op.shift_add_j * frac,
+                "accumulation": (op.shift_add_j + op.encode_j) * frac,
                 "other": op.drive_j_per_input * rows + op.mux_j * frac,
             }
             procs.append(self.env.process(sa.program(cycles=rows * op.cycles, energy_j=energy, phase="wu", layer=l)))

@@ -610,6 +610,31 @@ def adc(
     )
 
 
+@priced
+def thermometer_encoder(node: tech.Node, clock_hz: float, *, bits: int) -> Cost:
+    """The binary encoder behind a multilevel sense amplifier: its L − 1 comparator outputs (a
+    thermometer code, L = 2^b) to a b-bit number. Operation: one conversion.
+
+    Structure: thermometer to one-hot, one 2-input gate (NAND2 + INV) per level, t_i AND NOT t_(i+1);
+    one-hot to binary, per output bit k an OR tree over the 2^(b−1) levels whose index has bit k set,
+    2^(b−1) − 1 two-input gates (NOR2 + INV ≈ NAND2 + INV) each:
+        gates G = (2^b − 1) + b·(2^(b−1) − 1)
+    Area A = G·(A_NAND2 + A_INV); energy E = G·(E_NAND2 + E_INV) (every gate toggling with the logic
+    activity); delay (1 + ceil(b − 1))·FO4; leakage 2·G·P_leak,inv. A SAR ADC needs none (its
+    successive approximation register holds the binary result).
+    """
+    b = _positive_int("bits", bits)
+    gates = (2**b - 1) + b * (2 ** (b - 1) - 1)
+    lg = node.logic
+    e_inv = LOGIC_ACTIVITY * 2.0 * inv_input_cap_f(node) * node.vdd_v**2
+    return Cost(
+        area_um2=_um2(gates * (lg.nand2_area_m2 + lg.inv_area_m2)),
+        energy_j=gates * (_nand2_energy_j(node) + e_inv),
+        delay_cycles=_cycles(b * _fo4_s(node), clock_hz),
+        leakage_w=2 * gates * _inv_leak_w(node),
+    )
+
+
 # --------------------------------------------------------------------------- digital arithmetic
 
 
@@ -941,9 +966,10 @@ def subarray(
     """All components of one subarray, each aggregated over its instances.
 
     Keys: "cells" (crossbar), "wl_driver", "bl_driver", "decoder" (row decoder for programming),
-    "column_mux", "adc" (cols/cols_per_adc ADCs), "shift_add" (one per ADC, bits_in = adc_bits,
-    bits_out = adc_bits + input_bits); with `transposable` (BP's transposed read) also
-    "row_mux", "adc_transposed", "shift_add_transposed" for reading along the rows.
+    "column_mux", "adc" (cols/cols_per_adc ADCs), "encoder" (one `thermometer_encoder` per MLSA
+    ADC; zero for SAR), "shift_add" (one per ADC, bits_in = adc_bits, bits_out = adc_bits +
+    input_bits); with `transposable` (BP's transposed read) also "row_mux", "adc_transposed",
+    "shift_add_transposed", "encoder_transposed" for reading along the rows.
     Area, leakage: all instances. Energy, per key: cells one full bit-plane read; wl_driver /
     bl_driver one activation of their lines; decoder one row selection; column_mux / row_mux one
     full sweep (cols_per_adc steps); adc / shift_add one full bit-plane (every column converted
@@ -964,16 +990,19 @@ def subarray(
     one_adc = adc(node, clock_hz, kind=adc_kind, bits=adc_bits)
     one_sa = shift_add(node, clock_hz, bits_in=adc_bits, bits_out=adc_bits + input_bits)
 
-    def readout(lines: int) -> tuple[Cost, Cost, Cost]:
-        n_adc = math.ceil(lines / per)
-        mux = column_mux(node, clock_hz, cols=lines, cols_per_adc=per, cell_area_f2=area_f2)
-        return (
-            Cost(mux.area_um2, mux.energy_j * per, mux.delay_cycles, mux.leakage_w),
-            Cost(one_adc.area_um2 * n_adc, one_adc.energy_j * lines, one_adc.delay_cycles, one_adc.leakage_w * n_adc),
-            Cost(one_sa.area_um2 * n_adc, one_sa.energy_j * lines, one_sa.delay_cycles, one_sa.leakage_w * n_adc),
-        )
+    one_enc = thermometer_encoder(node, clock_hz, bits=adc_bits) if adc_kind == "mlsa" else ZERO
 
-    mux, adcs, sa = readout(cols)
+    def readout(lines: int) -> tuple[Cost, Cost, Cost, Cost]:
+        n_adc = math.ceil(lines / per)
+
+        def each(one: Cost) -> Cost:  # n_adc instances; energy: every line converted once
+            return Cost(one.area_um2 * n_adc, one.energy_j * lines, one.delay_cycles, one.leakage_w * n_adc)
+
+        mux = column_mux(node, clock_hz, cols=lines, cols_per_adc=per, cell_area_f2=area_f2)
+        sweep = Cost(mux.area_um2, mux.energy_j * per, mux.delay_cycles, mux.leakage_w)
+        return sweep, each(one_adc), each(one_sa), each(one_enc)
+
+    mux, adcs, sa, enc = readout(cols)
     parts = {
         "cells": crossbar(node, clock_hz, device=device, rows=rows, cols=cols, input_activity=input_activity),
         "wl_driver": wl_driver(
@@ -985,10 +1014,13 @@ def subarray(
         "decoder": decoder(node, clock_hz, rows=rows, pitch_f=cell_pitch_f(area_f2)),
         "column_mux": mux,
         "adc": adcs,
+        "encoder": enc,
         "shift_add": sa,
     }
     if transposable:
-        parts["row_mux"], parts["adc_transposed"], parts["shift_add_transposed"] = readout(rows)
+        parts["row_mux"], parts["adc_transposed"], parts["shift_add_transposed"], parts["encoder_transposed"] = readout(
+            rows
+        )
     return parts
 
 

@@ -34,6 +34,10 @@ SUBARRAY_COMPONENT = {
     "adc_transposed": "adc",
     "shift_add": "accumulation",
     "shift_add_transposed": "accumulation",
+    # NeuroSim's summary counts the MLSA's encoder among accumulation: its accumulation area falls
+    # geometrically with the ADC's bits (runs A-C of the reference: 219k then 116k um^2 per bit).
+    "encoder": "accumulation",
+    "encoder_transposed": "accumulation",
     "wl_driver": "other",
     "bl_driver": "other",
     "decoder": "other",
@@ -79,7 +83,8 @@ class ReadPlane:
     the subarray's parts. The engine scales each by the lines the read uses and its set input bits.
 
     cycles = ceil(t_pulse) + lines_per_adc·ceil(t_convert) + ceil(t_shift_add);
-    convert_j, shift_add_j, mux_j: every output line converted, accumulated and multiplexed once;
+    convert_j, encode_j, shift_add_j, mux_j: every output line converted, encoded (MLSA), accumulated
+        and multiplexed once;
     precharge_j: the output lines charged to V_read (`circuits.crossbar` with no input active);
     drive_j_per_input: one input line pulsed by its driver (per input bit that is 1);
     cell_j_per_gmax = V_read²·t_pulse/R_on: a cell at G_max conducting for the pulse (the cells' energy
@@ -88,6 +93,7 @@ class ReadPlane:
 
     cycles: int
     convert_j: float
+    encode_j: float
     shift_add_j: float
     mux_j: float
     precharge_j: float
@@ -331,6 +337,7 @@ def read_plane(workload, parts: dict, transposed: bool) -> ReadPlane:
         + chip.cols_per_adc * c.to_cycles(adc.delay_cycles)
         + c.to_cycles(sa.delay_cycles),
         convert_j=adc.energy_j,
+        encode_j=parts["encoder" + suffix].energy_j,
         shift_add_j=sa.energy_j,
         mux_j=mux.energy_j,
         precharge_j=precharge.energy_j,
@@ -358,7 +365,7 @@ def _tile(workload, fp: Floorplan, node: tech.Node, transposable: bool, fw: dict
     sub, per = chip.subarray, chip.cols_per_adc
     parts = dict(fw)
     if transposable:
-        for key in ("row_mux", "adc_transposed", "shift_add_transposed"):
+        for key in ("row_mux", "adc_transposed", "shift_add_transposed", "encoder_transposed"):
             parts[key] = ag[key]
     subs_per_pe = fp.pe_size**2
     pes = fp.tile_size**2
