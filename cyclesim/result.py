@@ -103,8 +103,8 @@ class Result:
           `energy` sums it), in TOPS/W (= operations per picojoule).
         - ``inference_tops_per_w``: (2 x MACs x batch) / forward energy, where forward energy is the
           energy charged in phase "fw" except the DRAM component, plus leakage over the forward time.
-          DRAM is left out because in training the forward pass writes each layer's inputs to DRAM
-          for the weight gradient; inference would not.
+          DRAM is left out, as NeuroSim's forward pass leaves it out: in training the forward pass
+          reads the images from DRAM and keeps each hidden output there for the weight gradient.
         - ``ops_per_image_training``, ``ops_per_image_inference``: 6 x MACs and 2 x MACs.
         - ``forward_s``, ``forward_j``: the mean forward time and energy behind the inference figures.
         - ``leakage_w``: the chip's static power (mean over the simulated iterations).

@@ -30,10 +30,10 @@ EXPECTED = {
     "variation": (42, 14),
     "nonlinearity": (30, 10),
     "retention": (24, 8),
-    "breakdown": (3, 3),
-    "utilization": (9, 9),
+    "breakdown": (7, 7),
+    "utilization": (22, 22),
     "depth": (60, 60),
-    "beyond": (11, 11),
+    "beyond": (19, 19),
     "rules": (240, 80),
 }
 ORDER = list(EXPECTED)
@@ -330,3 +330,160 @@ def test_depth_report_renders_both_comparisons(tmp_path, fw, first, verdict):
     assert "DFA's iteration is identical on both provisions" in text
     assert "**Why:** *dram, k = 6 (N = 7).* Tailored:" in text and "*on_chip, k = 6 (N = 7).*" in text
     assert "not a failure of the simulator" in text
+
+
+def test_breakdown_points_put_both_rules_on_neurosims_chip_and_the_consistent_one(monkeypatch):
+    sweep = _load(PAPER / "breakdown.py", monkeypatch, quick=False)
+    got = {
+        (wl.rule, wl.chip.wgu, wl.chip.floorplan, wl.chip.wgu_capacity, wl.precision.gradient_word)
+        for _key, wl in sweep.points
+    }
+    assert got == {
+        ("bp", "auto", "fixed", "auto", None),
+        ("dfa", "auto", "fixed", "auto", None),
+        ("dfa", "shared", "fixed", "auto", None),
+        *((r, "auto", "network", "layer", w) for r in ("bp", "dfa") for w in (12, None)),
+    }
+    assert {wl.network.sizes for _key, wl in sweep.points} == {(784, 1024, 1024, 10)}
+
+
+def _breakdown_doc(rule: str, chip: str, shares: dict, wgu: str = "auto") -> dict:
+    """A made-up area result: `shares` in % of NeuroSim's six summary groups (plus "buffer", counted as
+    "other"); a 10 mm² chip; DFA's units hold 784x1024 + 1024x1024 + 1024x10 weights."""
+    capacity, word = {"neurosim": ("layer", 12), "neurosim24": ("layer", None), "consistent": ("auto", None)}[chip]
+    total = 10e6
+    shapes = [[784, 1024], [1024, 1024], [1024, 10]] if rule == "dfa" and wgu == "auto" else [[1024, 1024]]
+    return {
+        "config": {
+            "name": f"{rule}-{chip}",
+            "rule": rule,
+            "chip": {"wgu": wgu, "wgu_capacity": capacity, "floorplan": "network" if word else "fixed"},
+            "precision": {"gradient_word": word},
+        },
+        "area": {
+            "total_um2": total,
+            "shares": {k: v / 100 for k, v in shares.items()},
+            "breakdown_um2": {k: v / 100 * total for k, v in shares.items()},
+        },
+        "floorplan": {"wgu_shapes": shapes},
+    }
+
+
+@pytest.mark.parametrize(("bp_wg", "verdict"), [(16.1, "reproduced"), (25.1, "partly"), (60.0, "not reproduced")])
+def test_breakdown_report_judges_neurosims_chip_and_shows_the_others(tmp_path, bp_wg, verdict):
+    ns = run_file(PAPER / "breakdown.py", "sweep")["report"].__globals__
+    ns["pyplot_or_none"] = lambda: None  # no figure
+    pies = ns["PAPER_PIES"]
+    bp = {**pies["bp"], "weight_gradient": bp_wg, "adc": 52.7 - (bp_wg - 16.1)}  # the rest moves with the WG share
+    streaming = {"array": 1.0, "interconnect": 20.0, "adc": 33.0, "accumulation": 12.0, "other": 14.0, "buffer": 9.0}
+    docs = [
+        _breakdown_doc("bp", "neurosim", bp),
+        _breakdown_doc("dfa", "neurosim", pies["dfa"]),
+        _breakdown_doc("bp", "neurosim24", {**pies["bp"], "adc": 30.0, "weight_gradient": 38.8}),
+        _breakdown_doc("dfa", "neurosim24", pies["dfa"]),
+        _breakdown_doc("bp", "consistent", {**streaming, "weight_gradient": 11.0}),
+        _breakdown_doc("dfa", "consistent", {**streaming, "weight_gradient": 11.0}),
+        _breakdown_doc("dfa", "consistent", {**streaming, "weight_gradient": 11.0}, wgu="shared"),
+    ]
+    text = ns["report"](docs, tmp_path)
+    assert text.startswith("## 6. Area breakdown (784-1024-1024-10, 32 nm)\n")
+    assert "| paper | DFA | 0.7 | 7.5 | 24.0 | 4.9 | 9.7 | 53.1 | – |" in text
+    neurosim = "NeuroSim's chip (network floorplan, layer WGU, 12-bit words)"
+    assert f"| {neurosim} | BP | 0.5 | 11.6 | {52.7 - (bp_wg - 16.1):.1f} |" in text
+    # the consistent chip: buffers counted as "other" (14 + 9)
+    consistent = "consistent chip (fixed floorplan, streaming WGU, 24-bit words)"
+    assert f"| {consistent} | DFA, shared WGU | 1.0 | 20.0 | 33.0 | 12.0 | 23.0 | 11.0 | 10.00 |" in text
+    assert f"**Verdict: {verdict}.** On NeuroSim's chip: largest slice BP " in text
+    if verdict == "partly":
+        assert "slices more than 8 points off: BP ADC -9.0 pt, BP weight gradient +9.0 pt. With" in text
+    # the 24-bit chip judged too (BP's largest slice is the weight gradient there)
+    assert (
+        "With the 24-bit words the running sums need on the same chip: not reproduced "
+        "(largest slice BP weight gradient 38.8 %"
+    ) in text
+    assert (
+        "On the consistent chip DFA's weight gradient is 11.0 % (1.10 mm²) against 53.1 % (5.31 mm²) on "
+        "NeuroSim's chip: a streaming unit holds two rows"
+    ) in text
+    held = 784 * 1024 + 1024 * 1024 + 1024 * 10
+    assert f"12-bit words {5.31e6 / held:.1f}, 24-bit words {5.31e6 / held:.1f}" in text
+    assert ("**Why:**" in text) is (verdict != "reproduced")
+
+
+def test_utilization_points_cover_both_floorplans(monkeypatch):
+    sweep = _load(PAPER / "utilization.py", monkeypatch, quick=False)
+    got = {(wl.chip.floorplan, wl.network.sizes[1]) for _key, wl in sweep.points}
+    widths = {500, 512, 513, 600, 700, 800, 900, 1000, 1024, 1025, 1100}
+    assert got == {(fp, h) for fp in ("fixed", "network") for h in widths}
+
+
+def _utilization_doc(floorplan: str, h: int, tiles: int, util: float, mm2: float) -> dict:
+    return {
+        "config": {"chip": {"floorplan": floorplan}, "network": {"sizes": [784, h, h, 10]}},
+        "floorplan": {"tiles": tiles, "tile_size": 2, "pe_size": 4, "utilization": util},
+        "area": {"total_um2": mm2 * 1e6},
+    }
+
+
+@pytest.mark.parametrize(("network_513", "verdict"), [(0.2, "reproduced"), (0.5, "not reproduced")])
+def test_utilization_report_checks_three_drops(tmp_path, network_513, verdict):
+    ns = run_file(PAPER / "utilization.py", "sweep")["report"].__globals__
+    ns["pyplot_or_none"] = lambda: None  # no figure
+    docs = [
+        _utilization_doc("fixed", 512, 3, 0.2, 8.0),
+        _utilization_doc("fixed", 513, 3, 0.2, 8.0),
+        _utilization_doc("fixed", 1024, 3, 0.6, 8.5),
+        _utilization_doc("fixed", 1025, 8, 0.2, 21.0),
+        _utilization_doc("network", 512, 4, 0.6, 3.0),
+        _utilization_doc("network", 513, 3, network_513, 7.0),
+        _utilization_doc("network", 1024, 3, 0.6, 7.5),
+        _utilization_doc("network", 1025, 3, 0.2, 26.0),
+    ]
+    text = ns["report"](docs, tmp_path)
+    assert text.startswith("## 7. Memory utilisation at tile boundaries\n")
+    assert "| 513 | 3 (2, 4) | 20.0 % | 8.00 | 3 (2, 4) | " in text
+    assert f"**Verdict: {verdict}.** ✓ fixed 1024 → 1025: utilisation ÷3.00, area ×2.47; " in text
+    mark = "✓" if network_513 < 0.3 else "✗"
+    assert f"{mark} network 512 → 513: utilisation ÷{0.6 / network_513:.2f}, area ×2.33; " in text
+    assert "✓ network 1024 → 1025: utilisation ÷3.00, area ×3.47; " in text
+    assert "(not checked: fixed 512 → 513: utilisation ÷1.00, area ×1.00)." in text
+    # a missing point fails the verdict
+    assert "**Verdict: not reproduced.**" in ns["report"](docs[:-1], tmp_path)
+
+
+def test_beyond_points_sweep_channels_with_and_without_interleaving(monkeypatch):
+    sweep = _load(PAPER / "beyond.py", monkeypatch, quick=False)
+    flags = {(wl.rule, wl.chip.dram_channels, wl.chip.dram_interleave) for _key, wl in sweep.points}
+    for rule in ("bp", "dfa"):
+        for ch in (1, 2, 4, 8):
+            assert {(rule, ch, True), (rule, ch, False)} <= flags
+
+
+def _beyond_doc(name: str, seconds: float, wait: float = 0.0, fw: float = 1e-3) -> dict:
+    phases = {"fw": fw, "ag": 0.0, "wg": seconds - fw, "wu": 0.0, "idle": 0.0}
+    return {
+        "config": {"name": name, "rule": name.split("_")[0]},
+        "latency": {"iteration_s": seconds, "per_phase_s": phases},
+        "contention": [{"resource": "dram", "wait_mean_cycles": wait}],
+    }
+
+
+def test_beyond_report_compares_interleaved_and_one_channel_per_transfer(tmp_path):
+    report = run_file(PAPER / "beyond.py", "sweep")["report"]
+    docs = []
+    for ch in (1, 2, 4, 8):
+        docs += [_beyond_doc(f"bp_dram{ch}", 10e-3), _beyond_doc(f"bp_dram{ch}_nointerleave", 10e-3)]
+        docs.append(_beyond_doc(f"dfa_dram{ch}", 8e-3 / ch, 1000.0 / ch))  # interleaved: bandwidth
+        docs.append(_beyond_doc(f"dfa_dram{ch}_nointerleave", 8e-3 / min(ch, 2), 1000.0 / ch))  # two streams
+    docs += [_beyond_doc("bp_pipelined", 9.5e-3, fw=0.5e-3), _beyond_doc("dfa_pipelined", 0.5e-3, fw=0.5e-3)]
+    docs.append(_beyond_doc("dfa_wgushared", 10e-3))
+    text = report(docs, tmp_path)
+    assert text.startswith("## 10. Beyond the paper: what DFA's advantage depends on (784-512×6-10)\n")
+    assert "| 8 DRAM channel(s) | interleaved | 10,000 | 1,000 | 10.00 | 125 |" in text
+    assert "| 8 DRAM channel(s) | one channel per transfer | 10,000 | 4,000 | 2.50 | 125 |" in text
+    assert "| DFA with a shared WGU | interleaved | 10,000 | 10,000 | 1.00 | 0 |" in text
+    assert (
+        "**Verdict: measured.** Interleaved: 1 → 8 channels shortens BP ×1.00 and DFA ×8.00 (BP/DFA 1.25 → 10.00; "
+    ) in text
+    assert "one channel per transfer: 1 → 8 channels shortens BP ×1.00 and DFA ×2.00 (BP/DFA 1.25 → 2.50; " in text
+    assert "one shared WGU: BP/DFA 1.00; pipelining changes BP fw 1,000 → 500 µs; DFA fw 1,000 → 500 µs." in text
