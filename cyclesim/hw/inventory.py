@@ -317,8 +317,10 @@ def chip_accumulator_bits(workload) -> int:
 
 
 FEEDBACK_GUARD_BITS = 4
-"""Guard bits of the feedback MAC's accumulator above one error x weight product (sums of up to 16
-products cannot overflow between requantisations)."""
+"""Guard bits of the feedback MAC's accumulator above one error x weight product: a sum of up to 16
+products (DFA's and DRTP's projections from 10 classes) cannot overflow. Sign-symmetry's projection
+sums a whole layer's errors, which would need log2(width) guard bits: its MAC is priced narrower
+than it must be (kept as the engine had it; to be sized from the projection's fan-in)."""
 
 
 def read_plane(workload, parts: dict, transposed: bool) -> ReadPlane:
