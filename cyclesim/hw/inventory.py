@@ -323,12 +323,11 @@ sums a whole layer's errors, which would need log2(width) guard bits: its MAC is
 than it must be (kept as the engine had it; to be sized from the projection's fan-in)."""
 
 
-def read_plane(workload, parts: dict, transposed: bool) -> ReadPlane:
+def read_plane(workload, node: tech.Node, parts: dict, transposed: bool) -> ReadPlane:
     """The read of one bit plane in one direction (see `ReadPlane`), from the subarray's parts priced
     with every input active (`subarray_parts`: drivers' energy is per input line times the lines)."""
     chip, dev = workload.chip, workload.device
     sub = chip.subarray
-    node = tech.node(chip.node, chip.flavor)
     suffix = "_transposed" if transposed else ""
     adc, sa = parts["adc" + suffix], parts["shift_add" + suffix]
     mux = parts["row_mux" if transposed else "column_mux"]
@@ -482,7 +481,7 @@ def build(workload, fp: Floorplan) -> Inventory:
         dram_phy=phy,
         dram=dram,
         wgu_blocks=blocks,
-        read={"fw": read_plane(workload, fw, False), "ag": read_plane(workload, ag, True)},
+        read={"fw": read_plane(workload, node, fw, False), "ag": read_plane(workload, node, ag, True)},
         programming=programming(workload, node),
         dram_j_per_bit=phy.cost.energy_j / dram.burst_bits,
         words=w,
