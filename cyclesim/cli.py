@@ -251,8 +251,8 @@ def run(args) -> int:
     con = Console()
     if not args.quiet:
         con.print(console.render_result(result))
-    if result.simulated:
-        last = result.simulated[-1]
+    if result.last_iteration is not None:
+        last = result.last_iteration
         if args.timeline:
             from cyclesim.report.timeline import render
 
@@ -270,7 +270,7 @@ def run(args) -> int:
         from cyclesim.report import plots
 
         try:
-            written = plots.all_plots(result.to_json(), result.simulated[-1] if result.simulated else None, args.plots)
+            written = plots.all_plots(result.to_json(), result.last_iteration, args.plots)
         except OSError as exc:
             raise OutputError(f"--plots {shorten(args.plots, files.PATH_ECHO)}: {one_line(exc)}") from None
         print("plots: " + ", ".join(str(p) for p in written))
@@ -360,9 +360,10 @@ def sweep(args) -> int:
     if summary.failed:
         print(f"{summary.failed} of {summary.total} points failed; see {out / 'points'}", file=sys.stderr)
         return 1
+    efficiency = "" if summary.efficiency is None else f"parallel efficiency {100 * summary.efficiency:.0f} %; "
     print(
         f"sweep {sw.name}: {summary.total} points complete ({summary.done} run, {summary.skipped} already done); "
-        f"table: {out / 'table.csv'}"
+        f"{efficiency}table: {out / 'table.csv'}"
     )
     return 0
 

@@ -362,10 +362,33 @@ class Effects:
 
 @frozen
 class Sim:
-    """What the event-driven engine simulates: iterations sampled per epoch and the dataflow."""
+    """What the event-driven engine simulates: the first `iterations_per_epoch` iterations of every epoch
+    (an integer, 0 for none, clipped to the batches an epoch has) or every one ("all", so latency and
+    energy follow training as it converges instead of being extrapolated from a sample), and the
+    dataflow."""
 
-    iterations_per_epoch: int = field(default=1, validator=_int_in(0, 1_000_000))  # more than an epoch has
+    iterations_per_epoch: int | str = field(default=1)
     dataflow: str = field(default="layer_sequential", validator=_one_of(("layer_sequential", "pipelined")))
+
+    @iterations_per_epoch.validator
+    def _check_iterations(self, attribute, value):
+        if value == "all":
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(
+                f"sim.iterations_per_epoch must be an integer (iterations simulated per epoch, 0 for none) or "
+                f"all; got {show(value)}"
+            )
+        _int_in(0, 1_000_000)(self, attribute, value)
+
+    @property
+    def simulates(self) -> bool:
+        """Whether any iteration is simulated."""
+        return self.iterations_per_epoch != 0
+
+    def recorded(self, batches: int) -> int:
+        """How many iterations of an epoch of `batches` batches the engine simulates."""
+        return batches if self.iterations_per_epoch == "all" else min(self.iterations_per_epoch, batches)
 
 
 @frozen

@@ -103,14 +103,22 @@ class CellArray:
         return 2.0 / (1.0 - self.gmin)
 
     def conductance(self) -> np.ndarray:
-        """Read conductances G / Gmax = Gmin + (1 - Gmin) g gain (float32, rows x columns)."""
-        g = self.g if self.gain is None else self.g * self.gain
-        return (_F32(self.gmin) + _F32(1.0 - self.gmin) * g).astype(_F32)
+        """Read conductances G / Gmax = Gmin + (1 - Gmin) g gain (float32, rows x columns; one new
+        array, formed in place)."""
+        out = self.g * _F32(1.0 - self.gmin) if self.gain is None else self.g * self.gain
+        if self.gain is not None:
+            out *= _F32(1.0 - self.gmin)
+        out += _F32(self.gmin)
+        return out
 
     def weights(self) -> np.ndarray:
-        """Effective weights 2 g gain - 1 that an exact read of the array computes with."""
-        g = self.g if self.gain is None else self.g * self.gain
-        return (_F32(2.0) * g - _F32(1.0)).astype(_F32)
+        """Effective weights 2 g gain - 1 that an exact read of the array computes with (float32, one
+        new array)."""
+        out = self.g * _F32(2.0) if self.gain is None else self.g * self.gain
+        if self.gain is not None:
+            out *= _F32(2.0)
+        out -= _F32(1.0)
+        return out
 
     def program(self, pulses, rng) -> None:
         """Apply signed pulse counts (positive = potentiate) to every cell, in place."""

@@ -11,15 +11,15 @@ signed):
 - the state: per weight 4 bytes of velocity and, on a crossbar, 4 of conductance, 4 + 4 of the
   device curve constants (nonlinearity on), 4 of D2D gain (d2d on and > 0); a float32 weight in
   ideal mode; the rule's fixed matrices alike;
-- what training keeps: per weight 4 bytes of the previous iteration's pulses, 8 (conductances and
-  pulses) per recorded iteration until the engine has replayed it, 8 (the engine's int64 gradients)
-  of the last simulated iteration from the second epoch on;
-- the largest transient of one layer at a time: a bit-serial read's partial sums
-  ceil(R/S) x P x ceil(C/S) x B x S float32 (`kernels.bitserial_sums`) beside the 4 n_l conductance
+- what training keeps: per weight 4 bytes of the previous iteration's pulses and 8 (conductances
+  and pulses) of the recorded iteration the engine replays (each is replayed as soon as it is
+  trained, so there is one at a time whatever `sim.iterations_per_epoch`);
+- the largest transient of one layer at a time: a bit-serial read's partial sums of one
+  row-subarray, P x ceil(C/S) x B x S float32 (`kernels.bitserial_mvm`), beside the 4 n_l conductance
   copy (8 while it is formed), the transposed copy of BP's read, the sign matrix of sign-symmetry;
   the update (`UPDATE_BYTES` per weight: gradient, stochastic rounding, pulses, C2C noise); the
-  initial programming (`INIT_BYTES` per weight, float64 intermediates); the engine's per-subarray
-  slices, outputs and exact gradients;
+  initial programming (`INIT_BYTES` per weight, float64 intermediates); the engine's set input
+  bits per line of a read (it times and prices the recorded values, it does not recompute them);
 - glibc's heap: arrays under 32 MiB are freed into the heap, which keeps them resident, so the
   largest such layer's update temporaries stay on top of the later transients.
 
@@ -61,18 +61,14 @@ copy, clip and rint intermediates, the float32 results (a float32 draw in ideal 
 INIT_SPREAD_BYTES = 24
 """Extra transient bytes per weight when the nonlinearity varies per cell (device.nl_d2d > 0)."""
 
-UPDATE_BYTES = 20
-"""Transient bytes per weight of one layer's update on a crossbar: the exact gradient (float32,
-int64, float32), its stochastic rounding (uniforms, floor, clip, scaled copy), the wanted step,
-uniforms, the pulses and the C2C noise of the programmed cells (8 in ideal mode)."""
+UPDATE_BYTES = 16
+"""Transient bytes per weight of one layer's update on a crossbar: the exact gradient (float32),
+its stochastic rounding (uniforms, one array worked in place), then the wanted step, uniforms, the
+pulses and the C2C noise of the programmed cells (8 in ideal mode)."""
 
 HEAP_BLOCK_BYTES = 32 << 20
 """glibc's largest mmap threshold: freed arrays below it return to the heap, not the system, so the
 update's temporaries of a layer whose arrays are smaller stay resident (`HEAP` below)."""
-
-ENGINE_GRADIENT_BYTES = 12
-"""Transient bytes per weight of the engine's exact gradient of one layer (float32 BLAS product
-and its int64 copy)."""
 
 MIB = 1 << 20
 GIB = 1 << 30
@@ -87,6 +83,7 @@ class Estimate:
     phase: str  # the phase of the peak: "data", "init", "training", "engine"
     phases: dict  # phase -> bytes
     parts: dict  # part of the peak phase -> bytes
+    phase_parts: dict  # phase -> {part -> bytes}
 
     def advice(self, workload: Workload) -> str:
         """What to lower, from the largest part of the peak."""
@@ -108,11 +105,12 @@ def _planes(bits: int, signed: bool) -> int:
 
 
 def psum_bytes(rows: int, cols: int, batch: int, planes: int, sub: int) -> int:
-    """Bytes of `kernels.bitserial_sums`' partial sums for a rows x cols read: float32
-    (ceil(rows/sub), planes, ceil(cols/sub), batch, sub), plus the ADC's float32 accumulators and
-    output (3 x ceil(cols/sub) x batch x sub)."""
-    ns, nj = -(-rows // sub), -(-cols // sub)
-    return 4 * (ns * planes * nj * batch * sub + 3 * nj * batch * sub)
+    """Bytes of `kernels.bitserial_mvm`'s work arrays for a rows x cols read: float32 partial sums of
+    one row-subarray (planes, ceil(cols/sub), batch, sub), the ADC's accumulator and running total
+    (2 x ceil(cols/sub) x batch x sub), one block of differences (batch x sub) and the output
+    (batch x cols). Independent of `rows`: the row-subarrays are read one at a time."""
+    nj = -(-cols // sub)
+    return 4 * (planes * nj * batch * sub + 2 * nj * batch * sub + batch * sub + batch * cols)
 
 
 def dataset_bytes(workload: Workload) -> tuple[int, int]:
@@ -169,14 +167,12 @@ def estimate(workload: Workload) -> Estimate:
         done += fb_per * k
 
     # -- training: what stays between iterations, and the largest transient of one layer -------
-    engine = hw and fx.adc and wl.sim.iterations_per_epoch > 0
-    batches = _batches(wl)
-    recorded = min(wl.sim.iterations_per_epoch, max(batches, 1)) if engine else 0
+    engine = hw and fx.adc and wl.sim.simulates
+    recorded = 1 if engine else 0  # each recorded iteration is simulated, and dropped, before the next
     total = sum(n)
     kept = {
         "previous pulses": 4 * total if crossbar else 0,
         "recorded iterations": 8 * total * recorded,
-        "engine gradients": 8 * total if engine and wl.training.epochs > 1 else 0,
     }
     activations = 4 * batch * sum(sizes) * 8  # inputs, pre-activations, outputs, deltas per layer
     transient = {}
@@ -216,15 +212,13 @@ def estimate(workload: Workload) -> Estimate:
         "activations": activations,
     }
 
-    # -- the engine: the recorded iteration's slices, outputs and exact gradients --------------
+    # -- the engine: the recorded iteration, and a read's set input bits per line ----------------
     engine_parts = {}
     if engine:
-        slices = max(4 * k + 4 * batch * (-(-r // sub)) * c for (r, c), k in zip(layers, n))
         engine_parts = {
             "state": state,
             "recorded iterations": 8 * total * recorded,
-            "engine gradients": 8 * total + ENGINE_GRADIENT_BYTES * max(n),
-            "transient": slices,
+            "transient": 24 * batch * max(sizes[:-1]),  # int64 operand copy, its shifted bits, the sums
             "heap": heap,
             "activations": activations,
         }
@@ -239,16 +233,11 @@ def estimate(workload: Workload) -> Estimate:
         parts.update({k: v for k, v in base.items() if name in ("training", "engine") or k == "dataset"})
     phases = {name: sum(parts.values()) for name, parts in phase_parts.items()}
     phase = max(phases, key=phases.get)
-    parts = dict(phase_parts[phase])
-    parts = dict(sorted(((k, v) for k, v in parts.items() if v), key=lambda kv: -kv[1]))
-    return Estimate(peak=phases[phase], phase=phase, phases=phases, parts=parts)
-
-
-def _batches(wl: Workload) -> int:
-    """Training batches per epoch (the dataset's size, cut to train_limit, over the batch size)."""
-    counts = SYNTHETIC_COUNTS if wl.dataset == "synthetic" else STANDARD_COUNTS
-    n = counts["train"] if wl.training.train_limit is None else min(counts["train"], wl.training.train_limit)
-    return n // wl.training.batch_size
+    by_phase = {
+        name: dict(sorted(((k, v) for k, v in parts.items() if v), key=lambda kv: -kv[1]))
+        for name, parts in phase_parts.items()
+    }
+    return Estimate(peak=phases[phase], phase=phase, phases=phases, parts=by_phase[phase], phase_parts=by_phase)
 
 
 # -------------------------------------------------------------------------------------------------

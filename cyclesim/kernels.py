@@ -35,7 +35,7 @@ def _jit(fn=None, **options):
 
 
 def bit_weights(bits: int, signed: bool) -> np.ndarray:
-    """Place values of the input bit planes as `bitserial_sums` orders them.
+    """Place values of the input bit planes as `bitserial_sums_ref` orders them.
 
     Unsigned: 2**k for k < bits. Signed (sign-magnitude, two phases): 2**k for the positive
     phase's magnitude bits, then -2**k for the negative phase's, k < bits - 1.
@@ -46,59 +46,39 @@ def bit_weights(bits: int, signed: bool) -> np.ndarray:
     return np.concatenate([mag, -mag])
 
 
-@_jit
-def bitserial_sums(x_int, g, bits, signed, rows_per_sub, cols_per_sub):
-    """Column sums of every subarray for every input bit plane (in units of Gmax * V_read).
+@_jit(inline="always")
+def _subarray_sums(psum, count, x_int, g, s, bits, signed, rows_per_sub, rows, active):
+    """Row-subarray s of `bitserial_sums_ref`: psum (planes, nj, B, cs) and count (planes, B), zeroed
+    by the caller; `rows` (planes, rows_per_sub) and `active` (planes) are scratch.
 
-    Unsigned inputs x_int (B, R) of `bits` bits give planes k < bits with bit_k = bit k of x.
-    Signed inputs are applied in two phases, sign-magnitude: plane k < bits-1 carries bit k of
-    |x| for x > 0, plane bits-1+k bit k of |x| for x < 0 (so a small negative number drives few
-    rows instead of every two's-complement 1). With row i in row-subarray s = i // r and column
-    c = j * cs + c' in column-subarray j:
-        psum[s, k, j, b, c'] = sum_{i in s} bit_k(x[b, i]) * g[i, c]   (analog column current)
-        count[s, k, b]       = sum_{i in s} bit_k(x[b, i])             (active rows; the reference
-                                                                         column reads g_ref * count)
-    Missing rows/columns of ragged edge subarrays hold zeros. Sums run over i in increasing order.
-
-    For each sample and row-subarray the rows of every plane are listed first; the rows of a plane
-    are then added eight (or four) at a time, ((((acc + g_i1) + g_i2) + ...) + g_i8): the same
-    additions in the same order, with one load and store of the running sum per group.
+    For each sample the active rows of every plane are listed first; the rows of a plane are then
+    added eight (or four) at a time, ((((acc + g_i1) + g_i2) + ...) + g_i8): the same additions in
+    the same order, with one load and store of the running sum per group.
     """
     nb, nr = x_int.shape
     nc = g.shape[1]
-    ns = (nr + rows_per_sub - 1) // rows_per_sub
-    nj = (nc + cols_per_sub - 1) // cols_per_sub
+    planes, nj, _nb, cs = psum.shape
     mag_bits = bits - 1 if signed else bits
-    planes = 2 * mag_bits if signed else mag_bits
-    psum = np.zeros((ns, planes, nj, nb, cols_per_sub), dtype=np.float32)
-    count = np.zeros((ns, planes, nb), dtype=np.float32)
     mask = (np.int64(1) << mag_bits) - 1
-    rows = np.empty((planes, rows_per_sub), dtype=np.int64)  # the active rows of each plane
-    active = np.zeros(planes, dtype=np.int64)
     for b in range(nb):
-        for s in range(ns):
-            active[:] = 0
-            for i in range(s * rows_per_sub, min(nr, (s + 1) * rows_per_sub)):
-                x = np.int64(x_int[b, i])
-                first = 0
-                if x < 0:
-                    x = -x
-                    first = mag_bits
-                v = x & mask
-                if v == 0:
-                    continue
-                for k in range(mag_bits):
-                    if (v >> k) & 1:
-                        rows[first + k, active[first + k]] = i
-                        active[first + k] += 1
-            for p in range(planes):
-                n = active[p]
-                count[s, p, b] = n
-                for j in range(nj):
-                    _add_rows(
-                        psum[s, p, j, b], g, rows[p], n, j * cols_per_sub, min(cols_per_sub, nc - j * cols_per_sub)
-                    )
-    return psum, count
+        active[:] = 0
+        for i in range(s * rows_per_sub, min(nr, (s + 1) * rows_per_sub)):
+            x = np.int64(x_int[b, i])
+            first = 0
+            if x < 0:
+                x = -x
+                first = mag_bits
+            v = x & mask
+            if v == 0:
+                continue
+            for k in range(mag_bits):  # branch-free: the slot is overwritten until a set bit keeps it
+                rows[first + k, active[first + k]] = i
+                active[first + k] += (v >> k) & 1
+        for p in range(planes):
+            n = active[p]
+            count[p, b] = n
+            for j in range(nj):
+                _add_rows(psum[p, j, b], g, rows[p], n, j * cs, min(cs, nc - j * cs))
 
 
 @_jit(inline="always")
@@ -128,7 +108,19 @@ def _add_rows(acc, g, rows, n, c0, width):
 
 
 def bitserial_sums_ref(x_int, g, bits, signed, rows_per_sub, cols_per_sub):
-    """NumPy reference of `bitserial_sums` (same order of float32 additions)."""
+    """Column sums of every subarray for every input bit plane (in units of Gmax * V_read).
+
+    Unsigned inputs x_int (B, R) of `bits` bits give planes k < bits with bit_k = bit k of x.
+    Signed inputs are applied in two phases, sign-magnitude: plane k < bits-1 carries bit k of
+    |x| for x > 0, plane bits-1+k bit k of |x| for x < 0 (so a small negative number drives few
+    rows instead of every two's-complement 1). With row i in row-subarray s = i // r and column
+    c = j * cs + c' in column-subarray j:
+        psum[s, k, j, b, c'] = sum_{i in s} bit_k(x[b, i]) * g[i, c]   (analog column current)
+        count[s, k, b]       = sum_{i in s} bit_k(x[b, i])             (active rows; the reference
+                                                                         column reads g_ref * count)
+    Missing rows/columns of ragged edge subarrays hold zeros. Sums run over i in increasing order, in
+    float32: the order `bitserial_mvm` adds them in.
+    """
     nb, nr = x_int.shape
     nc = g.shape[1]
     ns, nj = -(-nr // rows_per_sub), -(-nc // cols_per_sub)
@@ -187,22 +179,109 @@ def _span(x, width):
 
 
 @_jit
-def _quantize_into(x, lo, hi, levels, top, weight, offset, out):
-    """out += weight * (Q(x) - offset) with the ADC transfer Q of `adc_shift_add` (flat arrays)."""
+def _quantize_into(x, width, lo, hi, levels, top, weight, offset, out):
+    """out[b, c] += weight * (Q(x[b, c]) - offset[b]) for c < width, with the ADC transfer Q of
+    `adc_shift_add_ref` (x, out 2-D; offset one value per row). Columns beyond `width` (the padding of
+    a ragged last subarray) are left alone."""
     half = np.float32(0.5)
     step = (hi - lo) / levels
     if step > 0:
         inv = np.float32(1.0) / step
-        for i in range(x.size):
-            q = min(np.float32(np.int32((x[i] - lo) * inv)), top)
-            out[i] += weight * ((lo + (q + half) * step) - offset[i])
+        for b in range(x.shape[0]):
+            xb, ob, off = x[b], out[b], offset[b]
+            for c in range(width):
+                q = min(np.float32(np.int32((xb[c] - lo) * inv)), top)
+                ob[c] += weight * ((lo + (q + half) * step) - off)
     else:
-        for i in range(x.size):
-            out[i] += weight * (x[i] - offset[i])
+        for b in range(x.shape[0]):
+            xb, ob, off = x[b], out[b], offset[b]
+            for c in range(width):
+                ob[c] += weight * (xb[c] - off)
 
 
 @_jit
-def adc_shift_add(psum, ref, weights, adc_bits, ncols, differential):
+def _adc_scratch(nj, nbatch, cs):
+    """Work arrays of `_subarray_adc`: (acc, x, qr, zero)."""
+    return (
+        np.empty((nj, nbatch, cs), dtype=np.float32),
+        np.empty((nbatch, cs), dtype=np.float32),
+        np.zeros(nbatch, dtype=np.float32),
+        np.zeros(nbatch, dtype=np.float32),
+    )
+
+
+@_jit
+def _subarray_adc(total, psum, ref, weights, adc_bits, ncols, differential, scratch):
+    """One row-subarray of `adc_shift_add_ref`: total += y_s, with psum (planes, nj, B, cs) and ref
+    (planes, B) that subarray's column sums and reference currents."""
+    acc, x, qr, zero = scratch
+    nb, nj, nbatch, cs = psum.shape
+    levels = np.float32(2.0**adc_bits)
+    top = np.float32(2.0**adc_bits - 1.0)
+    acc[:] = 0.0
+    for k in range(nb):
+        r = ref[k]
+        offset = zero
+        if not differential:
+            qr[:] = 0.0
+            r2, q2 = r.reshape(1, nbatch), qr.reshape(1, nbatch)
+            rlo, rhi = _span(r2, nbatch)
+            _quantize_into(r2, nbatch, rlo, rhi, levels, top, np.float32(1.0), zero[:1], q2)
+            offset = qr
+        for j in range(nj):
+            width = min(cs, ncols - j * cs)
+            block = psum[k, j]
+            if differential:
+                for b in range(nbatch):
+                    for c in range(width):
+                        x[b, c] = block[b, c] - r[b]
+                src = x
+            else:
+                src = block
+            lo, hi = _span(src, width)
+            _quantize_into(src, width, lo, hi, levels, top, weights[k], offset, acc[j])
+    total += acc
+
+
+@_jit
+def _trim(total, ncols):
+    """(nj, B, cs) column-subarray blocks laid side by side as (B, ncols)."""
+    nj, nbatch, cs = total.shape
+    out = np.empty((nbatch, ncols), dtype=np.float32)
+    for j in range(nj):
+        w = min(cs, ncols - j * cs)
+        out[:, j * cs : j * cs + w] = total[j, :, :w]
+    return out
+
+
+@_jit
+def bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per_sub, adc_bits, differential):
+    """The bit-serial read y = adc_shift_add_ref(bitserial_sums_ref(x_int, g, ...), g_ref * count, ...)
+    (the equations are those two references' docstrings), one row-subarray at a time: the column sums
+    of subarray s are digitised and added to the output before those of s + 1 are formed, so only one
+    subarray's partial sums (planes x nj x B x cs float32) exist at once, in cache. The same float32
+    operations in the same order as the references, hence the same result bit for bit."""
+    nb, nr = x_int.shape
+    nc = g.shape[1]
+    ns = (nr + rows_per_sub - 1) // rows_per_sub
+    nj = (nc + cols_per_sub - 1) // cols_per_sub
+    planes = 2 * (bits - 1) if signed else bits
+    psum = np.empty((planes, nj, nb, cols_per_sub), dtype=np.float32)
+    count = np.empty((planes, nb), dtype=np.float32)
+    rows = np.empty((planes, rows_per_sub), dtype=np.int64)
+    active = np.zeros(planes, dtype=np.int64)
+    total = np.zeros((nj, nb, cols_per_sub), dtype=np.float32)
+    scratch = _adc_scratch(nj, nb, cols_per_sub)
+    gref = np.float32(g_ref)
+    for s in range(ns):
+        psum[:] = 0.0
+        count[:] = 0.0
+        _subarray_sums(psum, count, x_int, g, s, bits, signed, rows_per_sub, rows, active)
+        _subarray_adc(total, psum, count * gref, weights, adc_bits, nc, differential, scratch)
+    return _trim(total, nc)
+
+
+def adc_shift_add_ref(psum, ref, weights, adc_bits, ncols, differential):
     """Digitise every subarray's column currents with an `adc_bits` ADC, then shift and add.
 
     Each (row-subarray s, bit plane k, column-subarray j) ADC spans what it sees over the batch,
@@ -219,48 +298,8 @@ def adc_shift_add(psum, ref, weights, adc_bits, ncols, differential):
         y_s[b, j*cs + c'] = sum_k weights[k] * (read of psum[s, k, j, b, c'] against ref[s, k, b])
         y = y_0 + y_1 + ... + y_{S-1}
     so a slice holding one subarray gives exactly that subarray's y_s. `psum` is laid out as
-    `bitserial_sums` returns it; `ncols` trims the padded last subarray.
+    `bitserial_sums_ref` returns it; `ncols` trims the padded last subarray.
     """
-    ns, nb, nj, nbatch, cs = psum.shape
-    total = np.zeros((nj, nbatch, cs), dtype=np.float32)
-    acc = np.empty((nj, nbatch, cs), dtype=np.float32)
-    x = np.empty((nbatch, cs), dtype=np.float32)
-    offset = np.zeros((nbatch, cs), dtype=np.float32)
-    qr = np.zeros(nbatch, dtype=np.float32)
-    zero = np.zeros(nbatch, dtype=np.float32)
-    levels = np.float32(2.0**adc_bits)
-    top = np.float32(2.0**adc_bits - 1.0)
-    for s in range(ns):
-        acc[:] = 0.0
-        for k in range(nb):
-            r = ref[s, k]
-            if not differential:
-                qr[:] = 0.0
-                rlo, rhi = _span(r.reshape(1, nbatch), nbatch)
-                _quantize_into(r, rlo, rhi, levels, top, np.float32(1.0), zero, qr)
-                for b in range(nbatch):
-                    offset[b, :] = qr[b]
-            for j in range(nj):
-                block = psum[s, k, j]
-                if differential:
-                    for b in range(nbatch):
-                        for c in range(cs):
-                            x[b, c] = block[b, c] - r[b]
-                    src = x
-                else:
-                    src = block
-                lo, hi = _span(src, min(cs, ncols - j * cs))
-                _quantize_into(src.ravel(), lo, hi, levels, top, weights[k], offset.ravel(), acc[j].ravel())
-        total += acc
-    out = np.empty((nbatch, ncols), dtype=np.float32)
-    for j in range(nj):
-        w = min(cs, ncols - j * cs)
-        out[:, j * cs : j * cs + w] = total[j, :, :w]
-    return out
-
-
-def adc_shift_add_ref(psum, ref, weights, adc_bits, ncols, differential):
-    """NumPy reference of `adc_shift_add` (same equation, same order of float32 operations)."""
     ns, nb, nj, nbatch, cs = psum.shape
     total = np.zeros((nj, nbatch, cs), dtype=_F32)
     levels, top, half = _F32(2.0**adc_bits), _F32(2.0**adc_bits - 1.0), _F32(0.5)
@@ -300,9 +339,12 @@ def mvm_bitserial(
     conductance units (times 2 / (1 - Gmin/Gmax) gives weight units). `ref=True` runs the NumPy
     references instead of the jitted kernels.
     """
-    sums, adc = (bitserial_sums_ref, adc_shift_add_ref) if ref else (bitserial_sums, adc_shift_add)
-    psum, count = sums(x_int, np.ascontiguousarray(g, dtype=_F32), bits, signed, rows_per_sub, cols_per_sub)
-    return adc(psum, count * _F32(g_ref), bit_weights(bits, signed), adc_bits, g.shape[1], differential)
+    g = np.ascontiguousarray(g, dtype=_F32)
+    weights = bit_weights(bits, signed)
+    if not ref:
+        return bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per_sub, adc_bits, differential)
+    psum, count = bitserial_sums_ref(x_int, g, bits, signed, rows_per_sub, cols_per_sub)
+    return adc_shift_add_ref(psum, count * _F32(g_ref), weights, adc_bits, g.shape[1], differential)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,15 +373,18 @@ def outer_product_ref(h_int, d_int):
 
 
 def outer_product_blas(h_int, d_int):
-    """`outer_product` through float BLAS, exact while every sum stays below 2**53 (checked)."""
+    """`outer_product` through float BLAS, rounded once to float32: G = float32(sum_b h[b, i] d[b, j]).
+
+    The sums are exact in float32 while every one stays below 2**24 (checked from the operands'
+    largest magnitudes), else in float64 below 2**53, else in int64; rounding the exact integer to
+    float32 then gives what `outer_product(...).astype(float32)` gives, without an int64 copy.
+    """
     bound = float(np.abs(h_int).max(initial=0)) * float(np.abs(d_int).max(initial=0)) * h_int.shape[0]
     if bound < 2.0**24:
-        dt = np.float32
-    elif bound < 2.0**53:
-        dt = np.float64
-    else:
-        return outer_product_ref(h_int, d_int)
-    return (h_int.astype(dt).T @ d_int.astype(dt)).astype(np.int64)
+        return h_int.astype(_F32).T @ d_int.astype(_F32)
+    if bound < 2.0**53:
+        return (h_int.astype(np.float64).T @ d_int.astype(np.float64)).astype(_F32)
+    return outer_product_ref(h_int, d_int).astype(_F32)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """What a run produced: accuracy per epoch, the floorplan and area, and the simulated iterations.
 
-A `Result` grows while its workload trains (one `EpochStats` per completed epoch, one engine
-`IterationResult` per simulated iteration) and derives every reported figure from those records:
-latency and energy are the mean of the simulated iterations, extrapolated to an epoch, and the
-throughput / efficiency figures NeuroSim reports (`performance`) follow from them. `to_json` is the
+A `Result` grows while its workload trains (one `EpochStats` per completed epoch, one `Simulated`
+summary per simulated iteration, and the last engine `IterationResult` whole) and derives every
+reported figure from those records: latency and energy are the mean of the simulated iterations,
+extrapolated to an epoch (and per epoch, so a run that simulates every iteration shows them change as
+training converges), and the throughput / efficiency figures NeuroSim reports (`performance`) follow
+from them. `to_json` is the
 results.json document (README, "results.json reference").
 """
 
@@ -21,6 +23,50 @@ from cyclesim.terms import IDLE, PHASES
 from cyclesim.version import __version__
 
 
+@attrs.frozen
+class Simulated:
+    """What a `Result` keeps of one simulated iteration: the figures its means are taken over."""
+
+    epoch: int  # 1-based (0: the iteration of a `training.epochs=0` run)
+    cycles: int
+    clock_hz: float
+    seconds: float
+    events: int
+    leakage_w: float
+    phase_time: dict  # phase -> cycles (IterationResult.phase_time)
+    energy_by_component: dict  # joules
+    energy_by_phase: dict  # joules
+    energy_table: dict  # (category, phase) -> joules
+    forward_s: float  # cycle 0 to the end of the last "fw" interval (`forward_end`)
+    forward_dynamic_j: float  # energy charged in "fw", DRAM aside
+
+    @classmethod
+    def of(cls, epoch: int, it) -> Simulated:
+        """The summary of engine `IterationResult` `it`."""
+        probe = it.probe
+        return cls(
+            epoch=epoch,
+            cycles=it.cycles,
+            clock_hz=it.clock_hz,
+            seconds=it.seconds,
+            events=it.events,
+            leakage_w=it.leakage_w,
+            phase_time=it.phase_time(),
+            energy_by_component=probe.energy_by_component(),
+            energy_by_phase=probe.energy_by_phase(),
+            energy_table=probe.energy_table(),
+            forward_s=forward_end(it) / it.clock_hz,
+            forward_dynamic_j=sum(
+                j for (comp, phase), j in probe.energy_table().items() if phase == "fw" and comp != "dram"
+            ),
+        )
+
+    @property
+    def energy_j(self) -> float:
+        """Dynamic plus leakage energy of the iteration."""
+        return sum(self.energy_by_component.values()) + self.leakage_w * self.seconds
+
+
 @attrs.define
 class Result:
     """What a run produced so far; `to_json` is the results.json document."""
@@ -33,9 +79,15 @@ class Result:
     data_source: str = ""
     floorplan: floorplan_mod.Floorplan | None = None
     area: area_mod.AreaReport | None = None
-    simulated: list = attrs.field(factory=list)  # schedule.IterationResult per simulated iteration
+    simulated: list = attrs.field(factory=list)  # Simulated per simulated iteration
+    last_iteration: object = None  # the last simulated iteration whole (engine IterationResult)
     batches_per_epoch: int = 0
     engine_note: str | None = None
+
+    def add_simulated(self, epoch: int, it) -> None:
+        """Record simulated iteration `it` (an engine IterationResult) of `epoch`."""
+        self.simulated.append(Simulated.of(epoch, it))
+        self.last_iteration = it
 
     def latency(self) -> dict | None:
         """Mean simulated iteration, extrapolated to an epoch: epoch_s = iteration_s x batches per epoch."""
@@ -44,14 +96,14 @@ class Result:
         n = len(self.simulated)
         clk = self.simulated[0].clock_hz
         cycles = sum(r.cycles for r in self.simulated) / n
-        shares = [r.phase_time() for r in self.simulated]
+        shares = [r.phase_time for r in self.simulated]
         phases = {p: sum(s[p] for s in shares) / n / clk for p in (*PHASES, IDLE)}
         return {
             "iteration_s": cycles / clk,
             "iteration_cycles": cycles,
             "epoch_s": cycles / clk * self.batches_per_epoch,
             "per_phase_s": phases,
-            "per_layer": self.simulated[-1].per_layer(),
+            "per_layer": self.last_iteration.per_layer(),
             "simulated_iterations": n,
             "events_per_iteration": sum(r.events for r in self.simulated) / n,
         }
@@ -63,9 +115,9 @@ class Result:
         per_comp: dict = {}
         per_phase: dict = {}
         for r in self.simulated:
-            for k, v in r.probe.energy_by_component().items():
+            for k, v in r.energy_by_component.items():
                 per_comp[k] = per_comp.get(k, 0.0) + v / n
-            for k, v in r.probe.energy_by_phase().items():
+            for k, v in r.energy_by_phase.items():
                 per_phase[k] = per_phase.get(k, 0.0) + v / n
         dynamic = sum(per_comp.values())
         leak = sum(r.leakage_w * r.seconds for r in self.simulated) / n
@@ -120,10 +172,8 @@ class Result:
         iteration_j = self.energy()["iteration_j"]
         forward_s = forward_j = 0.0
         for r in self.simulated:
-            seconds = forward_end(r) / r.clock_hz
-            dynamic = sum(j for (comp, phase), j in r.probe.energy_table().items() if phase == "fw" and comp != "dram")
-            forward_s += seconds / n
-            forward_j += (dynamic + r.leakage_w * seconds) / n
+            forward_s += r.forward_s / n
+            forward_j += (r.forward_dynamic_j + r.leakage_w * r.forward_s) / n
         return {
             "training_images_per_s": batch / iteration_s if iteration_s > 0 else None,
             "inference_images_per_s": batch / forward_s if forward_s > 0 else None,
@@ -139,13 +189,30 @@ class Result:
     def contention(self) -> list | None:
         if not self.simulated:
             return None
-        last = self.simulated[-1]
+        last = self.last_iteration
         rows = last.probe.contention(last.cycles)
         return sorted(rows, key=lambda r: -r["utilization"])
 
     @property
     def seed(self) -> int:
         return self.workload.training.seed
+
+    def epoch_rows(self) -> list[dict]:
+        """Per completed epoch its `EpochStats` and what the engine measured of it: the iterations
+        simulated and their mean latency (s) and energy (J, dynamic + leakage); None where none was."""
+        rows = []
+        for e in self.epochs:
+            sims = [r for r in self.simulated if r.epoch == e.epoch]
+            n = len(sims)
+            rows.append(
+                {
+                    **attrs.asdict(e),
+                    "simulated_iterations": n,
+                    "iteration_s": sum(r.seconds for r in sims) / n if n else None,
+                    "iteration_j": sum(r.energy_j for r in sims) / n if n else None,
+                }
+            )
+        return rows
 
     def accuracy(self) -> dict:
         test = [e.test_accuracy for e in self.epochs]
@@ -171,7 +238,7 @@ class Result:
             "performance": self.performance(),
             "contention": self.contention(),
             "engine_note": self.engine_note,
-            "epochs": [attrs.asdict(e) for e in self.epochs],
+            "epochs": self.epoch_rows(),
             "wall_s": self.wall_s,
             "environment": {
                 "python": platform.python_version(),

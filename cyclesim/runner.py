@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-import attrs
 import numpy as np
 from threadpoolctl import threadpool_limits
 
@@ -58,19 +57,20 @@ class Observer:
 
 def engine_applies(workload: Workload) -> bool:
     """Whether the engine replays iterations: hardware mode with ADCs and at least one per epoch."""
-    return workload.mode == "hardware" and workload.effects.adc and workload.sim.iterations_per_epoch > 0
+    return workload.mode == "hardware" and workload.effects.adc and workload.sim.simulates
 
 
 def run(workload: Workload, *, data_dir: str | None = None, observers: Iterable[Observer] = ()) -> Result:
     """Train `workload`, telling `observers` about every batch, simulated iteration and epoch.
 
-    The first `sim.iterations_per_epoch` iterations of every epoch are recorded and replayed by the
-    event-driven engine (with `training.epochs=0`, one iteration on the first batch).
+    The first `sim.iterations_per_epoch` iterations of every epoch (or all of them) are recorded and
+    replayed by the event-driven engine as soon as each is trained (with `training.epochs=0`, one
+    iteration on the first batch), so no recorded iteration outlives its replay.
     KeyboardInterrupt (Ctrl-C, or SIGTERM as `errors.Interrupted`) ends the run cleanly: status says
     "interrupted", the observers are told (`finished`) and the exception is re-raised for the caller
     to report. MemoryBudgetError before any work when `footprint.check` finds the run too large.
-    Only the last simulated iteration keeps its arrays (output, deltas, gradients); the earlier ones
-    keep what latency, energy and contention are derived from.
+    The result keeps the last simulated iteration whole (its probe: timeline, contention, trace) and of
+    the others the figures latency and energy are averaged from (`result.Simulated`).
     """
     observers = list(observers)
     t0 = time.perf_counter()
@@ -92,26 +92,21 @@ def run(workload: Workload, *, data_dir: str | None = None, observers: Iterable[
             trainer = Trainer(workload, dataset, seeds)
             result.batches_per_epoch = trainer.batches_per_epoch
 
-            def simulate(traces):
-                for tr in traces:
-                    if result.simulated:  # the arrays of an earlier iteration are no longer needed
-                        result.simulated[-1] = attrs.evolve(result.simulated[-1], y=None, deltas=[], grads=[])
-                    sim = schedule.simulate(inv, trainer.net, tr)
-                    result.simulated.append(sim)
-                    for ob in observers:
-                        ob.simulated(sim)
-                traces.clear()  # the recorded iterations are replayed: free them before the next epoch
+            def simulate(trace) -> None:
+                sim = schedule.simulate(inv, trainer.net, trace)
+                result.add_simulated(trace.epoch, sim)
+                for ob in observers:
+                    ob.simulated(sim)
 
             def batch(epoch: int, done: int, total: int) -> None:
                 for ob in observers:
                     ob.batch(epoch, done, total)
 
-            record = range(workload.sim.iterations_per_epoch if engine else 0)
             if workload.training.epochs == 0 and engine:
-                simulate([trainer.trace_first_batch()])
+                simulate(trainer.trace_first_batch())
+            record = range(workload.sim.recorded(trainer.batches_per_epoch) if engine else 0)
             for epoch in range(1, workload.training.epochs + 1):
-                stats, traces = trainer.run_epoch(epoch, record, lambda i, n, _e=epoch: batch(_e, i, n))
-                simulate(traces)
+                stats, _ = trainer.run_epoch(epoch, record, lambda i, n, _e=epoch: batch(_e, i, n), simulate)
                 result.epochs.append(stats)
                 result.wall_s = time.perf_counter() - t0
                 for ob in observers:

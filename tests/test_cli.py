@@ -690,8 +690,8 @@ def test_a_run_too_large_for_memory_is_refused_before_any_work(capsys, tmp_path,
     monkeypatch.setattr(footprint, "available", lambda: (1 << 30, "available"))
     out = tmp_path / "out"
     line = expect_user_error(capsys, [DFA, "--set", "network.sizes=784,30000,30000,10", "--out", out])
-    assert "needs about 77.0 GiB" in line and "only 1.0 GiB is available" in line
-    assert "lower training.batch_size (now 200" in line and "network.sizes" in line
+    assert "needs about 38.1 GiB" in line and "only 1.0 GiB is available" in line
+    assert "lower network.sizes (the widest layer has 30000 units)" in line
     assert not out.exists()
 
 

@@ -570,3 +570,11 @@ def test_floorplan_and_duplication_defaults_and_choices():
 def test_floorplan_and_duplication_are_validated(build, needles):
     msg = one_line_value_error(build)
     assert all(n in msg for n in needles), msg
+
+
+def test_the_engine_simulates_a_count_of_iterations_per_epoch_or_all():
+    assert Sim(iterations_per_epoch="all").recorded(300) == 300 and Sim(iterations_per_epoch=5).recorded(3) == 3
+    assert Sim(iterations_per_epoch=0).simulates is False and Sim(iterations_per_epoch="all").simulates
+    for bad in ("some", True, 2.5, -1):
+        with pytest.raises(ValueError, match="sim.iterations_per_epoch"):
+            Sim(iterations_per_epoch=bad)

@@ -31,7 +31,7 @@ def result():
 
 
 def views(result):
-    last = result.simulated[-1]
+    last = result.last_iteration
     lat, energy = result.latency(), result.energy()
     return {
         "summary": console.summary_table(result),
@@ -49,7 +49,7 @@ def views(result):
 def test_views_match_golden(result, width):
     for name, view in views(result).items():
         if name == "timeline":
-            view = render(result.simulated[-1], width)
+            view = render(result.last_iteration, width)
         con = Console(width=width, record=True, force_terminal=False, color_system=None)
         con.print(view)
         text = con.export_text()
@@ -62,7 +62,7 @@ def test_views_match_golden(result, width):
 
 
 def test_critical_path_covers_the_iteration(result):
-    last = result.simulated[-1]
+    last = result.last_iteration
     path = console.critical_path(last)
     assert path and path[-1][2] == last.cycles
     assert all(a[2] <= b[1] for a, b in zip(path, path[1:]))  # ordered, non-overlapping chain
@@ -86,7 +86,7 @@ def test_every_view_reads_on_an_ascii_terminal(result):
     cli.ascii_safe(stream)
     con = Console(file=stream, width=100, force_terminal=False, color_system=None)
     for name, view in views(result).items():
-        con.print(render(result.simulated[-1], 100) if name == "timeline" else view)
+        con.print(render(result.last_iteration, 100) if name == "timeline" else view)
     con.print(console.render_result(result))
     con.print(console.headline(result))
     text = raw.getvalue().decode("ascii")

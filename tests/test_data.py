@@ -488,6 +488,30 @@ def test_dataset_checks_and_equality():
         data.Dataset("x", x, np.zeros(3, np.uint8), x, y)
 
 
+def test_reusing_hands_out_loaded_datasets(tmp_path, monkeypatch, tiny):
+    folder = tiny(tmp_path / "d" / "mnist")
+    tiny(tmp_path / "d" / "fashion-mnist")
+    monkeypatch.setenv("CYCLESIM_DATA", str(tmp_path / "d"))
+    assert data.load("mnist") is not data.load("mnist")  # outside `reusing`: read every time
+    with data.reusing():
+        mnist = data.load("mnist")
+        with data.reusing():  # nested: the same datasets
+            assert data.load("MNIST", tmp_path / "d") is mnist and data.load("mnist") is mnist
+        assert data.load("mnist") is mnist
+        assert data.load("fashion-mnist") is not mnist
+        assert data.load("synthetic", seed=1) is data.load("synthetic", seed=1) is not data.load("synthetic", seed=2)
+        assert data.load("mnist") is not mnist  # REUSE_LIMIT: only the last two datasets are kept
+        mnist = data.load("mnist")
+        assert data.load("mnist", tmp_path / "d" / "mnist") is not mnist  # another data folder
+        mnist = data.load("mnist")
+        labels = folder / "t10k-labels-idx1-ubyte.gz"
+        os.utime(labels, ns=(labels.stat().st_atime_ns, labels.stat().st_mtime_ns + 10**9))
+        changed = data.load("mnist")  # a file changed since: read again
+        assert changed is not mnist and changed == mnist and data.load("mnist") is changed
+    assert not data._kept.datasets  # none kept once the outermost block ends
+    assert data.load("mnist") is not changed
+
+
 def test_synthetic_shape_and_determinism():
     dataset = data.synthetic(seed=3, n_train=300, n_test=100)
     assert dataset.name == "synthetic" and dataset.source == "synthetic" and dataset.classes == 10

@@ -80,7 +80,7 @@ def test_run_files_follow_every_epoch(tmp_path):
     doc = json.loads((tmp_path / "results.json").read_text())
     assert doc["status"] == "complete" and doc["accuracy"] == result.accuracy()
     assert len(list(csv.DictReader(io.StringIO((tmp_path / "epochs.csv").read_text())))) == 2
-    assert (tmp_path / "layers.csv").read_text() == layers_csv(result.simulated[-1])
+    assert (tmp_path / "layers.csv").read_text() == layers_csv(result.last_iteration)
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
 
 

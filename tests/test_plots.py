@@ -21,7 +21,7 @@ def run_result():
         training=Training(epochs=2, batch_size=50, train_limit=400, test_limit=200),
     )
     res = runner.run(wl)
-    return res.to_json(), res.simulated[-1]
+    return res.to_json(), res.last_iteration
 
 
 def _is_png(path):

@@ -40,7 +40,7 @@ def test_training_throughput_is_the_batch_over_the_iteration(result):
 
 
 def test_the_forward_pass_ends_with_its_last_fw_interval(result):
-    it = result.simulated[-1]
+    it = result.last_iteration
     perf = result.performance()
     end = forward_end(it)
     assert perf["forward_s"] == pytest.approx(end / it.clock_hz, rel=1e-12)
@@ -68,7 +68,7 @@ def test_training_tops_per_w_uses_the_iteration_energy(result):
 
 
 def test_inference_energy_leaves_out_dram(result):
-    it = result.simulated[-1]
+    it = result.last_iteration
     table = it.probe.energy_table()
     assert table.get(("dram", "fw"), 0.0) > 0  # training's forward pass keeps its inputs in DRAM
     seconds = forward_end(it) / it.clock_hz
@@ -82,7 +82,7 @@ def test_inference_energy_leaves_out_dram(result):
 
 
 def test_leakage_power_is_the_iterations_mean(result):
-    assert result.performance()["leakage_w"] == pytest.approx(result.simulated[-1].leakage_w, rel=1e-12)
+    assert result.performance()["leakage_w"] == pytest.approx(result.last_iteration.leakage_w, rel=1e-12)
     assert result.performance()["leakage_w"] > 0
 
 

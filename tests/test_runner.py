@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 from cyclesim import runner
-from cyclesim.config import Network, Training, Workload
+from cyclesim.config import Network, Sim, Training, Workload
 from cyclesim.errors import DivergenceError, Interrupted
 from cyclesim.learn import train as train_mod
 
@@ -45,16 +45,21 @@ def test_observers_hear_every_step_in_order():
     log = Log()
     result = runner.run(TINY, observers=[log])
     batches = [("batch", e, i, 4) for e in (1, 2) for i in range(1, 5)]
-    assert log.calls == [
-        ("started", "running"),
-        *batches[:4],
-        ("simulated",),
-        ("epoch", 1, 1),
-        *batches[4:],
-        ("simulated",),
-        ("epoch", 2, 2),
-        ("finished", "complete"),
-    ]
+    assert (
+        log.calls
+        == [
+            ("started", "running"),
+            batches[0],
+            ("simulated",),  # the recorded iteration is replayed as soon as it is trained
+            *batches[1:4],
+            ("epoch", 1, 1),
+            batches[4],
+            ("simulated",),
+            *batches[5:],
+            ("epoch", 2, 2),
+            ("finished", "complete"),
+        ]
+    )
     assert result.status == "complete" and len(result.simulated) == 2
 
 
@@ -110,10 +115,22 @@ def test_an_observer_failing_to_finish_does_not_hide_the_runs_error(monkeypatch)
     assert log.calls[-1] == ("finished", "failed")
 
 
-def test_only_the_last_simulated_iteration_keeps_its_arrays():
+def test_every_simulated_iteration_is_summarised_and_the_last_kept_whole():
     result = runner.run(attrs.evolve(TINY, training=attrs.evolve(TINY.training, epochs=3)))
-    first, *_, last = result.simulated
-    assert len(result.simulated) == 3
-    assert first.grads == [] and first.deltas == [] and first.y is None
-    assert len(last.grads) == 2 and last.y is not None
-    assert first.cycles > 0 and result.latency()["simulated_iterations"] == 3
+    assert [r.epoch for r in result.simulated] == [1, 2, 3]
+    assert all(r.cycles > 0 for r in result.simulated) and result.latency()["simulated_iterations"] == 3
+    assert result.last_iteration.cycles == result.simulated[-1].cycles
+    rows = result.epoch_rows()
+    assert [r["simulated_iterations"] for r in rows] == [1, 1, 1]
+    assert [r["iteration_s"] for r in rows] == [r.seconds for r in result.simulated]
+
+
+def test_all_iterations_are_simulated_and_reported_per_epoch():
+    wl = attrs.evolve(TINY, training=attrs.evolve(TINY.training, epochs=2), sim=Sim(iterations_per_epoch="all"))
+    result = runner.run(wl)
+    per_epoch = result.batches_per_epoch
+    assert per_epoch > 1 and len(result.simulated) == 2 * per_epoch
+    rows = result.epoch_rows()
+    assert [r["simulated_iterations"] for r in rows] == [per_epoch, per_epoch]
+    assert all(r["iteration_s"] > 0 and r["iteration_j"] > 0 for r in rows)
+    assert result.latency()["simulated_iterations"] == 2 * per_epoch

@@ -1,11 +1,14 @@
 """Tests of sweeps (cyclesim.sweep and `python -m cyclesim sweep`): point files, tables, resume,
-progress, failing points, malformed sweep files, seeds and the process pool (Dask clusters: see
-test_cluster). Every point is a tiny run on the synthetic dataset (one epoch of 4 batches)."""
+progress, failing points, malformed sweep files, seeds, the process pool (Dask clusters: see
+test_cluster), the longest points first, datasets loaded once per process, several sweeps through
+one executor and the parallel efficiency. Every point is a tiny run on the synthetic dataset (one
+epoch of 4 batches)."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -15,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from cyclesim import cli
+from cyclesim import Network, Training, Workload, cli, data
 from cyclesim import sweep as sweep_mod
-from cyclesim.errors import ConfigError
+from cyclesim.errors import ConfigError, OutputError
+from cyclesim.sweep import cost, grid
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,6 +60,15 @@ def point_files(out: Path) -> dict[str, float]:
 
 def strip_wall(rows: list[dict]) -> list[dict]:
     return [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]
+
+
+def untimed(doc):
+    """`doc` without its run times (`wall_s`, `cpu_s`), at any depth."""
+    if isinstance(doc, dict):
+        return {k: untimed(v) for k, v in doc.items() if k not in ("wall_s", "cpu_s")}
+    if isinstance(doc, list):
+        return [untimed(v) for v in doc]
+    return doc
 
 
 @pytest.fixture(autouse=True)
@@ -328,7 +341,8 @@ points = [
 ]
 """
 )
-"""Two points of well under a second, then two of about 10 s: a signal finds two points done and two
+"""Two points of well under a second, then two of about 10 s: on three workers the long ones start first
+(longest first) and the third worker runs the short ones, so a signal finds two points done and two
 running."""
 
 
@@ -358,7 +372,7 @@ def test_a_killed_sweeps_temporary_files_are_removed(three):
 def _sweep_process(tmp_path: Path, out: Path) -> subprocess.Popen:
     path = write(tmp_path, SLOW)
     return subprocess.Popen(
-        [sys.executable, "-m", "cyclesim", "sweep", str(path), "--workers", "2", "--out", str(out)],
+        [sys.executable, "-m", "cyclesim", "sweep", str(path), "--workers", "3", "--out", str(out)],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -380,7 +394,7 @@ def _workers_busy(proc: subprocess.Popen, out: Path, timeout_s: float = 60) -> l
         assert time.monotonic() < deadline, "the sweep did not get going"
         time.sleep(0.05)
     workers = [c for c in psutil.Process(proc.pid).children() if "resource_tracker" not in " ".join(c.cmdline())]
-    assert len(workers) == 2
+    assert len(workers) == 3
     return workers
 
 
@@ -434,3 +448,115 @@ def test_sigkill_of_a_sweep_leaves_no_worker_process(tmp_path):
     assert _gone(workers, 5)  # they noticed their parent died and stopped
     assert sorted(statuses(out).values()) == ["complete", "complete", "interrupted", "interrupted"]
     no_tmp_files(out)
+
+
+# -- sweeps that finish sooner (issue 17) ---------------------------------------------------------
+
+FOUR = (
+    BASE
+    + """
+name = "four"
+points = [
+    attrs.evolve(base, training=attrs.evolve(base.training, lr=0.01)),
+    attrs.evolve(base, training=attrs.evolve(base.training, lr=0.05)),
+    attrs.evolve(base, mode="hardware"),
+    attrs.evolve(base, training=attrs.evolve(base.training, epochs=2)),
+]
+"""
+)
+"""Costs (`cost.cost`): two equal ideal points, then a hardware point (the dearest) and an ideal point of
+two epochs."""
+
+
+def tiny(**changes) -> Workload:
+    base = Workload(
+        name="tiny",
+        network=Network(sizes=(784, 32, 10)),
+        rule="dfa",
+        dataset="synthetic",
+        mode="hardware",
+        training=Training(epochs=2, batch_size=50, train_limit=200, test_limit=100),
+    )
+    return grid.evolve(base, **changes)
+
+
+def test_cost_follows_its_formula():
+    macs = 784 * 32 + 32 * 10
+    # (epochs * n_train + replayed iterations * batch) * MACs per image * bit planes
+    assert cost.cost(tiny()) == (2 * 200 + 2 * 50) * macs * 8
+    assert cost.cost(tiny(rule="bp")) == (2 * 200 + 2 * 50) * macs * (8 + 2 * 7)  # BP reads W^T too
+    assert cost.cost(tiny(precision={"activation": 4})) == (2 * 200 + 2 * 50) * macs * 4
+    assert cost.cost(tiny(sim={"iterations_per_epoch": 100})) == (2 * 200 + 2 * 4 * 50) * macs * 8  # 4 batches
+    assert cost.cost(tiny(training={"epochs": 0})) == 50 * macs * 8  # one iteration on the first batch
+    assert cost.cost(tiny(mode="quantized")) == 2 * 200 * macs * 2  # the engine replays hardware only
+    assert cost.cost(tiny(mode="ideal")) == 2 * 200 * macs
+    assert cost.cost(tiny(mode="ideal", training={"train_limit": None})) == 2 * 2000 * macs  # the synthetic set
+    assert cost.cost(tiny(mode="ideal", dataset="mnist", training={"train_limit": 10**6})) == 2 * 60000 * macs
+    assert cost.cost(tiny(network={"sizes": (784, 64, 10)})) > cost.cost(tiny())
+
+
+def test_points_start_longest_first_and_the_table_keeps_key_order(tmp_path, monkeypatch):
+    sw = sweep_mod.load_sweep(write(tmp_path, FOUR))
+    keys = [k for k, _ in sw.points]
+    started = []
+    run_point = sweep_mod.local.run_point
+    monkeypatch.setattr(sweep_mod.local, "run_point", lambda key, *a: started.append(key) or run_point(key, *a))
+    summary = sweep_mod.run_sweep(sw, tmp_path / "out")
+    assert summary.done == 4
+    assert started == [keys[2], keys[3], keys[0], keys[1]]  # equal costs keep the sweep's order
+    assert [r["key"] for r in sweep_mod.load_table(tmp_path / "out")] == keys
+    assert [p[0] for p in cost.longest_first([(k, wl, None) for k, wl in sw.points])] == started
+
+
+def test_points_in_one_process_load_each_dataset_once(tmp_path, monkeypatch):
+    loads = []
+    load = data._load
+    monkeypatch.setattr(data, "_load", lambda *a: loads.append(a) or load(*a))
+    sw = sweep_mod.load_sweep(write(tmp_path, FOUR + "seeds = 2\n"))
+    assert sweep_mod.run_sweep(sw, tmp_path / "out").done == 8
+    # One synthetic set per training seed (it is generated from the seed), each generated once.
+    assert sorted(seed for _name, _dir, seed in loads) == sorted(sweep_mod.seed_values(2))
+    assert not data._kept.datasets and not data._kept.depth  # dropped once the sweep is done
+
+
+def test_run_sweeps_writes_each_sweep_as_run_sweep_does(tmp_path):
+    three = sweep_mod.load_sweep(write(tmp_path, THREE, "three.py"))
+    four = sweep_mod.load_sweep(write(tmp_path, FOUR, "four.py"))
+    assert three.points[0][0] == four.points[0][0]  # one point in both: the same key
+    for sw in (three, four):
+        sweep_mod.run_sweep(sw, tmp_path / "single" / sw.name)
+    pool = [(three, tmp_path / "pool" / "three"), (four, tmp_path / "pool" / "four")]
+    summaries = sweep_mod.run_sweeps(pool, workers=2)  # one pool of worker processes for both sweeps
+    assert [(s.total, s.done, s.skipped, s.failed) for s in summaries] == [(3, 3, 0, 0), (4, 4, 0, 0)]
+    assert summaries[0].efficiency == summaries[1].efficiency and 0 < summaries[0].efficiency <= 1
+
+    def folder(out: Path) -> tuple[list, dict]:
+        """The paths of a sweep folder's files, and its JSON documents (records, results, the table)
+        without their run times."""
+        paths = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+        return paths, {p: untimed(json.loads((out / p).read_text())) for p in paths if p.endswith(".json")}
+
+    for name in ("three", "four"):
+        assert folder(tmp_path / "pool" / name) == folder(tmp_path / "single" / name)
+    again = sweep_mod.run_sweeps(pool, workers=2)
+    assert [(s.done, s.skipped, s.efficiency) for s in again] == [(0, 3, None), (0, 4, None)]
+
+
+def test_two_sweeps_cannot_share_a_folder(tmp_path):
+    sw = sweep_mod.load_sweep(write(tmp_path, THREE))
+    with pytest.raises(OutputError, match="two sweeps cannot share one folder"):
+        sweep_mod.run_sweeps([(sw, tmp_path / "out"), (sw, tmp_path / "x" / ".." / "out")])
+    assert not (tmp_path / "out").exists()
+
+
+def test_efficiency_of_an_in_process_sweep(three, capsys):
+    sw, out, summary = three
+    assert 0 < summary.efficiency <= 1
+    assert sweep_mod.run_sweep(sw, out).efficiency is None  # nothing ran
+    path = out.parent / "sweep.py"
+    assert cli.main(["sweep", str(path), "--out", str(out / "again")]) == 0
+    line = capsys.readouterr().out
+    assert re.search(r"3 points complete \(3 run, 0 already done\); parallel efficiency (\d+) %; table: ", line)
+    assert 0 < int(re.search(r"efficiency (\d+) %", line)[1]) <= 100
+    assert cli.main(["sweep", str(path), "--out", str(out / "again")]) == 0
+    assert "(0 run, 3 already done); table: " in capsys.readouterr().out  # no efficiency: nothing ran

@@ -277,7 +277,7 @@ def cyclesim_figures(wl: Workload) -> dict:
     comp = {k: v / batch * 1e9 for k, v in en["per_component_j"].items()}
     table = {}
     for r in result.simulated:  # mean over the simulated iterations, as energy.per_component_j
-        for (c, phase), j in r.probe.energy_table().items():
+        for (c, phase), j in r.energy_table.items():
             if c == "array":
                 key = "array_write" if phase == "wu" else "array_read"
                 table[key] = table.get(key, 0.0) + j / len(result.simulated) / batch * 1e9

@@ -1,11 +1,13 @@
 """Reproduce the paper's findings: run every experiment in workloads/paper/ and write docs/RESULTS.md.
 
 Each experiment is one file in workloads/paper/: a sweep file (its points) that also defines
-`report(docs, figures)`, its analysis, and `order`, its place in the report. This tool runs each sweep
-with the resumable sweep runner (so an interrupted reproduction resumes) and passes the results
-documents of its complete points to its `report`, which returns a markdown section: a table (mean ± sd
-over seeds), a figure (PNG, needs the `plots` extra) and the paper's claim beside ours with a verdict
-computed from the numbers, never written by hand. The sections, in `order`, make docs/RESULTS.md.
+`report(docs, figures)`, its analysis, and `order`, its place in the report. This tool runs the points
+of all experiments through one pool of workers, longest first, with the resumable sweep runner (each
+experiment in its own folder, so an interrupted reproduction resumes), then passes the results
+documents of each experiment's complete points to its `report`, which returns a markdown section: a
+table (mean ± sd over seeds), a figure (PNG, needs the `plots` extra) and the paper's claim beside
+ours with a verdict computed from the numbers, never written by hand. The sections, in `order`, make
+docs/RESULTS.md; its header gives the wall time and the parallel efficiency of the run.
 
     python tools/reproduce.py [--quick] [--workers N] [--out DIR] [--only NAME ...] [--docs DIR]
 
@@ -43,14 +45,20 @@ def experiments(only: list[str] | None) -> list[tuple[Path, dict]]:
     return sorted(found, key=lambda e: e[1]["order"])
 
 
-def run_experiment(path: Path, out: Path, workers: int, quick: bool) -> tuple[list[dict], float, list[float]]:
-    """Run (or resume) one experiment's sweep in `out/<file name>`; return the results documents of its
-    complete points, the sum of their run times (worker seconds) and their start and finish times."""
-    sw = sweep_mod.load_sweep(path)
+def run_experiments(paths: list[Path], out: Path, workers: int, quick: bool) -> float | None:
+    """Run (or resume) the experiments' sweeps through one pool (`run_sweeps`), each in
+    `out/<file name>`; return the parallel efficiency of the points run (None when none had to run)."""
+    sweeps = [(sweep_mod.load_sweep(path), out / path.stem) for path in paths]
     overrides = ["training.train_limit=20000"] if quick else []
-    sweep_mod.run_sweep(sw, out / path.stem, workers=workers, overrides=overrides)
+    summaries = sweep_mod.run_sweeps(sweeps, workers=workers, overrides=overrides)
+    return summaries[0].efficiency if summaries else None
+
+
+def collect(folder: Path) -> tuple[list[dict], float, list[float]]:
+    """The results documents of the complete points of the sweep in `folder`, the sum of their run
+    times (worker seconds) and their start and finish times."""
     docs, worker_s, times = [], 0.0, []
-    for point in sorted((out / path.stem / "points").glob("*.json")):
+    for point in sorted((folder / "points").glob("*.json")):
         rec = json.loads(point.read_text(encoding="utf-8"))
         if rec.get("status") == "complete":
             docs.append(rec["results"])
@@ -73,10 +81,13 @@ def main(argv=None) -> int:
     docs_dir = args.docs
     figs = docs_dir / "figures"
     t0 = time.time()
+    found = experiments(args.only)
+    print(f"running {', '.join(path.stem for path, _ in found)} on {args.workers} workers", flush=True)
+    efficiency = run_experiments([path for path, _ in found], out, args.workers, args.quick)
+    print(f"[{time.time() - t0:6.0f} s] points done; {busy(efficiency)}", flush=True)
     reports: dict = {}  # document -> {"sections", "worker_s", "times"}
-    for path, experiment in experiments(args.only):
-        print(f"[{time.time() - t0:6.0f} s] {path.stem}", flush=True)
-        docs, seconds, times = run_experiment(path, out, args.workers, args.quick)
+    for path, experiment in found:
+        docs, seconds, times = collect(out / path.stem)
         report = reports.setdefault(
             experiment.get("document", "RESULTS.md"), {"sections": [], "worker_s": 0.0, "times": []}
         )
@@ -86,14 +97,21 @@ def main(argv=None) -> int:
     wall = time.time() - t0
     docs_dir.mkdir(exist_ok=True)
     for document, report in reports.items():
-        text = "\n".join(header(document, report, wall, args) + report["sections"])
+        text = "\n".join(header(document, report, wall, efficiency, args) + report["sections"])
         (docs_dir / document).write_text(text, encoding="utf-8")
-        print(f"wrote {docs_dir / document} ({wall / 60:.1f} min)")
+        print(f"wrote {docs_dir / document} ({wall / 60:.1f} min, {busy(efficiency)})")
     return 0
 
 
-def header(document: str, report: dict, wall: float, args) -> list[str]:
-    """A report's title and provenance: the command, when its points ran and for how long."""
+def busy(efficiency: float | None) -> str:
+    """How busy an invocation kept its workers: "parallel efficiency 93 %" (see `sweep.SweepSummary`),
+    or, for None, that no point had to run."""
+    return "no point had to run" if efficiency is None else f"parallel efficiency {100 * efficiency:.0f} %"
+
+
+def header(document: str, report: dict, wall: float, efficiency: float | None, args) -> list[str]:
+    """A report's title and provenance: the command, when its points ran and for how long, and how busy
+    this invocation kept its workers (`busy`)."""
     times = report["times"] or [time.time()]
 
     def stamp(fmt: str, t: float) -> str:
@@ -107,8 +125,8 @@ def header(document: str, report: dict, wall: float, args) -> list[str]:
         f"the points ran on {stamp('%Y-%m-%d', min(times))} between {stamp('%H:%M', min(times))} and "
         f"{stamp('%H:%M', max(times))} UTC (**{(max(times) - min(times)) / 60:.1f} min wall**; their own run times "
         f"add up to {report['worker_s'] / 60:.1f} worker-minutes). This report was written on "
-        f"{time.strftime('%Y-%m-%d %H:%M')} by an invocation that took {wall / 60:.1f} min (points already "
-        "complete are reused, not rerun).",
+        f"{time.strftime('%Y-%m-%d %H:%M')} by an invocation that took {wall / 60:.1f} min ({busy(efficiency)}; "
+        "points already complete are reused, not rerun).",
         "",
     ]
     if args.quick:

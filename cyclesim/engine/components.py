@@ -15,10 +15,8 @@ from __future__ import annotations
 import math
 import operator
 
-import numpy as np
 import simpy
 
-from cyclesim import kernels
 from cyclesim.engine.probe import Probe
 from cyclesim.hw.circuits import Cost, to_cycles
 from cyclesim.terms import COMPONENTS
@@ -26,7 +24,7 @@ from cyclesim.terms import COMPONENTS
 Env = simpy.Environment
 """The SimPy environment every component is built in (one clock cycle per time unit)."""
 
-__all__ = ["Buffer", "Dram", "HTree", "Pe", "Port", "Subarray", "Tile", "Unit", "Wgu", "to_cycles"]
+__all__ = ["Buffer", "Dram", "HTree", "Pe", "Port", "Step", "Subarray", "Tile", "Unit", "Wgu", "run_steps", "to_cycles"]
 
 
 def _count(name: str, value) -> int:
@@ -75,9 +73,20 @@ def _charge(probe: Probe, default: str, energy, phase: str) -> None:
         probe.charge(default, phase, energy)
 
 
-class _Tokens(simpy.Container):
-    """The servers of a `Port`: a `simpy.Container` of `capacity` tokens; a request takes its k
-    tokens in ONE ``get(k)`` and gives them back in one ``put(k)``.
+class _Release(simpy.Event):
+    """The event of a `_Tokens` put: when processed, the port's trigger grants what now fits."""
+
+    def __init__(self, tokens: _Tokens, amount: int):
+        super().__init__(tokens.env)
+        self.tokens = tokens
+        self.amount = amount
+
+
+class _Tokens:
+    """The servers of a `Port`: `capacity` tokens; a request takes its k tokens in ONE ``get(k)``
+    and gives them back in one ``put(k)``. The events are scheduled exactly as a `simpy.Container`
+    schedules them (a get succeeds when granted, a put at once and triggers the queue when
+    processed), without the container's generality.
 
     Gets are granted strictly in arrival order (a trigger stops at the first queued get it cannot
     meet). How many a trigger grants follows `simpy.Resource` exactly, so that one-token requests
@@ -89,30 +98,72 @@ class _Tokens(simpy.Container):
     """
 
     def __init__(self, env: Env, capacity: int):
-        super().__init__(env, capacity=capacity, init=capacity)
+        self.env = env
+        self.capacity = capacity
+        self.level = capacity
+        self.get_queue: list[simpy.Event] = []
         self._pending = 0  # tokens put back whose put event has not been processed yet
-        self._first = False  # the current trigger has not granted anything yet
 
-    def _do_put(self, event):
-        proceed = super()._do_put(event)
-        if event.triggered:
-            self._pending += event.amount
-        return proceed
+    def get(self, amount: int) -> simpy.Event:
+        """A request for `amount` tokens: an event that succeeds when they are granted."""
+        event = simpy.Event(self.env)
+        event.amount = amount
+        self.get_queue.append(event)
+        self._trigger(None)
+        return event
 
-    def _trigger_get(self, put_event) -> None:
+    def cancel(self, event: simpy.Event) -> None:
+        """Withdraw a request not granted yet."""
+        if not event.triggered:
+            self.get_queue.remove(event)
+
+    def put(self, amount: int) -> _Release:
+        """Give `amount` tokens back; queued requests are granted when the put is processed."""
+        self.level += amount
+        event = _Release(self, amount)
+        event.callbacks.append(self._trigger)
+        event.succeed()
+        self._pending += amount
+        return event
+
+    def _trigger(self, put_event: _Release | None) -> None:
+        """Grant queued requests from the head while they fit: the first in full view of the free
+        tokens, each further one only within the tokens not still pending from unprocessed puts."""
         if put_event is not None:  # a processed put: its tokens are no longer pending
             self._pending -= put_event.amount
-        self._first = True
-        super()._trigger_get(put_event)
+        queue = self.get_queue
+        first = True
+        while queue:
+            event = queue[0]
+            room = self.level if first else self.level - self._pending
+            if event.amount > room:
+                return  # the head waits; nobody behind it may overtake it
+            first = False
+            self.level -= event.amount
+            event.succeed()
+            queue.pop(0)
 
-    def _do_get(self, event):
-        room = self._level if self._first else self._level - self._pending
-        if event.amount > room:
-            return None  # the head waits; nobody behind it may overtake it
-        self._first = False
-        self._level -= event.amount
-        event.succeed()
-        return True
+
+def horizon(env: Env) -> float:
+    """The time of the next event another process could act on: `env.peek()`, except that releases
+    nobody waits for (a `_Release` whose port has no queued request: processing it grants nothing
+    and resumes no one) do not count. The events due first form a subtree at the top of SimPy's
+    event heap; it is searched past such releases, and the earliest other entry's time returned."""
+    queue = env._queue
+    best = math.inf
+    todo = [0]
+    while todo:
+        i = todo.pop()
+        if i >= len(queue):
+            continue
+        time, _priority, _eid, event = queue[i]
+        if time >= best:
+            continue
+        if isinstance(event, _Release) and not event.tokens.get_queue:
+            todo += (2 * i + 1, 2 * i + 2)  # its children are due no sooner
+        else:
+            best = time
+    return best
 
 
 class Port:
@@ -137,11 +188,22 @@ class Port:
     (same grants in the same order at the same times).
     """
 
-    def __init__(self, env: Env, name: str, capacity: int, probe: Probe, *, kind: str, layer: int | None = None):
+    def __init__(
+        self,
+        env: Env,
+        name: str,
+        capacity: int,
+        probe: Probe,
+        *,
+        kind: str,
+        layer: int | None = None,
+        private: bool = False,
+    ):
         self.env = env
         self.name = name
         self.capacity = _positive_int(f"capacity of {name!r}", capacity)
         self.probe = probe
+        self.private = private  # one process only ever uses it (e.g. a layer's own WGU)
         self.tokens = _Tokens(env, self.capacity)
         probe.register(name, self.capacity, kind=kind, layer=layer)
 
@@ -150,9 +212,11 @@ class Port:
         `cycles` cycles, release them.
 
         Records wait = grant - request time and the busy interval [grant, grant + cycles) with the
-        `units` it held.
+        `units` it held. A request that nobody can observe (`unobserved`) holds its servers with
+        one timeout instead of a get, a timeout and a put: same times, same records.
         """
-        cycles = _count("cycles", cycles)
+        if type(cycles) is not int or cycles < 0:
+            cycles = _count("cycles", cycles)
         if type(units) is not int or not 1 <= units <= self.capacity:
             n = None if isinstance(units, bool) else _index(units)
             if n is None or not 1 <= n <= self.capacity:
@@ -160,6 +224,13 @@ class Port:
             units = n
         env, probe, name, tokens = self.env, self.probe, self.name, self.tokens
         queued = env.now
+        until = horizon(env)
+        if self.unobserved(units, queued + cycles, until) or self.unobserved_start(units, until):
+            probe.wait(name, queued, queued)
+            if cycles:
+                yield env.timeout(cycles)
+            probe.busy(name, queued, queued + cycles, phase, layer, bits, units)
+            return
         req = tokens.get(units)
         waited = not req.triggered
         if waited:
@@ -170,7 +241,7 @@ class Port:
             if req.triggered:  # granted but not yet resumed: give the servers back
                 tokens.put(units)
             else:
-                req.cancel()
+                tokens.cancel(req)
             raise
         try:
             granted = env.now
@@ -183,14 +254,88 @@ class Port:
         finally:
             tokens.put(units)
 
+    def unobserved(self, units: int, end: int, horizon: float) -> bool:
+        """Whether a hold of `units` servers from now until `end` can be neither delayed nor seen by
+        anyone: the servers are free, nobody queues, and `end` comes before `horizon`, the time of the
+        next event anyone else could act on (`horizon`). Until then no other process runs, so none
+        can ask for these servers; the hold's get and put events would change nothing and are skipped.
+        """
+        return end < horizon and self.tokens.level >= units and not self.tokens.get_queue
+
+    def unobserved_start(self, units: int, horizon: float) -> bool:
+        """For a `private` port (one process only ever uses it): whether a hold starting now, however
+        long, can be neither delayed nor seen: its servers are free and no other event is due now
+        (`horizon` > now), so its get would be granted at once with nothing before it; no one else
+        can ask for the port while it is held, and its put grants no one."""
+        return self.private and self.env.now < horizon and self.tokens.level >= units
+
+    def run(self, step: Step):
+        """Generator: perform `step` on this port (hold, then charge)."""
+        yield from self.use(step.cycles, step.phase, step.layer, step.bits, step.units)
+        self.probe.charge(step.category, step.phase, step.joules)
+
+
+class Step:
+    """One hold of a port as a value: `cycles` on `units` of its servers in `phase`, then `joules`
+    charged to `category`: what a component's action method does, for `run_steps`."""
+
+    __slots__ = ("port", "cycles", "phase", "layer", "bits", "units", "category", "joules")
+
+    def __init__(self, port: Port, cycles: int, phase: str, layer, bits: int, units: int, category: str, joules):
+        self.port, self.cycles, self.phase, self.layer = port, cycles, phase, layer
+        self.bits, self.units, self.category, self.joules = bits, units, category, joules
+
+
+def run_steps(env: Env, steps: list[Step]):
+    """Generator: perform `steps` one after another, exactly as ``yield from step.port.run(step)`` for
+    each would, with fewer events: a run of consecutive steps whose holds nobody can observe
+    (`Port.unobserved`: free servers, empty queues, and all over before the next event anyone else
+    could act on), possibly ended by one hold of a private port however long (`Port.unobserved_start`),
+    is held with one timeout. Each step is recorded and charged at the time step by step would do it
+    (every charge before the horizon is in order with no other charge between; a hold that ends after
+    it is charged when it ends), so every grant, record and joule is the one step by step gives.
+    """
+    i, n = 0, len(steps)
+    while i < n:
+        now = env.now
+        until = horizon(env)
+        t, j = now, i
+        while j < n and steps[j].port.unobserved(steps[j].units, t + steps[j].cycles, until):
+            t += steps[j].cycles
+            j += 1
+        last = None  # a private hold that may end after the horizon
+        if j < n and t < until and steps[j].port.unobserved_start(steps[j].units, until):
+            last = steps[j]
+        if j == i and last is None:  # the next step may wait or be seen: one by one
+            yield from steps[i].port.run(steps[i])
+            i += 1
+            continue
+        t = now
+        for st in steps[i:j]:
+            port = st.port
+            port.probe.wait(port.name, t, t)
+            port.probe.busy(port.name, t, t + st.cycles, st.phase, st.layer, st.bits, st.units)
+            port.probe.charge(st.category, st.phase, st.joules)
+            t += st.cycles
+        if last is not None:
+            last.port.probe.wait(last.port.name, t, t)
+            t += last.cycles
+            j += 1
+        if t > now:
+            yield env.timeout(t - now)
+        if last is not None:
+            last.port.probe.busy(last.port.name, t - last.cycles, t, last.phase, last.layer, last.bits, last.units)
+            last.port.probe.charge(last.category, last.phase, last.joules)
+        i = j
+
 
 class Subarray:
     """One crossbar subarray of `rows` x `cols` cells with its ADCs; reads and programming exclude
-    each other (one server).
+    each other (one server). `layer` is the (0-based) layer whose weights it holds.
 
-    `read` computes the real product of its slice with `cyclesim.kernels.mvm_bitserial`, the
-    subarray being one ADC row group (rows_per_sub = `rows`), so summing the row-subarrays' results
-    in order reproduces the whole layer's read. `layer` is the (0-based) layer whose weights it holds.
+    The subarray times and prices its operations; the values it reads are the functional model's
+    (`kernels.mvm_bitserial` with one ADC row group per subarray, so summing the row-subarrays'
+    results in order reproduces the whole layer's read; tests/test_schedule.py checks it).
     """
 
     def __init__(self, env: Env, name: str, rows: int, cols: int, probe: Probe, *, layer: int | None = None):
@@ -200,38 +345,13 @@ class Subarray:
         self.probe = probe
         self.port = Port(env, name, 1, probe, kind="subarray", layer=layer)
 
-    def read(
-        self,
-        x_int: np.ndarray,
-        g: np.ndarray,
-        g_ref: float,
-        *,
-        bits: int,
-        signed: bool,
-        adc_bits: int,
-        cols_per_sub: int,
-        differential: bool = False,
-        phase: str,
-        layer: int | None = None,
-        cycles: int,
-        energy_j: dict[str, float],
-    ):
-        """Generator: read inputs `x_int` (B, R) against this subarray's conductances `g` (R, C),
-        R <= rows, C <= cols, holding the subarray `cycles` cycles; returns
-        ``mvm_bitserial(x_int, g, g_ref, bits, signed, rows, cols_per_sub, adc_bits,
-        differential=differential)``, float32 (B, C). `energy_j` maps categories ("array", "adc",
-        "accumulation", ...) to the joules of this read."""
-        if g.ndim != 2 or x_int.ndim != 2 or x_int.shape[1] != g.shape[0]:
-            raise ValueError(f"{self.name}: inputs {x_int.shape} do not match conductances {g.shape}")
-        if g.shape[0] > self.rows or g.shape[1] > self.cols:
-            raise ValueError(f"{self.name}: slice {g.shape} exceeds the subarray ({self.rows}, {self.cols})")
+    def read(self, *, cycles: int, energy_j: dict[str, float], phase: str, layer: int | None = None):
+        """Generator: read the subarray (every bit plane of a batch share), holding it `cycles` cycles;
+        `energy_j` maps categories ("array", "adc", "accumulation", ...) to the joules of this read."""
         if not isinstance(energy_j, dict):
             raise TypeError("Subarray.read: energy_j must be a {category: joules} dict")
         yield from self.port.use(cycles, phase, layer)
         _charge(self.probe, "array", energy_j, phase)
-        return kernels.mvm_bitserial(
-            x_int, g, g_ref, bits, signed, self.rows, cols_per_sub, adc_bits, differential=differential
-        )
 
     def program(self, *, cycles: int, energy_j, phase: str, layer: int | None = None):
         """Generator: program cells (weight update) for `cycles` cycles; `energy_j` joules go to
@@ -395,11 +515,16 @@ class Dram:
     def transfer(self, bits: int, phase: str, layer: int | None = None):
         """Generator: move `bits` to or from DRAM over `transfer_channels(bits)` channels at once
         (0 bits: no-op)."""
+        step = self.step(bits, phase, layer)
+        if step is not None:
+            yield from self.port.run(step)
+
+    def step(self, bits: int, phase: str, layer: int | None = None) -> Step | None:
+        """`transfer` as a `Step` (None for 0 bits)."""
         k = self.transfer_channels(bits)
         if k == 0:
-            return
-        yield from self.port.use(self.transfer_cycles(bits), phase, layer, bits, units=k)
-        self.probe.charge("dram", phase, bits * self.energy_j_per_bit)
+            return None
+        return Step(self.port, self.transfer_cycles(bits), phase, layer, bits, k, "dram", bits * self.energy_j_per_bit)
 
 
 class Wgu:
@@ -413,14 +538,17 @@ class Wgu:
     def __init__(self, env: Env, name: str, probe: Probe, *, units: int = 1, layer: int | None = None):
         self.name = name
         self.probe = probe
-        self.port = Port(env, name, units, probe, kind="weight_gradient", layer=layer)
+        self.port = Port(env, name, units, probe, kind="weight_gradient", layer=layer, private=layer is not None)
 
     def outer(self, rows: int, cols: int, *, phase: str, layer: int | None = None, cycles: int, energy_j: float):
         """Generator: accumulate one rows x cols outer-product block, holding an engine `cycles`."""
+        yield from self.port.run(self.step(rows, cols, phase=phase, layer=layer, cycles=cycles, energy_j=energy_j))
+
+    def step(self, rows: int, cols: int, *, phase: str, layer: int | None = None, cycles: int, energy_j: float) -> Step:
+        """`outer` as a `Step`."""
         _positive_int("rows", rows)
         _positive_int("cols", cols)
-        yield from self.port.use(cycles, phase, layer)
-        self.probe.charge("weight_gradient", phase, energy_j)
+        return Step(self.port, _count("cycles", cycles), phase, layer, 0, 1, "weight_gradient", energy_j)
 
 
 class Unit:

@@ -27,11 +27,12 @@ from cyclesim.engine.components import (
     Tile,
     Unit,
     Wgu,
+    run_steps,
     to_cycles,
 )
 from cyclesim.engine.probe import Probe
 from cyclesim.errors import ConfigError
-from cyclesim.learn import quant, signals
+from cyclesim.learn import signals
 from cyclesim.rules import base as rule_base
 from cyclesim.terms import IDLE, PHASES
 
@@ -40,15 +41,12 @@ _F32 = np.float32
 
 @attrs.frozen
 class IterationResult:
-    """What one simulated iteration measured and computed."""
+    """What one simulated iteration measured."""
 
     cycles: int
     clock_hz: float
     probe: Probe
     leakage_w: float  # static power of the chip
-    y: np.ndarray  # network output the engine computed
-    deltas: list  # per layer: the delta Operand the engine computed
-    grads: list  # per layer: exact integer weight gradients (WGU)
     events: int
 
     @property
@@ -228,108 +226,76 @@ class ChipModel:
             return self.net.feedback[l], amap, self.feedback_subarrays[l]
         return self.net.xbars[l], self.fp.weights[l], self.subarrays[l]
 
-    def reads(self, l: int, x, g: np.ndarray, phase: str, transposed: bool, feedback: bool = False) -> list:
+    def reads(self, l: int, x, g: np.ndarray, transposed: bool, feedback: bool = False) -> list:
         """Every subarray's part of reading `x` through layer l's weights (or, `feedback`, its feedback
-        matrix, with signed inputs): (key, subarray, read arguments, energy per category for the whole
-        batch, cycles per sample)."""
+        matrix, with signed inputs): (key, subarray, energy per category for the whole batch, cycles
+        per sample). The values read are the functional model's (`learn.network.Crossbar.read`);
+        tests/test_schedule.py proves that these subarrays, read one by one and summed as the PE and
+        tile adder trees sum them, give those values bit for bit."""
         wl = self.wl
-        chip, prec = wl.chip, wl.precision
-        xbar, _amap, subs = self._array(l, feedback)
+        prec = wl.precision
+        _xbar, _amap, subs = self._array(l, feedback)
         sub = self.sub
         signed = transposed or feedback
         bits = prec.error if signed else prec.activation
         planes = 2 * (bits - 1) if signed else bits
-        periphery = "ag" if transposed else "fw"
+        op = self.read["ag" if transposed else "fw"]
         batch = x.q.shape[0]
+        active = _active_bits(x.q, bits, signed)  # per input line, over the batch and every plane
         out = []
         for (s, j), sa in subs.items():
             rs, cs = slice(s * sub, (s + 1) * sub), slice(j * sub, (j + 1) * sub)
             gs = g[rs, cs]
-            if transposed:
-                xs, gslice = x.q[:, cs], np.ascontiguousarray(gs.T)
-            else:
-                xs, gslice = x.q[:, rs], np.ascontiguousarray(gs)
             # Data-dependent: every set input bit pulses its line's driver and its line's cells
             # conduct for the pulse; per plane, the output lines in use are precharged, multiplexed,
             # converted and accumulated.
-            op = self.read[periphery]
-            active = self._active_bits(xs, bits, signed)
-            e_cells = op.cell_j_per_gmax * float(active @ gslice.sum(axis=1, dtype=np.float64))
-            frac = gslice.shape[1] / sub * planes * batch
+            if transposed:
+                act, line_g = active[cs], np.ascontiguousarray(gs.T).sum(axis=1, dtype=np.float64)
+            else:
+                act, line_g = active[rs], gs.sum(axis=1, dtype=np.float64)
+            frac = (gs.shape[0] if transposed else gs.shape[1]) / sub * planes * batch
             energy = {
-                "array": e_cells + op.precharge_j * frac,
+                "array": op.cell_j_per_gmax * float(act @ line_g) + op.precharge_j * frac,
                 "adc": op.convert_j * frac,
                 "accumulation": (op.shift_add_j + op.encode_j) * frac,
-                "other": op.drive_j_per_input * float(active.sum()) + op.mux_j * frac,
+                "other": op.drive_j_per_input * float(act.sum()) + op.mux_j * frac,
             }
-            args = dict(
-                x_int=xs,
-                g=gslice,
-                g_ref=xbar.cells.g_ref,
-                bits=bits,
-                signed=signed,
-                adc_bits=chip.ag_adc_bits if transposed else chip.adc_bits,
-                cols_per_sub=sub,
-                differential=xbar.differential,
-            )
-            out.append(((s, j), sa, args, energy, planes * op.cycles))
+            out.append(((s, j), sa, energy, planes * op.cycles))
         return out
 
-    def assemble(self, l: int, x, parts: dict, transposed: bool, feedback: bool = False) -> np.ndarray:
-        """The layer's output from its subarrays' results, summed per output block in order (as
-        the fused kernel and the PE/tile adder trees do), in real units."""
-        xbar, a, _subs = self._array(l, feedback)
-        sub = self.sub
-        batch = x.q.shape[0]
-        out_cols = a.rows if transposed else a.cols
-        inner = a.sub_cols if transposed else a.sub_rows
-        outer = a.sub_rows if transposed else a.sub_cols
-        raw = np.zeros((batch, out_cols), dtype=_F32)
-        for o in range(outer):
-            block = np.zeros((batch, min(sub, out_cols - o * sub)), dtype=_F32)
-            for i in range(inner):
-                block += parts[(o, i) if transposed else (i, o)]
-            raw[:, o * sub : o * sub + block.shape[1]] = block
-        raw *= _F32(xbar.cells.weight_per_conductance)
-        return raw * _F32(x.scale * xbar.scale)
-
     def read_layer(self, l: int, x, g: np.ndarray, phase: str, transposed: bool, feedback: bool = False):
-        """Layer l's weights (or its feedback matrix) read for the whole batch `x` through the tile
-        hierarchy, the copies of a duplicated layer sharing the batch; returns the layer's output.
-        The first copy's subarrays compute the batch's values (one ADC range per batch, as the
-        functional model); the other copies hold theirs for their share of the samples."""
+        """Generator: layer l's weights (or its feedback matrix) read for the whole batch `x` through the
+        tile hierarchy, the copies of a duplicated layer sharing the batch."""
         batch = x.q.shape[0]
         groups = self.feedback_groups[l] if feedback else self.groups[l]
         shares = _shares(batch, len(groups))
-        reads = {key: rest for key, *rest in self.reads(l, x, g, phase, transposed, feedback)}
-        values: dict = {}
-        procs = [
-            self.env.process(self.through_copy(l, groups[k], reads, n, k == 0, values, phase, transposed, feedback))
+        reads = {key: rest for key, *rest in self.reads(l, x, g, transposed, feedback)}
+        in_bits = self.wl.precision.error if transposed or feedback else self.wl.precision.activation
+        procs = [  # the batch's read energy is charged once, by the first copy
+            self.env.process(self.through_copy(l, groups[k], reads, n, k == 0, in_bits, phase, transposed, feedback))
             for k, n in enumerate(shares)
             if n
         ]
         yield simpy.AllOf(self.env, procs)
-        out = self.assemble(l, x, {key: p.value for key, p in values.items()}, transposed, feedback)
-        yield from self.across_tiles(l, batch, out.shape[1], phase, transposed, feedback)
-        return out
+        a = self._array(l, feedback)[1]
+        yield from self.across_tiles(l, batch, a.rows if transposed else a.cols, phase, transposed, feedback)
 
-    def through_copy(self, l, tiles, reads, n, compute, values, phase, transposed, feedback):
+    def through_copy(self, l, tiles, reads, n, charge, in_bits, phase, transposed, feedback):
         """Generator: `n` samples read through one copy of an array: every tile in parallel receives
         its inputs, its PEs in parallel receive theirs and read their subarrays, the PE and tile adder
         trees reduce the partial sums into the tile buffer."""
         a = self._array(l, feedback)[1]
         procs = [
-            self.env.process(self._tile(a, tile, pes, reads, n, compute, values, phase, l, transposed))
+            self.env.process(self._tile(a, tile, pes, reads, n, charge, in_bits, phase, l, transposed))
             for tile, pes in tiles
         ]
         yield simpy.AllOf(self.env, procs)
 
-    def _tile(self, a, tile, pes, reads, n, compute, values, phase, l, transposed):
+    def _tile(self, a, tile, pes, reads, n, charge, in_bits, phase, l, transposed):
         keys = [key for _pk, _pe, subs in pes for key, _sa in subs]
-        in_bits = reads[keys[0]][1]["bits"]
         yield from tile.receive(n * self._lines(a, keys, transposed, inputs=True) * in_bits, phase, l)
         procs = [
-            self.env.process(self._pe(a, pe, subs, reads, n, compute, values, phase, l, transposed))
+            self.env.process(self._pe(a, pe, subs, reads, n, charge, in_bits, phase, l, transposed))
             for _pk, pe, subs in pes
         ]
         yield simpy.AllOf(self.env, procs)
@@ -339,20 +305,14 @@ class ChipModel:
             out * pe_rows * self.psum_bits, out if pe_rows > 1 else 0, out * self.psum_bits, phase, l
         )
 
-    def _pe(self, a, pe, subs, reads, n, compute, values, phase, l, transposed):
+    def _pe(self, a, pe, subs, reads, n, charge, in_bits, phase, l, transposed):
         keys = [key for key, _sa in subs]
-        in_bits = reads[keys[0]][1]["bits"]
         yield from pe.receive(n * self._lines(a, keys, transposed, inputs=True) * in_bits, phase, l)
         procs = []
         for key, sa in subs:
-            _sa0, args, energy, cycles = reads[key]
-            if compute:
-                values[key] = self.env.process(
-                    sa.read(**args, phase=phase, layer=l, cycles=n * cycles, energy_j=energy)
-                )
-                procs.append(values[key])
-            else:
-                procs.append(self.env.process(sa.port.use(n * cycles, phase, l)))
+            _sa0, energy, cycles = reads[key]
+            read = sa.read(cycles=n * cycles, energy_j=energy if charge else {}, phase=phase, layer=l)
+            procs.append(self.env.process(read))
         yield simpy.AllOf(self.env, procs)
         blocks = len({key[1] if transposed else key[0] for key in keys})
         yield from pe.reduce(n * self._lines(a, keys, transposed, inputs=False) if blocks > 1 else 0, phase, l)
@@ -373,16 +333,6 @@ class ChipModel:
         blocks = {key[0] if rows_side else key[1] for key in keys}
         return sum(min(self.sub, total - b * self.sub) for b in blocks)
 
-    @staticmethod
-    def _active_bits(xs: np.ndarray, bits: int, signed: bool) -> np.ndarray:
-        """Set input bits per row over the batch and all planes (sign-magnitude when signed)."""
-        v = np.abs(xs.astype(np.int64)) if signed else xs.astype(np.int64)
-        mag = bits - 1 if signed else bits
-        total = np.zeros(xs.shape[1], dtype=np.float64)
-        for k in range(mag):
-            total += ((v >> k) & 1).sum(axis=0)
-        return total
-
 
 class Iteration:
     """Simulate one recorded training iteration (a `learn.train.Trace`) on the chip."""
@@ -400,7 +350,6 @@ class Iteration:
         self.model = ChipModel(self.env, inv, net, self.probe)
         self.n = len(workload.network.sizes) - 1
         self.signals = workload.signals
-        self.out: dict = {"deltas": [None] * self.n, "grads": [None] * self.n}
         self.fw_done = None  # per layer, when its forward output exists (only if a signal waits for it)
         self.read_done = None  # per layer, when the backward reads of its weights are over
         self.delta_ready: dict = {}  # layer -> event, for deltas that start another chain
@@ -411,54 +360,30 @@ class Iteration:
     def forward(self):
         wl, model, tr = self.wl, self.model, self.trace
         prec = wl.precision
-        x = tr.step.inputs[0]
-        inputs, pre = [], []
-        batch = x.q.shape[0]
+        batch = len(tr.labels)
         for l in range(self.n):
             fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
             if l == 0:  # the batch's images come from DRAM
                 yield from model.dram.transfer(batch * fan_in * prec.activation, "fw", l)
             yield from model.transfer(batch * fan_in * prec.activation, "fw", l)
-            a = yield from model.read_layer(l, x, tr.conductances[l], "fw", transposed=False)
+            yield from model.read_layer(l, tr.step.inputs[l], tr.conductances[l], "fw", transposed=False)
             yield from model.activation.run(batch * fan_out, "fw", l)
             yield from model.gbuf.write(batch * fan_out * prec.activation, "fw", l)
             if l < self.n - 1:  # the next layer's inputs are kept in DRAM for its weight gradient
                 yield from model.dram.transfer(batch * fan_out * prec.activation, "fw", l)
-            inputs.append(x)
-            pre.append(a)
-            self.out.update(inputs=inputs, pre=pre)
             if self.fw_done is not None:
                 self.fw_done[l].succeed()
-            x = self._next_input(a, x)
-        self.out.update(inputs=inputs, pre=pre, y=pre[-1])
-
-    def _next_input(self, a: np.ndarray, x):
-        """The next layer's input operand: ReLU in fixed point on [0, 1], as `NetworkState.forward`."""
-        q, sc = quant.unsigned(np.clip(a, _F32(0.0), _F32(1.0)), self.wl.precision.activation)
-        return type(x)(q, sc)
 
     def forward_pipelined(self):
         """FW with layers as pipeline stages: samples stream through `simpy.Store`s, each stage
         reading one sample at a time while the next stage works on the previous sample.
 
-        The values are those of the batch reads (the ADC ranges are calibrated per batch), computed
-        with the same kernels and order as the layer-sequential path; the stages only time them.
+        The values are those of the batch reads (the ADC ranges are calibrated per batch), as in the
+        layer-sequential path; the stages only time them.
         """
         model, tr = self.model, self.trace
-        from cyclesim import kernels
-
-        x = tr.step.inputs[0]
-        batch = x.q.shape[0]
-        inputs, pre, plans = [], [], []
-        for l in range(self.n):
-            reads = model.reads(l, x, tr.conductances[l], "fw", transposed=False)
-            parts = {key: kernels.mvm_bitserial(**args, rows_per_sub=model.sub) for key, _sa, args, _e, _c in reads}
-            a = model.assemble(l, x, parts, transposed=False)
-            inputs.append(x)
-            pre.append(a)
-            plans.append(reads)
-            x = self._next_input(a, x)
-        self.out.update(inputs=inputs, pre=pre, y=pre[-1])
+        batch = len(tr.labels)
+        plans = [model.reads(l, tr.step.inputs[l], tr.conductances[l], transposed=False) for l in range(self.n)]
         stores = [simpy.Store(self.env) for _ in range(self.n + 1)]
         for b in range(batch):
             stores[0].put(b)
@@ -469,7 +394,7 @@ class Iteration:
         wl, model = self.wl, self.model
         prec = wl.precision
         fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
-        for _key, _sa, _args, energy, _c in reads:  # the batch's read energy, charged once
+        for _key, _sa, energy, _c in reads:  # the batch's read energy, charged once
             for category, joules in energy.items():
                 self.probe.charge(category, "fw", joules)
         by_key = {key: rest for key, *rest in reads}
@@ -480,7 +405,7 @@ class Iteration:
                 yield from model.dram.transfer(fan_in * prec.activation, "fw", l)
             yield from model.transfer(fan_in * prec.activation, "fw", l)
             copy = groups[b % len(groups)]  # duplicated layers take samples in turn
-            yield from model.through_copy(l, copy, by_key, 1, False, {}, "fw", False, False)
+            yield from model.through_copy(l, copy, by_key, 1, False, prec.activation, "fw", False, False)
             yield from model.across_tiles(l, 1, fan_out, "fw", False, False)
             yield from model.activation.run(fan_out, "fw", l)
             yield from model.gbuf.write(fan_out * prec.activation, "fw", l)
@@ -494,8 +419,7 @@ class Iteration:
         """WG of layer l per sample (WGU + DRAM accumulation), then WU once `ready` fires."""
         wl, model = self.wl, self.model
         a = self.fp.weights[l]
-        x, d = self.out["inputs"][l], self.out["deltas"][l]
-        batch = x.q.shape[0]
+        batch = len(self.trace.labels)
         words = model.words
         # The batch's errors of this layer do not fit the global buffer (it holds one sample): they
         # go to DRAM, to be read back sample by sample with the inputs kept there by the forward pass.
@@ -507,14 +431,16 @@ class Iteration:
         sum_bits = a.rows * a.cols * words.gradient
         operand_bits = a.rows * words.activation + a.cols * words.error
         cost = model.wgu_costs[l]
+        first_read = model.dram.step(operand_bits, "wg", l)
+        read = model.dram.step(operand_bits + (sum_bits if in_dram else 0), "wg", l)
+        outer = model.wgus[l].step(
+            a.rows, a.cols, phase="wg", layer=l, cycles=to_cycles(cost.delay_cycles), energy_j=cost.energy_j
+        )
+        write = model.dram.step(sum_bits, "wg", l) if in_dram else None  # write the updated sums
+        steps = []
         for b in range(batch):
-            yield from model.dram.transfer(operand_bits + (sum_bits if in_dram and b > 0 else 0), "wg", l)
-            yield from model.wgus[l].outer(
-                a.rows, a.cols, phase="wg", layer=l, cycles=to_cycles(cost.delay_cycles), energy_j=cost.energy_j
-            )
-            if in_dram:
-                yield from model.dram.transfer(sum_bits, "wg", l)  # write the updated sums
-        self.out["grads"][l] = _exact_gradient(x, d)
+            steps += (first_read if b == 0 else read, outer, write)
+        yield from run_steps(self.env, [st for st in steps if st is not None])
         if ready is not None:
             yield ready
         # WU: the update logic reads the batch's sums (from DRAM, or from the WGU that holds them)
@@ -578,10 +504,7 @@ class Iteration:
     def backward(self, procs: list, chains: list):
         """After the forward pass: the output error, the output layer's update, and every chain of
         learning signals that starts from the error (the others, in `procs`, already run)."""
-        wl, net = self.wl, self.net
         n = self.n
-        e = signals.output_error(self.out["y"], self.trace.labels, wl.training.loss)
-        self.out["deltas"][n - 1] = net.error_operand(e)
         read = {s.reads_weights for s in self.signals} - {None}
         if read:  # a layer's update waits until the backward reads of its weights are over
             self.read_done = [self.env.event() for _ in range(n)]
@@ -615,32 +538,30 @@ class Iteration:
 
     def _signal(self, sig):
         """delta_l = quantize(via(source) * f'(a_l)) on the chip: the projection on the components its
-        via names (transposed arrays, the sign store and digital unit, feedback SRAM or crossbars)."""
+        via names (transposed arrays, the sign store and digital unit, feedback SRAM or crossbars). The
+        values are the recorded iteration's (`learn.signals.backward`); the read energy depends on them."""
         wl, net, model, tr = self.wl, self.net, self.model, self.trace
         l, sizes, batch = sig.layer, wl.network.sizes, len(tr.labels)
-        source = signals.source_operand(net, sig, self.out["deltas"], tr.labels)
+        source = signals.source_operand(net, sig, tr.step.deltas, tr.labels)
         if sig.via == "transposed":
             yield from model.transfer(batch * sizes[l + 2] * wl.precision.error, "ag", l + 1)
-            back = yield from model.read_layer(l + 1, source, tr.conductances[l + 1], "ag", transposed=True)
+            yield from model.read_layer(l + 1, source, tr.conductances[l + 1], "ag", transposed=True)
             self.read_done[l + 1].succeed()
             yield from model.activation.run(batch * sizes[l + 1], "ag", l)
         elif sig.via == "sign_transposed":  # additions of delta with the stored signs
             yield from model.feedback_store.read(sizes[l + 2] * sizes[l + 1], "ag", l)  # sign(W), once per batch
             yield from model.feedback_mac.run(batch * sizes[l + 2] * sizes[l + 1], "ag", l)
-            back = net.sign_read(l + 1, source, tr.conductances[l + 1])
             self.read_done[l + 1].succeed()
             yield from model.activation.run(batch * sizes[l + 1], "ag", l)
         elif wl.feedback_store == "rram":
             g = net.feedback[l].cells.conductance()  # fixed: B is never reprogrammed
             yield from model.transfer(batch * g.shape[0] * wl.precision.error, "ag", l)
-            back = yield from model.read_layer(l, source, g, "ag", transposed=False, feedback=True)
+            yield from model.read_layer(l, source, g, "ag", transposed=False, feedback=True)
         else:  # B_l in SRAM, a digital MAC; a one-hot target selects one row of B_l
             rows = 1 if sig.source == "target" else source.q.shape[1]
             entries = source.q.shape[1] * sizes[l + 1]  # B_l (source entries x layer width), once per batch
             yield from model.feedback_store.read(entries * wl.precision.weight, "ag", l)
             yield from model.feedback_mac.run(batch * rows * sizes[l + 1], "ag", l)
-            back = net.feedback_read(l, source)
-        self.out["deltas"][l] = net.error_operand(back * net.derivative(self.out["pre"][l]))
         if l in self.delta_ready:
             self.delta_ready[l].succeed()
 
@@ -678,9 +599,6 @@ class Iteration:
             clock_hz=self.wl.chip.clock_hz,
             probe=self.probe,
             leakage_w=self.model.leakage_w,
-            y=self.out["y"],
-            deltas=self.out["deltas"],
-            grads=self.out["grads"],
             events=events,
         )
 
@@ -704,7 +622,12 @@ def _shares(batch: int, copies: int) -> list[int]:
     return [max(0, min(batch, (k + 1) * share) - k * share) for k in range(copies)]
 
 
-def _exact_gradient(x, d) -> np.ndarray:
-    from cyclesim import kernels
-
-    return kernels.outer_product_blas(x.q, d.q)
+def _active_bits(xq: np.ndarray, bits: int, signed: bool) -> np.ndarray:
+    """Set input bits per line over the batch and all planes (sign-magnitude when signed), float64:
+    active[i] = sum_b sum_k bit_k(|x[b, i]|)."""
+    v = np.abs(xq.astype(np.int64)) if signed else xq.astype(np.int64)
+    mag = bits - 1 if signed else bits
+    total = np.zeros(xq.shape[1], dtype=np.float64)
+    for k in range(mag):
+        total += ((v >> k) & 1).sum(axis=0)
+    return total

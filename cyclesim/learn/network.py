@@ -243,15 +243,16 @@ class NetworkState:
                 g = x.q.T @ d.q
                 g *= _F32(1.0 / quant.pow2_scale(float(np.abs(g).max(initial=0.0))))
             else:
-                g = kernels.outer_product_blas(x.q, d.q).astype(_F32)
+                g = kernels.outer_product_blas(x.q, d.q)
                 g = quant.stochastic(g, self.workload.precision.gradient, rng.random(g.shape, dtype=_F32))
             v *= momentum
             v += g
+            del g  # the step's arrays below need the room
             if self.mode == "ideal":
                 self.float_w[l] -= _F32(lr * self.ranges[l]) * v
                 continue
             want = v * _F32(-lr * (self.levels - 1) / 2.0)
-            pulses = kernels.to_pulses(want, rng.random(g.shape, dtype=_F32), self.levels - 1)
+            pulses = kernels.to_pulses(want, rng.random(want.shape, dtype=_F32), self.levels - 1)
             self.xbars[l].cells.program(pulses, self._rng_c2c)
             p.pulses.append(pulses)
 

@@ -47,6 +47,10 @@ def stochastic(x: np.ndarray, bits: int, uniform: np.ndarray) -> np.ndarray:
     (WAGE's gradient quantizer); E[result] = x / S, in [-1, 1], float32.
     """
     top = (1 << (bits - 1)) - 1
-    s = pow2_scale(float(np.abs(x).max(initial=0.0)))
-    q = np.clip(np.floor(x * _F32(top / s) + uniform), -top, top)
-    return (q * _F32(1.0 / top)).astype(_F32)
+    s = pow2_scale(max(float(x.max(initial=0.0)), -float(x.min(initial=0.0))))  # max |x|, no |x| copy
+    q = x * _F32(top / s)  # one array, worked in place
+    q += uniform
+    np.floor(q, out=q)
+    np.clip(q, -top, top, out=q)
+    q *= _F32(1.0 / top)
+    return q

@@ -109,8 +109,10 @@ class Trainer:
         epoch: int,
         record: Iterable[int] = (),
         on_batch: Callable[[int, int], None] | None = None,
+        on_trace: Callable[[Trace], None] | None = None,
     ) -> tuple[EpochStats, list[Trace]]:
-        """Train one epoch (1-based index); record the iterations listed in `record`."""
+        """Train one epoch (1-based index); record the iterations listed in `record`: each is handed to
+        `on_trace` as soon as it is done (and not kept), or returned with the others."""
         t0, c0 = time.perf_counter(), time.process_time()
         bs = self.workload.training.batch_size
         record = set(record)
@@ -126,10 +128,14 @@ class Trainer:
             seen += len(labels)
             loss += batch_loss(p.y, labels, self.workload.training.loss)
             pulses += int(sum(np.abs(n).sum(dtype=np.int64) for n in p.pulses))
-            if before is not None:
-                traces.append(Trace(epoch, i, labels, before, p))
             if on_batch is not None:
                 on_batch(i + 1, self.batches_per_epoch)
+            if before is not None:
+                trace = Trace(epoch, i, labels, before, p)
+                if on_trace is None:
+                    traces.append(trace)
+                else:
+                    on_trace(trace)
         if not np.isfinite(loss):
             raise DivergenceError(
                 f"training diverged (non-finite loss) in epoch {epoch}; lower training.lr "

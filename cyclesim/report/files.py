@@ -221,10 +221,12 @@ def csv_text(columns: list[str], rows: list[list]) -> str:
     return buf.getvalue()
 
 
-def epochs_csv(epochs: list[EpochStats]) -> str:
-    """epochs.csv: one row per completed epoch."""
-    names = [f.name for f in attrs.fields(EpochStats)]
-    return csv_text(names, [[getattr(e, n) for n in names] for e in epochs])
+def epochs_csv(result: Result) -> str:
+    """epochs.csv: one row per completed epoch (`Result.epoch_rows`: its statistics and the engine's
+    mean iteration latency and energy in it; empty where no iteration of it was simulated)."""
+    rows = result.epoch_rows()
+    names = [f.name for f in attrs.fields(EpochStats)] + ["simulated_iterations", "iteration_s", "iteration_j"]
+    return csv_text(names, [["" if r[n] is None else r[n] for n in names] for r in rows])
 
 
 def layers_csv(iteration) -> str:
@@ -259,9 +261,9 @@ class RunFiles(Observer):
         interrupt waits until all of them are written."""
         with uninterrupted():
             write_json(self.out_dir / "results.json", result.to_json())
-            write_atomic(self.out_dir / "epochs.csv", epochs_csv(result.epochs))
-            if result.simulated:
-                write_atomic(self.out_dir / "layers.csv", layers_csv(result.simulated[-1]))
+            write_atomic(self.out_dir / "epochs.csv", epochs_csv(result))
+            if result.last_iteration is not None:
+                write_atomic(self.out_dir / "layers.csv", layers_csv(result.last_iteration))
 
     def epoch(self, result: Result, stats: EpochStats) -> None:
         self.save(result)

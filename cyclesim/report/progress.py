@@ -33,8 +33,8 @@ class ConsoleProgress(Observer):
             disable=quiet or not self.console.is_terminal,
         )
         self._epoch_task = self.progress.add_task("epoch", total=None, epoch=1)
-        sims = workload.training.epochs * workload.sim.iterations_per_epoch or 1
-        self._sim_task = self.progress.add_task("simulated iterations", total=sims, epoch="")
+        self.workload = workload
+        self._sim_task = self.progress.add_task("simulated iterations", total=None, epoch="")
 
     def __enter__(self) -> ConsoleProgress:
         self.progress.__enter__()
@@ -45,6 +45,9 @@ class ConsoleProgress(Observer):
 
     def batch(self, epoch: int, done: int, total: int) -> None:
         self.progress.update(self._epoch_task, completed=done, total=total, epoch=epoch)
+        if self.progress.tasks[self._sim_task].total is None:  # an epoch's batches are known now
+            sims = self.workload.training.epochs * self.workload.sim.recorded(total)
+            self.progress.update(self._sim_task, total=sims or 1)
 
     def simulated(self, iteration) -> None:
         self.progress.advance(self._sim_task)

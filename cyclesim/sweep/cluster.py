@@ -1,18 +1,21 @@
 """Sweep points on a Dask `distributed` cluster (`python -m cyclesim sweep FILE --scheduler ADDRESS`).
 
-Every pending point becomes one task; its record streams back to the client as it finishes. A task
-carries the point's configuration (a Workload), never arrays: the worker loads the dataset from its
-own data folder ($CYCLESIM_DATA), runs the point in a temporary folder and returns that folder's
-files with the record. Each worker is set up as it joins (`WorkerSetup`): numba's cache warmed, one
-worker per host at a time so no two compile into the same cache, and glibc's large-allocation
-threshold restored after Dask's nanny froze it (`heap_for_large_arrays`). A task whose worker dies
-is rerun on another worker by the scheduler (up to its `distributed.scheduler.allowed-failures`).
-`DaskExecutor` has the shape of `local.LocalExecutor`. Imported only when a scheduler is given.
+Every pending point becomes one task, prioritised in the order given (the longest first); its record
+streams back to the client as it finishes. A task carries the point's configuration (a Workload),
+never arrays: the worker loads the dataset from its own data folder ($CYCLESIM_DATA), runs the point
+in a temporary folder and returns that folder's files with the record. Each worker is set up as it
+joins (`WorkerSetup`): numba's cache warmed, one worker per host at a time so no two compile into the
+same cache, glibc's large-allocation threshold restored after Dask's nanny froze it
+(`heap_for_large_arrays`), and its points sharing the datasets they load (`data.reusing`). A task
+whose worker dies is rerun on another worker by the scheduler (up to its
+`distributed.scheduler.allowed-failures`). `DaskExecutor` has the shape of `local.LocalExecutor`.
+Imported only when a scheduler is given.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import gc
 import os
@@ -25,6 +28,7 @@ from pathlib import Path
 
 import distributed
 
+from cyclesim import data
 from cyclesim.config import Workload
 from cyclesim.errors import ConfigError, one_line
 from cyclesim.sweep.worker import run_point, warm_numba
@@ -68,15 +72,18 @@ def heap_for_large_arrays() -> None:
 
 
 class WorkerSetup(distributed.WorkerPlugin):
-    """Prepare every worker as it joins: `heap_for_large_arrays`, then compile (or load from numba's
-    cache) every kernel holding a cluster-wide lock per host, so the first worker of a host compiles
-    into the cache and the others only load it. Registered once per scheduler (idempotent)."""
+    """Prepare every worker as it joins: `heap_for_large_arrays`, datasets reused by its points until it
+    leaves (`data.reusing`), then compile (or load from numba's cache) every kernel holding a
+    cluster-wide lock per host, so the first worker of a host compiles into the cache and the others
+    only load it. Registered once per scheduler (idempotent)."""
 
     name = "cyclesim-worker-setup"
     idempotent = True
 
     async def setup(self, worker: distributed.Worker) -> None:
         heap_for_large_arrays()
+        self.datasets = contextlib.ExitStack()
+        self.datasets.enter_context(data.reusing())
         lock = await distributed.Semaphore(
             max_leases=1,
             name=f"cyclesim-warm-numba-{socket.gethostname()}",
@@ -85,6 +92,9 @@ class WorkerSetup(distributed.WorkerPlugin):
         )
         async with lock:
             await asyncio.to_thread(warm_numba)
+
+    def teardown(self, worker: distributed.Worker) -> None:
+        self.datasets.close()
 
 
 def slots(client: distributed.Client) -> int:
@@ -115,11 +125,13 @@ def worker_point(key: str, workload: Workload, data_dir: str | None, version: st
     return record
 
 
-def run_points(client: distributed.Client, points: list[tuple[str, Workload]], data_dir: str | None) -> Iterator[dict]:
-    """Set the workers up (ConfigError if they cannot load cyclesim), submit every point as one task
-    and yield each point's record as it finishes (once per point). A task the cluster could not run
-    (e.g. its workers kept dying) yields a failed record; closing the generator early cancels the
-    tasks not yet finished."""
+def run_points(
+    client: distributed.Client, points: list[tuple[str, Workload, Path]], data_dir: str | None
+) -> Iterator[tuple[tuple, dict]]:
+    """Set the workers up (ConfigError if they cannot load cyclesim), submit every point (key,
+    workload, run folder) as one task, the first the most urgent, and yield each point with its record
+    as it finishes (once per point). A task the cluster could not run (e.g. its workers kept dying)
+    yields a failed record; closing the generator early cancels the tasks not yet finished."""
     try:
         client.register_plugin(WorkerSetup())
     except Exception as exc:  # e.g. a worker without cyclesim cannot even load the plugin
@@ -127,26 +139,27 @@ def run_points(client: distributed.Client, points: list[tuple[str, Workload]], d
             f"the cluster's workers cannot set up cyclesim ({one_line(exc)}); install it, "
             f"version {__version__} as here, on every worker"
         ) from None
-    run = uuid.uuid4().hex[:8]  # task keys distinct from any earlier run of the same sweep
-    pending = {
-        client.submit(worker_point, key, wl, data_dir, __version__, key=f"cyclesim-{key}-{run}"): key
-        for key, wl in points
-    }
+    run = uuid.uuid4().hex[:8]  # task keys distinct from any earlier run; `i` between two sweeps' equal keys
+    pending = {}
+    for i, point in enumerate(points):  # Dask starts the highest priority first
+        key, wl, _run_dir = point
+        fut = client.submit(worker_point, key, wl, data_dir, __version__, key=f"cyclesim-{key}-{run}-{i}", priority=-i)
+        pending[fut] = point
     try:
         for fut in distributed.as_completed(list(pending), loop=client.loop):
-            key = pending.pop(fut)
+            point = pending.pop(fut)
             try:
                 record = fut.result()
             except Exception as exc:
                 record = {
-                    "key": key,
+                    "key": point[0],
                     "status": "failed",
                     "wall_s": None,
                     "error": f"the cluster could not run this point: {type(exc).__name__}: {one_line(exc)}",
                     "traceback": "".join(traceback.format_exception(exc)),
                 }
             fut.release()
-            yield record
+            yield point, record
     finally:
         if pending:
             client.cancel(list(pending))
@@ -170,7 +183,8 @@ class DaskExecutor:
         """Points the cluster can run at once: the threads of its workers."""
         return slots(self.client)
 
-    def run(self, points: list[tuple[str, Workload]], runs_dir: Path, data_dir: str | None) -> Iterator[dict]:
-        """Run `points` on the cluster; yield every record (carrying its run folder's files) as it finishes.
-        `runs_dir` is where the caller writes those files; workers use temporary folders."""
+    def run(self, points: list[tuple[str, Workload, Path]], data_dir: str | None) -> Iterator[tuple[tuple, dict]]:
+        """Run `points` (key, workload, run folder) on the cluster; yield every point with its record
+        (carrying its run folder's files) as it finishes. The caller writes those files into the run
+        folder; workers use temporary folders."""
         return run_points(self.client, points, data_dir)

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from cyclesim import data
 from cyclesim.config import Workload
 from cyclesim.errors import one_line, uninterrupted
 from cyclesim.sweep.worker import GRACE_S, STOP_SIGNALS, init_process, pool_point, run_point, warm_numba
@@ -81,35 +82,40 @@ class LocalExecutor:
         """Points that can run at once."""
         return self.workers
 
-    def run(self, points: list[tuple[str, Workload]], runs_dir: Path, data_dir: str | None) -> Iterator[dict]:
-        """Run `points`, each into `runs_dir/<key>`; yield every point's record as it finishes."""
-        args = [(key, wl, str(runs_dir / key), data_dir) for key, wl in points]
-        if self.workers == 1 or len(args) <= 1:
-            for a in args:
-                yield run_point(*a)
+    def run(self, points: list[tuple[str, Workload, Path]], data_dir: str | None) -> Iterator[tuple[tuple, dict]]:
+        """Run `points` (key, workload, run folder), started in this order; yield every point with its
+        record as it finishes. In this process the points share the datasets they load (`data.reusing`)."""
+        if self.workers == 1 or len(points) <= 1:
+            with data.reusing():
+                for point in points:
+                    key, wl, run_dir = point
+                    yield point, run_point(key, wl, str(run_dir), data_dir)
             return
         warm_numba()
         pool = ProcessPoolExecutor(
-            max_workers=min(self.workers, len(args)),
+            max_workers=min(self.workers, len(points)),
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_process,
             initargs=(os.getpid(),),
         )
         try:
             with held_stop_signals():  # the workers start with them held too (see `held_stop_signals`)
-                futures = {pool.submit(pool_point, *a): a[0] for a in args}
+                futures = {
+                    pool.submit(pool_point, key, wl, str(run_dir), data_dir): (key, wl, run_dir)
+                    for key, wl, run_dir in points
+                }
             for fut in as_completed(futures):
                 try:
                     rec = fut.result()
                 except Exception as exc:  # the worker process itself died (e.g. killed, out of memory)
                     rec = {
-                        "key": futures[fut],
+                        "key": futures[fut][0],
                         "status": "failed",
                         "error": f"worker process failed: {type(exc).__name__}: {one_line(exc)}",
                         "traceback": "".join(traceback.format_exception(exc)),
                         "wall_s": None,
                     }
-                yield rec
+                yield futures[fut], rec
         except BaseException:  # including GeneratorExit: the sweep stopped early
             stop_workers(pool)
             raise

@@ -8,7 +8,8 @@ the point it runs as an interrupt (its run folder then says "interrupted") and e
 once when it is idle; and the process stops when its parent dies, however it dies (SIGKILL too):
 Linux tells it at once (PR_SET_PDEATHSIG), and everywhere a watchdog thread notices within
 `WATCH_S` that its parent pid changed. A worker whose point does not stop within `GRACE_S` exits.
-`pool_point` is the task a local worker runs.
+Its points share the datasets they load (`data.reusing`, open for the process's life). `pool_point`
+is the task a local worker runs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from cyclesim import config, runner
+from cyclesim import config, data, runner
 from cyclesim.config import Network, Training, Workload
 from cyclesim.errors import UserError, interrupt, interruption, one_line
 from cyclesim.report.files import RunFiles
@@ -46,6 +47,7 @@ PR_SET_PDEATHSIG = 1
 class _Worker:
     busy = False  # running a point (else waiting for one)
     stopping = False  # told to stop (a signal, or the parent died)
+    datasets = contextlib.ExitStack()  # a worker process's `data.reusing()`, never closed
 
 
 _worker = _Worker()
@@ -137,6 +139,7 @@ def init_process(parent: int) -> None:
     if os.getppid() != parent:  # the parent died before this process was set up
         _exit(128 + signal.SIGTERM)
     threading.Thread(target=_watch, args=(parent,), name="cyclesim-parent-watch", daemon=True).start()
+    _worker.datasets.enter_context(data.reusing())
 
 
 def pool_point(key: str, workload: Workload, run_dir: str, data_dir: str | None) -> dict:
