@@ -241,7 +241,7 @@ class NetworkState:
             v = self.velocity[l]
             if self.mode == "ideal":
                 g = x.q.T @ d.q
-                g *= _F32(1.0 / quant.pow2_scale(float(np.abs(g).max(initial=0.0))))
+                g *= _F32(1.0 / quant.pow2_scale(max(float(g.max(initial=0.0)), -float(g.min(initial=0.0)))))
             else:
                 g = kernels.outer_product_blas(x.q, d.q)
                 g = quant.stochastic(g, self.workload.precision.gradient, rng.random(g.shape, dtype=_F32))
