@@ -224,8 +224,7 @@ class Port:
             units = n
         env, probe, name, tokens = self.env, self.probe, self.name, self.tokens
         queued = env.now
-        until = horizon(env)
-        if self.unobserved(units, queued + cycles, until) or self.unobserved_start(units, until):
+        if tokens.level >= units and not tokens.get_queue and self.unobserved_now(units, queued + cycles):
             probe.wait(name, queued, queued)
             if cycles:
                 yield env.timeout(cycles)
@@ -261,6 +260,12 @@ class Port:
         can ask for these servers; the hold's get and put events would change nothing and are skipped.
         """
         return end < horizon and self.tokens.level >= units and not self.tokens.get_queue
+
+    def unobserved_now(self, units: int, end: int) -> bool:
+        """`unobserved` or `unobserved_start` for a hold from now until `end`, with the horizon
+        looked up (callers check first that the servers are free: the lookup costs more)."""
+        until = horizon(self.env)
+        return self.unobserved(units, end, until) or self.unobserved_start(units, until)
 
     def unobserved_start(self, units: int, horizon: float) -> bool:
         """For a `private` port (one process only ever uses it): whether a hold starting now, however
@@ -298,7 +303,9 @@ def run_steps(env: Env, steps: list[Step]):
     i, n = 0, len(steps)
     while i < n:
         now = env.now
-        until = horizon(env)
+        first = steps[i]
+        tokens = first.port.tokens
+        until = horizon(env) if tokens.level >= first.units and not tokens.get_queue else now
         t, j = now, i
         while j < n and steps[j].port.unobserved(steps[j].units, t + steps[j].cycles, until):
             t += steps[j].cycles
@@ -307,7 +314,9 @@ def run_steps(env: Env, steps: list[Step]):
         if j < n and t < until and steps[j].port.unobserved_start(steps[j].units, until):
             last = steps[j]
         if j == i and last is None:  # the next step may wait or be seen: one by one
-            yield from steps[i].port.run(steps[i])
+            st = steps[i]
+            yield from st.port.use(st.cycles, st.phase, st.layer, st.bits, st.units)
+            st.port.probe.charge(st.category, st.phase, st.joules)
             i += 1
             continue
         t = now

@@ -345,7 +345,7 @@ class Iteration:
                 "effects.adc=true (or sim.iterations_per_epoch=0 to skip the engine)"
             )
         self.wl, self.fp, self.net, self.trace = workload, fp, net, trace
-        self.env = _CountingEnvironment()
+        self.env = simpy.Environment()
         self.probe = Probe()
         self.model = ChipModel(self.env, inv, net, self.probe)
         self.n = len(workload.network.sizes) - 1
@@ -592,7 +592,7 @@ class Iteration:
                 "the simulated iteration stopped making progress (deadlock); "
                 "check chip.dram_channels and the WGU arrangement"
             ) from None
-        events = self.env.events
+        events = next(self.env._eid) - len(self.env._queue)  # processed: scheduled, less those still due
         cycles = int(self.env.now)
         return IterationResult(
             cycles=cycles,
@@ -601,18 +601,6 @@ class Iteration:
             leakage_w=self.model.leakage_w,
             events=events,
         )
-
-
-class _CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the events it processes."""
-
-    def __init__(self):
-        super().__init__()
-        self.events = 0
-
-    def step(self):
-        self.events += 1
-        super().step()
 
 
 def _shares(batch: int, copies: int) -> list[int]:
