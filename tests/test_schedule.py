@@ -301,3 +301,33 @@ def test_every_timed_part_of_the_inventory_works_and_every_cost_is_charged(rule)
     assert e.get(("interconnect", "wu"), 0) > 0  # the pulse words to the tiles
     if rule == "bp":
         assert e.get(("adc", "ag"), 0) > 0 and e.get(("other", "ag"), 0) > 0  # transposed read, its drivers
+
+
+def test_phase_time_is_its_definition_cycle_by_cycle():
+    """time[p] = sum over cycles of [p busy] / max(1, phases busy), nothing busy counting as idle:
+    the piecewise sum equals the per-cycle definition (exact rationals) on random intervals."""
+    import random
+    from fractions import Fraction
+
+    from cyclesim.engine.probe import Probe
+
+    rng = random.Random(0)
+    for _ in range(200):
+        probe, end_max = Probe(), 0
+        for r in range(rng.randint(0, 5)):
+            probe.register(f"r{r}", 1, kind="digital")
+            t = rng.randint(0, 20)
+            for _ in range(rng.randint(0, 6)):
+                d = rng.choice([0, 1, 2, 5, 9])
+                probe.busy(f"r{r}", t, t + d, rng.choice(PHASES))
+                t += d + rng.choice([0, 1, 3])
+                end_max = max(end_max, t)
+        it = schedule.IterationResult(cycles=end_max + 3, clock_hz=1e9, probe=probe, leakage_w=0.0, events=0)
+        want = dict.fromkeys((*PHASES, IDLE), Fraction(0))
+        for cycle in range(it.cycles):
+            on = {ph for res in probe.resources() for s, e, ph, *_ in probe.intervals(res) if s <= cycle < e}
+            for ph in on or {IDLE}:
+                want[ph] += Fraction(1, max(len(on), 1))
+        got = it.phase_time()
+        assert got == pytest.approx({k: float(v) for k, v in want.items()}, rel=1e-12, abs=1e-9)
+        assert sum(got.values()) == pytest.approx(it.cycles)

@@ -57,25 +57,34 @@ class IterationResult:
         """The iteration's cycles attributed to phases: every cycle is split equally among the
         phases that keep some resource busy in it (cycles with nothing busy count as `IDLE`), so
         the parts add up to the iteration's length even where DFA's phases overlap:
-            time[p] = sum over cycles t of [p busy at t] / max(1, number of phases busy at t)."""
-        edges = []
+            time[p] = sum over cycles t of [p busy at t] / max(1, number of phases busy at t).
+        Summed piece by piece between consecutive interval edges, in time order (np.cumsum adds in
+        order; a phase not busy in a piece adds an exact zero)."""
+        starts: dict = {p: [] for p in PHASES}
+        ends: dict = {p: [] for p in PHASES}
         for res in self.probe.resources():
             for start, end, phase, _layer, _bits in self.probe.intervals(res):
                 if end > start:
-                    edges.append((start, 1, phase))
-                    edges.append((end, -1, phase))
-        edges.sort(key=lambda e: (e[0], e[1]))
+                    starts[phase].append(start)
+                    ends[phase].append(end)
+        times = np.unique(np.concatenate([np.asarray(v, dtype=np.int64) for v in (*starts.values(), *ends.values())]))
         out = dict.fromkeys((*PHASES, IDLE), 0.0)
-        active = dict.fromkeys(PHASES, 0)
-        last = 0
-        for t, step, phase in edges:
-            if t > last:
-                on = [p for p, n in active.items() if n > 0]
-                for p in on or [IDLE]:
-                    out[p] += (t - last) / max(len(on), 1)
-                last = t
-            active[phase] += step
-        out[IDLE] += self.cycles - last
+        if times.size == 0:
+            out[IDLE] = float(self.cycles)
+            return out
+        # busy[p][i]: p keeps a resource busy in the piece [times[i], times[i + 1])
+        busy = {
+            p: np.searchsorted(np.sort(np.asarray(starts[p], dtype=np.int64)), times[:-1], side="right")
+            > np.searchsorted(np.sort(np.asarray(ends[p], dtype=np.int64)), times[:-1], side="right")
+            for p in PHASES
+        }
+        count = sum(b.astype(np.int64) for b in busy.values())
+        share = np.diff(times).astype(np.float64) / np.maximum(count, 1)
+        for p in PHASES:
+            out[p] = float(np.cumsum(np.where(busy[p], share, 0.0))[-1]) if share.size else 0.0
+        idle = np.where(count == 0, share, 0.0)
+        out[IDLE] = float(np.cumsum(np.concatenate([[float(times[0])], idle]))[-1])
+        out[IDLE] += self.cycles - int(times[-1])
         return out
 
     def per_layer(self) -> list[dict]:
