@@ -335,7 +335,7 @@ def mvm_bitserial(
     `x_int` (B, R) are integer inputs of `bits` bits (sign-magnitude when `signed`), `g` (R, C)
     the cell conductances and `g_ref` the reference-column conductance, both in units of Gmax; the
     ADC groups are `rows_per_sub` rows by `cols_per_sub` columns; `differential` subtracts the
-    reference in the analog domain (see `adc_shift_add`). Returns float32 (B, C) in
+    reference in the analog domain (see `adc_shift_add_ref`). Returns float32 (B, C) in
     conductance units (times 2 / (1 - Gmin/Gmax) gives weight units). `ref=True` runs the NumPy
     references instead of the jitted kernels.
     """

@@ -89,7 +89,7 @@ def test_an_interrupt_inside_a_numba_kernel_is_an_interrupt(monkeypatch):
             raise Interrupted(signal.SIGTERM)
         except Interrupted as exc:
             raise SystemError(
-                "CPUDispatcher(<function bitserial_sums>) returned a result with an exception set"
+                "CPUDispatcher(<function bitserial_mvm>) returned a result with an exception set"
             ) from exc
 
     monkeypatch.setattr(train_mod.Trainer, "run_epoch", wrapped)
