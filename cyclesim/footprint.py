@@ -168,11 +168,11 @@ def estimate(workload: Workload) -> Estimate:
 
     # -- training: what stays between iterations, and the largest transient of one layer -------
     engine = hw and fx.adc and wl.sim.simulates
-    recorded = 1 if engine else 0  # each recorded iteration is simulated, and dropped, before the next
     total = sum(n)
+    trace = 8 * total if engine else 0  # one recorded iteration: each is simulated, and dropped, before the next
     kept = {
         "previous pulses": 4 * total if crossbar else 0,
-        "recorded iterations": 8 * total * recorded,
+        "recorded iterations": trace,
     }
     activations = 4 * batch * sum(sizes) * 8  # inputs, pre-activations, outputs, deltas per layer
     transient = {}
@@ -217,7 +217,7 @@ def estimate(workload: Workload) -> Estimate:
     if engine:
         engine_parts = {
             "state": state,
-            "recorded iterations": 8 * total * recorded,
+            "recorded iterations": trace,
             "transient": 24 * batch * max(sizes[:-1]),  # int64 operand copy, its shifted bits, the sums
             "heap": heap,
             "activations": activations,

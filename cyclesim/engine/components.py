@@ -99,7 +99,6 @@ class _Tokens:
 
     def __init__(self, env: Env, capacity: int):
         self.env = env
-        self.capacity = capacity
         self.level = capacity
         self.get_queue: list[simpy.Event] = []
         self._pending = 0  # tokens put back whose put event has not been processed yet
