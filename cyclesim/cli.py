@@ -1,8 +1,11 @@
-"""Command line: `python -m cyclesim {run,compare,sweep} ...`; `python -m cyclesim WORKLOAD` is `run WORKLOAD`.
+"""Command line: `python -m cyclesim {run,compare,sweep,device} ...`; `python -m cyclesim WORKLOAD` is `run WORKLOAD`.
 
     run WORKLOAD [--set key=value ...] [--out DIR] [--seed N] [views]   train one workload
     compare A B [--set ...]        two runs side by side (A, B: workload files or results.json files)
     sweep FILE [--workers N | --scheduler ADDRESS] [--out DIR] [--set ...] [--seed N]
+    device table --out FILE [--set device.KEY=VALUE ...] [--cycles N] [--seed N]
+                                   the parametric device model written as a curve table (CSV)
+    device fit FILE [--plot PNG]   NeuroSim's parametric model fitted to a curve table
 
 Exit codes: 0 success, 2 a problem the user can fix (printed as one `error:` line, command-line
 syntax errors included), 130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM (`timeout`,
@@ -37,7 +40,7 @@ from cyclesim.errors import (
     shorten_words,
 )
 
-COMMANDS = ("run", "compare", "sweep")
+COMMANDS = ("run", "compare", "sweep", "device")
 
 ASCII = {
     "µ": "u",
@@ -124,11 +127,27 @@ def _overrides(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help_text)
 
 
-def _command(sub, handler, help_text: str, description: str) -> argparse.ArgumentParser:
-    """The subcommand named after `handler` (the function that runs it), with its help and description."""
-    p = sub.add_parser(handler.__name__, help=help_text, description=description)
+def _command(sub, handler, help_text: str, description: str, name: str | None = None) -> argparse.ArgumentParser:
+    """The subcommand `name` (default: named after `handler`, the function that runs it), with its help
+    and description."""
+    p = sub.add_parser(name or handler.__name__, help=help_text, description=description)
     p.set_defaults(handler=handler)
     return p
+
+
+def _count(low: int, high: int):
+    """An argparse type: an integer from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {shorten(text)!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
+        return value
+
+    return parse
 
 
 def parser() -> argparse.ArgumentParser:
@@ -137,7 +156,7 @@ def parser() -> argparse.ArgumentParser:
         description="Train MLPs with BP or DFA through a model of an RRAM compute-in-memory chip. "
         "`python -m cyclesim WORKLOAD` is short for `python -m cyclesim run WORKLOAD`.",
     )
-    sub = top.add_subparsers(dest="command", required=True, metavar="{run,compare,sweep}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="{run,compare,sweep,device}")
 
     p = _command(
         sub,
@@ -213,6 +232,32 @@ def parser() -> argparse.ArgumentParser:
         "--data-dir",
         default=None,
         help="folder with the dataset files (else $CYCLESIM_DATA, ...); with --scheduler, on the workers",
+    )
+
+    p = sub.add_parser(
+        "device",
+        help="device curve tables: write the parametric model as one, fit the model to one",
+        description="Measured devices: a curve table (CSV with the columns pulse, conductance_s, direction, "
+        "cycle) is used with --set device.curve=FILE or by a device preset's `curve`.",
+    )
+    device = p.add_subparsers(dest="device_command", required=True, metavar="{table,fit}")
+    about = (
+        "Write the parametric device model as a curve table: per cycle an LTP sweep of levels - 1 pulses from "
+        "Gmin and an LTD sweep from Gmax, with the model's nonlinearity and C2C noise."
+    )
+    p = _command(device, device_table, "write the parametric model as a curve table (CSV)", about, name="table")
+    p.add_argument("--out", type=_path, required=True, metavar="FILE", help="the CSV file to write")
+    _overrides(p, "the device, e.g. --set device.name=ag_asi --set device.nl_ltp=2 (default: rram_neurosim)")
+    p.add_argument("--cycles", type=_count(1, 10_000), default=20, help="cycles of LTP and LTD (default 20)")
+    p.add_argument("--seed", type=_count(0, 2**63 - 1), default=0, help="seed of the C2C noise (default 0)")
+    about = (
+        "Fit NeuroSim's parametric model (levels, on/off ratio, LTP/LTD nonlinearity through the A_norm "
+        "table, C2C) to a curve table and print it with its error."
+    )
+    p = _command(device, device_fit, "fit the parametric model to a curve table", about, name="fit")
+    p.add_argument("file", type=Path, help="curve table (CSV), e.g. tech/devices/enode.csv")
+    p.add_argument(
+        "--plot", type=_path, default=None, metavar="PNG", help="draw measured vs fitted; needs the `plots` extra"
     )
     return top
 
@@ -365,6 +410,60 @@ def sweep(args) -> int:
         f"sweep {sw.name}: {summary.total} points complete ({summary.done} run, {summary.skipped} already done); "
         f"{efficiency}table: {out / 'table.csv'}"
     )
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- device
+
+
+def device_table(args) -> int:
+    from cyclesim import device, tech
+    from cyclesim.config import Device
+    from cyclesim.report import files
+
+    dev = workload_file.apply_device(Device(), list(args.overrides))
+    if dev.curve is not None:
+        raise ConfigError(f"device {dev.name} is a curve table already ({dev.curve}); the table is its own table")
+    files.check_file(args.out, "--out")
+    table = device.parametric_table(dev, cycles=args.cycles, seed=args.seed, file=str(args.out))
+    comments = [
+        f"cyclesim device table: the parametric model of device {dev.name} (seed {args.seed})",
+        f"nl_ltp={dev.nl_ltp:g} nl_ltd={dev.nl_ltd:g} c2c={dev.c2c:g} levels={dev.levels} "
+        f"r_on_ohm={dev.r_on_ohm:g} on_off_ratio={dev.on_off_ratio:g}",
+        f"{args.cycles} cycles, each an LTP sweep of {dev.levels - 1} pulses from Gmin and an LTD sweep of "
+        f"{dev.levels - 1} pulses from Gmax",
+    ]
+    files.write_atomic(args.out, tech.curve_csv(table, comments))
+    print(f"curve table: {args.out}  ({args.cycles} cycles x {dev.levels} levels, device {dev.name})")
+    return 0
+
+
+def device_fit(args) -> int:
+    from rich.console import Console
+
+    from cyclesim import device, tech
+    from cyclesim.report import console, files
+
+    if args.plot is not None:
+        files.check_file(args.plot, "--plot")
+        if importlib.util.find_spec("matplotlib") is None:
+            raise ConfigError('--plot needs matplotlib: pip install -e ".[plots]"')
+    table = tech.load_curve(args.file)
+    fit = device.fit_curve(table)
+    Console().print(console.curve_fit_table(fit, table.file))
+    print(
+        f"as settings: --set device.levels={fit.levels} --set device.on_off_ratio={fit.on_off_ratio:.6g} "
+        f"--set device.r_on_ohm={fit.r_on_ohm:.6g} --set device.nl_ltp={fit.nl_ltp:.4g} "
+        f"--set device.nl_ltd={fit.nl_ltd:.4g} --set device.c2c={fit.c2c:.4g}"
+    )
+    if args.plot is not None:
+        from cyclesim.report import plots
+
+        try:
+            plots.device_fit(table, fit, args.plot)
+        except OSError as exc:
+            raise OutputError(f"--plot {shorten(args.plot, files.PATH_ECHO)}: {one_line(exc)}") from None
+        print(f"plot: {args.plot}")
     return 0
 
 

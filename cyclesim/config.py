@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from pathlib import Path
 
 import attrs
 from attrs import field, frozen
@@ -233,6 +234,14 @@ class Device:
     sigma of each cell's Gmax, both relative to (Gmax - Gmin); `nl_d2d` is the sigma of each cell's
     nonlinearity (NeuroSim's definition of D2D). Retention: with `retention_tau_s` set, every cell
     relaxes towards Gmin as g <- g * exp(-retention_interval_s / retention_tau_s) per iteration.
+
+    A measured device: `curve` names a curve table (a CSV of conductance-versus-pulse sweeps, see
+    `tech.load_curve`; a relative path is relative to the current folder); None is NeuroSim's
+    parametric curve. The table fixes `r_on_ohm` (1 / Gmax), `on_off_ratio` (Gmax / Gmin, the extremes
+    of its mean curves) and `levels` (its LTP pulses + 1), and its measured mean curve and step spread
+    replace `nl_ltp`, `nl_ltd`, `c2c` and `nl_d2d`, which are then 0 (`tech.CURVE_FIELDS`); a device
+    whose fields disagree with its table is refused. `with_curve` builds one; `d2d`, the read and
+    write pulses, the access transistor and the cell area apply as for any device.
     """
 
     # Every range is physical and shared with device files: see tech.DEVICE_LIMITS for the reasons.
@@ -253,11 +262,47 @@ class Device:
     cell_area_f2: float = field(default=16.0, validator=_device("cell_area_f2"))
     retention_tau_s: float | None = field(default=None, validator=_opt(_device("retention_tau_s")))
     retention_interval_s: float = field(default=1.0, validator=_device("retention_interval_s"))
+    curve: str | None = field(default=None)
+
+    @curve.validator
+    def _check_curve(self, attribute, value):
+        """A curve table that loads (a TechError naming the file otherwise) and agrees with the fields it
+        fixes (checked after every other field: attrs runs validators once all are set)."""
+        if value is None:
+            return
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(
+                f"device.curve must be the path of a curve table (CSV), or None for the parametric model; "
+                f"got {show(value)}"
+            )
+        table = tech.load_curve(value)
+        for name, want in table.device_fields().items():
+            have = getattr(self, name)
+            if have == want:
+                continue
+            why = tech.CURVE_FIELDS[name]
+            if want == 0:
+                raise ValueError(
+                    f"device.{name}={show(have)} does not apply with device.curve {table.file} ({why[3:]}); "
+                    f"leave it at 0, or pick a parametric device (device.name=<preset>)"
+                )
+            raise ValueError(
+                f"device.{name}={show(have)} disagrees with device.curve {table.file}, which fixes it at {want:g} "
+                f"({why}); edit the table, or build the device with Device.with_curve(path)"
+            )
 
     @classmethod
     def preset(cls, name: str, **overrides) -> Device:
         """The device described by tech/devices/<name>.toml, with `overrides` applied."""
         return cls(name=name, **{**tech.device(name).fields, **overrides})
+
+    def with_curve(self, path, name: str | None = None) -> Device:
+        """This device with its conductance given by the curve table at `path` (`tech.load_curve`): the
+        fields the table fixes set from it (`tech.CURVE_FIELDS`), named `name` (default: the file's
+        stem); the other fields (read and write pulses, access transistor, cell area, D2D) kept."""
+        table = tech.load_curve(path)
+        label = Path(str(path)).stem if name is None else name
+        return attrs.evolve(self, name=label, curve=str(path), **table.device_fields())
 
     @classmethod
     def presets(cls) -> list[str]:
@@ -274,6 +319,23 @@ class Chip:
     `readout` "digital_reference" digitises each column and the reference column separately and
     subtracts digitally (NeuroSim); "differential" subtracts the reference current before the ADC,
     so the ADC's levels cover only the signed signal.
+    What the ADCs do (the equations: `kernels.adc_shift_add_ref`):
+    - `adc_where`: "training" digitises every read, training's and test's; "test" only the test-time
+      evaluation, the training reads being exact (DNN+NeuroSim V2's training script, which applies its
+      ADC model only at inference). The chip, its timing and its energy are the same either way.
+    - `adc_range`: the currents one ADC range spans: a "subarray" (its columns), a "column_group"
+      (the `cols_per_adc` columns one multiplexed ADC converts) or the "layer" (every column of a
+      row-subarray's bit plane, NeuroSim's choice).
+    - `adc_calibration`: "batch" sets each range from the batch it converts (an auto-ranging ADC);
+      "fixed" sets the ranges from a calibration batch, the first training batch of every epoch, and
+      keeps them for that epoch's reads (test reads included): currents beyond them clip to the end codes.
+    - `adc_rounding`: "midpoint" reads a code back as the centre of its bin (a converter with offset
+      correction); "floor" as its lower edge (an uncorrected converter: -1/2 LSB on average).
+    - `adc_model`: "cyclesim" (the settings above) or "neurosim", NeuroSim V2's functional quantizer as
+      its source defines it: one range per row-subarray and bit plane over the batch and every column
+      (the layer), lower edges, the reference digitised separately, and the rows of a ragged last
+      row-subarray dropped (its wrapper reads int(rows / subarray) subarrays). It fixes the range,
+      rounding, readout and calibration itself.
     `provision` chooses the training periphery: "tailored" gives each learning rule the chip it
     would naturally get (its `default_wgu` and `default_feedback_store`: BP, FA and sign-symmetry one
     shared weight-gradient unit, DFA and DRTP one per layer; DFA's and DRTP's feedback matrices in
@@ -308,6 +370,11 @@ class Chip:
     max_tiles: int | None = field(default=None, validator=_opt(_int_in(1, 10**6)))
     adc_type: str = field(default="mlsa", validator=_one_of(("mlsa", "sar")))
     readout: str = field(default="digital_reference", validator=_one_of(("digital_reference", "differential")))
+    adc_where: str = field(default="training", validator=_one_of(("training", "test")))
+    adc_range: str = field(default="subarray", validator=_one_of(("subarray", "column_group", "layer")))
+    adc_calibration: str = field(default="batch", validator=_one_of(("batch", "fixed")))
+    adc_rounding: str = field(default="midpoint", validator=_one_of(("midpoint", "floor")))
+    adc_model: str = field(default="cyclesim", validator=_one_of(("cyclesim", "neurosim")))
     wgu: str = field(default="auto", validator=_one_of(("auto", "shared", "per_layer")))
     feedback_store: str = field(default="auto", validator=_one_of(("auto", "rram", "sram")))
     dram: str = field(default="hbm2", validator=_text())  # a tech/dram file (checked when the chip is priced)
@@ -338,6 +405,24 @@ class Chip:
             )
         _int_in(1, 64)(self, attribute, value)
 
+    @adc_model.validator
+    def _check_adc_model(self, attribute, value):
+        if value == "neurosim":
+            mine = {"adc_range": "subarray", "adc_rounding": "midpoint", "readout": "digital_reference"}
+            mine["adc_calibration"] = "batch"
+            changed = [f"chip.{k}={getattr(self, k)}" for k, default in mine.items() if getattr(self, k) != default]
+            if changed:
+                raise ValueError(
+                    f"chip.adc_model neurosim defines the ADC's range, rounding, readout and calibration itself "
+                    f"(NeuroSim's quantizer), so {', '.join(changed)} does not apply: leave it at its default or "
+                    f"use chip.adc_model cyclesim"
+                )
+        if self.adc_where == "test" and self.adc_calibration == "fixed":
+            raise ValueError(
+                "chip.adc_calibration fixed calibrates on the first training read of an epoch, but with "
+                "chip.adc_where test no training read goes through the ADC: use chip.adc_calibration batch"
+            )
+
     @floorplan.validator
     def _check_floorplan(self, attribute, value):
         _one_of(("fixed", "network"))(self, attribute, value)
@@ -350,7 +435,11 @@ class Chip:
 
 @frozen
 class Effects:
-    """Hardware nonidealities, each switchable on its own (used in `hardware` mode only)."""
+    """Hardware nonidealities, each switchable on its own (used in `hardware` mode only).
+
+    `ir_drop` reads every subarray through resistive row and column wires (the node's wire resistance
+    per cell pitch, the access transistor in series with each cell; `irdrop`), so far cells contribute
+    less current: it applies to the reads that go through the ADCs (`adc` on)."""
 
     adc: bool = field(default=True, validator=_bool)
     nonlinearity: bool = field(default=True, validator=_bool)
@@ -358,6 +447,15 @@ class Effects:
     d2d: bool = field(default=True, validator=_bool)
     retention: bool = field(default=True, validator=_bool)
     on_off: bool = field(default=True, validator=_bool)
+    ir_drop: bool = field(default=False, validator=_bool)
+
+    @ir_drop.validator
+    def _check_ir_drop(self, attribute, value):
+        if value and not self.adc:
+            raise ValueError(
+                "effects.ir_drop degrades the column currents of the bit-serial reads, which effects.adc=false "
+                "replaces by exact products: set effects.adc=true or effects.ir_drop=false"
+            )
 
 
 @frozen
@@ -431,6 +529,11 @@ class Workload:
                 else ("uses no feedback matrices")
             )
             raise ValueError(f"rule {self.rule_object.name} {what}; chip.feedback_store does not apply (leave it auto)")
+        if self.chip.adc_where == "test" and not (self.mode == "hardware" and self.effects.adc):
+            raise ValueError(
+                "chip.adc_where test applies the ADC at test time, but this run has no ADC (it needs "
+                "mode=hardware and effects.adc=true): leave chip.adc_where at training"
+            )
 
     @property
     def rule_object(self) -> rules.Rule:

@@ -9,7 +9,7 @@ signed):
 - the dataset, read once whole (uint8 images, 784 bytes each), twice its size while it is decoded;
 - numba's compiled kernels, loaded on the first crossbar read (`KERNELS_BYTES`, not in ideal mode);
 - the state: per weight 4 bytes of velocity and, on a crossbar, 4 of conductance, 4 + 4 of the
-  device curve constants (nonlinearity on), 4 of D2D gain (d2d on and > 0); a float32 weight in
+  device curve constants (nonlinearity on, parametric device), 4 of D2D gain (d2d on and > 0); a float32 weight in
   ideal mode; the rule's fixed matrices alike;
 - what training keeps: per weight 4 bytes of the previous iteration's pulses and 8 (conductances
   and pulses) of the recorded iteration the engine replays (each is replayed as soon as it is
@@ -104,13 +104,15 @@ def _planes(bits: int, signed: bool) -> int:
     return 2 * (bits - 1) if signed else bits
 
 
-def psum_bytes(rows: int, cols: int, batch: int, planes: int, sub: int) -> int:
+def psum_bytes(rows: int, cols: int, batch: int, planes: int, sub: int, per_plane: bool = False) -> int:
     """Bytes of `kernels.bitserial_mvm`'s work arrays for a rows x cols read: float32 partial sums of
-    one row-subarray (planes, ceil(cols/sub), batch, sub), the ADC's accumulator and running total
-    (2 x ceil(cols/sub) x batch x sub), one block of differences (batch x sub) and the output
+    one row-subarray (planes, ceil(cols/sub), batch, sub), as much again for NeuroSim's per-plane sums
+    (`per_plane`, `chip.adc_model` neurosim), the ADC's accumulator and running total
+    (2 x ceil(cols/sub) x batch x sub), the reference's codes (bounded by batch x sub) and the output
     (batch x cols). Independent of `rows`: the row-subarrays are read one at a time."""
     nj = -(-cols // sub)
-    return 4 * (planes * nj * batch * sub + 2 * nj * batch * sub + batch * sub + batch * cols)
+    sums = planes * nj * batch * sub * (2 if per_plane else 1)
+    return 4 * (sums + 2 * nj * batch * sub + batch * sub + batch * cols)
 
 
 def dataset_bytes(workload: Workload) -> tuple[int, int]:
@@ -140,7 +142,8 @@ def estimate(workload: Workload) -> Estimate:
 
     # -- state -------------------------------------------------------------------------------
     if crossbar:
-        per_weight = 4 + 4 + (8 if hw and fx.nonlinearity else 0) + (4 if hw and fx.d2d and dev.d2d > 0 else 0)
+        curve_a = 8 if hw and fx.nonlinearity and dev.curve is None else 0  # a measured curve has no per-cell A
+        per_weight = 4 + 4 + curve_a + (4 if hw and fx.d2d and dev.d2d > 0 else 0)
         fb_per = 4 + (4 if hw and in_rram and fx.d2d and dev.d2d > 0 else 0)
     else:
         per_weight, fb_per = 8, 4
@@ -181,7 +184,7 @@ def estimate(workload: Workload) -> Estimate:
         if not crossbar:
             return
         if through_adc:
-            ps = psum_bytes(rows, cols, batch, _planes(bits, signed), sub)
+            ps = psum_bytes(rows, cols, batch, _planes(bits, signed), sub, chip.adc_model == "neurosim")
             cost = max(8 * weights, 4 * copies * weights + ps)
             transient[key] = (cost, ps)
         else:

@@ -11,6 +11,8 @@ SimPy); `tests/test_kernels.py` checks every kernel against its `*_ref` twin bit
 
 from __future__ import annotations
 
+import collections
+
 import numba
 import numpy as np
 
@@ -146,6 +148,46 @@ def bitserial_sums_ref(x_int, g, bits, signed, rows_per_sub, cols_per_sub):
     return psum, count
 
 
+AdcSpec = collections.namedtuple(
+    "AdcSpec",
+    ("bits", "differential", "group_cols", "midpoint", "fixed", "neurosim"),
+    defaults=(False, -1, True, False, False),
+)
+AdcSpec.__doc__ = """What an ADC of the bit-serial read does (`adc_shift_add_ref` gives the equations).
+
+- `bits`: its resolution, 2**bits levels.
+- `differential`: the reference current is subtracted in the analog domain before conversion (else the
+  reference column is digitised on its own and subtracted digitally).
+- `group_cols`: the columns one range spans: -1 a whole column-subarray, n > 0 groups of n columns (the
+  columns one multiplexed ADC converts), 0 every column of the layer (one range per row-subarray and
+  bit plane).
+- `midpoint`: a code reads back as the centre of its bin (a converter with offset correction); False:
+  the lower edge (an uncorrected converter, -1/2 LSB on average).
+- `fixed`: the ranges are given (set earlier from a calibration batch) instead of spanning the batch read.
+- `neurosim`: DNN+NeuroSim V2's functional quantizer as its source defines it (range over the layer,
+  lower edge, reference digitised separately, `floor` of a division, the rows of a ragged last
+  row-subarray not read, each bit plane summed over the subarrays before the planes are shifted and added).
+"""
+
+
+def span_shape(rows: int, cols: int, bits: int, signed: bool, rows_per_sub: int, cols_per_sub: int, spec) -> tuple:
+    """Shape of the ADC ranges of one read: (row-subarrays read, bit planes, range groups + column-subarrays,
+    2), each (lo, hi); the last column-subarrays entries are the ranges of their reference columns."""
+    ns = -(-rows // rows_per_sub)
+    if spec.neurosim and rows >= rows_per_sub:
+        ns = rows // rows_per_sub
+    planes = 2 * (bits - 1) if signed else bits
+    nj = -(-cols // cols_per_sub)
+    groups = 1 if spec.group_cols == 0 else nj * -(-cols_per_sub // _group_width(spec.group_cols, cols_per_sub))
+    return (ns, planes, groups + nj, 2)
+
+
+@_jit
+def _group_width(group_cols, cs):
+    """Columns one range spans inside a column-subarray of cs columns (group_cols > 0, else all cs)."""
+    return group_cols if 0 < group_cols < cs else cs
+
+
 @_jit
 def _ordered(v):
     """A float32's bit pattern as an int32 that orders as the float does (any non-NaN value):
@@ -155,8 +197,8 @@ def _ordered(v):
 
 
 @_jit
-def _span(x, width):
-    """(min, max) over the first `width` columns of a (B, cs) block: what one ADC's range spans.
+def _span(x, c0, width):
+    """(min, max) over columns c0 .. c0 + width - 1 of a 2-D block: what one ADC's range spans.
 
     Compared as `_ordered` integers, which vectorise where float min/max do not; the result is the
     same value (min and max round nothing; only the sign of a zero bound may differ, which no use of
@@ -166,7 +208,7 @@ def _span(x, width):
     lo = np.int32(2147483647)
     hi = np.int32(-2147483648)
     for b in range(x.shape[0]):
-        row = xi[b]
+        row = xi[b, c0 : c0 + width]
         for c in range(width):
             v = _ordered(row[c])
             lo = min(lo, v)
@@ -179,68 +221,124 @@ def _span(x, width):
 
 
 @_jit
-def _quantize_into(x, width, lo, hi, levels, top, weight, offset, out):
-    """out[b, c] += weight * (Q(x[b, c]) - offset[b]) for c < width, with the ADC transfer Q of
-    `adc_shift_add_ref` (x, out 2-D; offset one value per row). Columns beyond `width` (the padding of
-    a ragged last subarray) are left alone."""
-    half = np.float32(0.5)
+def _quantize_into(x, c0, width, lo, hi, levels, top, half, divide, weight, offset, out):
+    """out[b, c] += weight * (Q(x[b, c]) - offset[b]) for c0 <= c < c0 + width, with the ADC transfer Q
+    of `adc_shift_add_ref` (x, out 2-D; offset one value per row; `divide`: the bin index as NeuroSim
+    forms it, (x - lo) / step, else (x - lo) * (1 / step)). Other columns are left alone."""
     step = (hi - lo) / levels
+    zero = np.float32(0.0)
+    end = c0 + width  # row slices, not offset indices: numba vectorises loops over a slice
     if step > 0:
         inv = np.float32(1.0) / step
         for b in range(x.shape[0]):
-            xb, ob, off = x[b], out[b], offset[b]
-            for c in range(width):
-                q = min(np.float32(np.int32((xb[c] - lo) * inv)), top)
-                ob[c] += weight * ((lo + (q + half) * step) - off)
+            xb, ob, off = x[b, c0:end], out[b, c0:end], offset[b]
+            if divide:
+                for c in range(width):
+                    q = np.float32(np.int32(min(max((xb[c] - lo) / step, zero), top)))
+                    ob[c] += weight * ((lo + (q + half) * step) - off)
+            else:
+                for c in range(width):
+                    q = np.float32(np.int32(min(max((xb[c] - lo) * inv, zero), top)))
+                    ob[c] += weight * ((lo + (q + half) * step) - off)
     else:
         for b in range(x.shape[0]):
-            xb, ob, off = x[b], out[b], offset[b]
+            xb, ob, off = x[b, c0:end], out[b, c0:end], offset[b]
             for c in range(width):
                 ob[c] += weight * (xb[c] - off)
 
 
 @_jit
 def _adc_scratch(nj, nbatch, cs):
-    """Work arrays of `_subarray_adc`: (acc, x, qr, zero)."""
+    """Work arrays of `_subarray_adc`: (acc, qr, zero)."""
     return (
         np.empty((nj, nbatch, cs), dtype=np.float32),
-        np.empty((nbatch, cs), dtype=np.float32),
-        np.zeros(nbatch, dtype=np.float32),
+        np.zeros((nj, nbatch), dtype=np.float32),
         np.zeros(nbatch, dtype=np.float32),
     )
 
 
 @_jit
-def _subarray_adc(total, psum, ref, weights, adc_bits, ncols, differential, scratch):
-    """One row-subarray of `adc_shift_add_ref`: total += y_s, with psum (planes, nj, B, cs) and ref
-    (planes, B) that subarray's column sums and reference currents."""
-    acc, x, qr, zero = scratch
-    nb, nj, nbatch, cs = psum.shape
-    levels = np.float32(2.0**adc_bits)
-    top = np.float32(2.0**adc_bits - 1.0)
+def _subarray_adc(total, plane_acc, psum, ref, weights, spec, ncols, spans, scratch):
+    """One row-subarray of `adc_shift_add_ref`: total += y_s (NeuroSim: plane_acc[k] += y_{s,k}), with
+    psum (planes, nj, B, cs) and ref (planes, nj, B) that subarray's column sums and the reference
+    column currents of its column-subarrays, and spans (planes, groups + nj, 2) its ADCs' ranges, set
+    from the batch unless `spec.fixed`. A differential readout subtracts the reference in psum itself."""
+    acc, qr, zero = scratch
+    planes, nj, nbatch, cs = psum.shape
+    levels = np.float32(2.0**spec.bits)
+    top = np.float32(2.0**spec.bits - 1.0)
+    half = np.float32(0.5) if spec.midpoint else np.float32(0.0)
+    gw = _group_width(spec.group_cols, cs)
+    gpj = (cs + gw - 1) // gw
+    nref = spans.shape[1] - nj
     acc[:] = 0.0
-    for k in range(nb):
-        r = ref[k]
-        offset = zero
-        if not differential:
-            qr[:] = 0.0
-            r2, q2 = r.reshape(1, nbatch), qr.reshape(1, nbatch)
-            rlo, rhi = _span(r2, nbatch)
-            _quantize_into(r2, nbatch, rlo, rhi, levels, top, np.float32(1.0), zero[:1], q2)
-            offset = qr
+    for k in range(planes):
+        dst = plane_acc[k] if spec.neurosim else acc
+        wk = np.float32(1.0) if spec.neurosim else weights[k]
         for j in range(nj):
-            width = min(cs, ncols - j * cs)
-            block = psum[k, j]
-            if differential:
+            r = ref[k, j]
+            if spec.differential:
+                width = min(cs, ncols - j * cs)
                 for b in range(nbatch):
                     for c in range(width):
-                        x[b, c] = block[b, c] - r[b]
-                src = x
+                        psum[k, j, b, c] -= r[b]
             else:
-                src = block
-            lo, hi = _span(src, width)
-            _quantize_into(src, width, lo, hi, levels, top, weights[k], offset, acc[j])
-    total += acc
+                qr[j] = 0.0
+                r2, q2 = r.reshape(1, nbatch), qr[j].reshape(1, nbatch)
+                sp = spans[k, nref + j]
+                if not spec.fixed:
+                    sp[0], sp[1] = _span(r2, 0, nbatch)
+                _quantize_into(r2, 0, nbatch, sp[0], sp[1], levels, top, half, spec.neurosim, np.float32(1.0), zero, q2)
+        if spec.group_cols == 0:
+            sp = spans[k, 0]
+            if not spec.fixed:
+                lo, hi = _span(psum[k, 0], 0, min(cs, ncols))
+                for j in range(1, nj):
+                    lo_j, hi_j = _span(psum[k, j], 0, min(cs, ncols - j * cs))
+                    lo, hi = min(lo, lo_j), max(hi, hi_j)
+                sp[0], sp[1] = lo, hi
+            for j in range(nj):
+                width = min(cs, ncols - j * cs)
+                offset = zero if spec.differential else qr[j]
+                _quantize_into(psum[k, j], 0, width, sp[0], sp[1], levels, top, half, spec.neurosim, wk, offset, dst[j])
+        else:
+            for j in range(nj):
+                width = min(cs, ncols - j * cs)
+                offset = zero if spec.differential else qr[j]
+                for grp in range((width + gw - 1) // gw):
+                    c0 = grp * gw
+                    w = min(gw, width - c0)
+                    sp = spans[k, j * gpj + grp]
+                    if not spec.fixed:
+                        sp[0], sp[1] = _span(psum[k, j], c0, w)
+                    _quantize_into(
+                        psum[k, j], c0, w, sp[0], sp[1], levels, top, half, spec.neurosim, wk, offset, dst[j]
+                    )
+    if not spec.neurosim:
+        total += acc
+
+
+@_jit
+def _reference_currents(ref, count, g_ref):
+    """ref[k, j, b] = count[k, b] * g_ref: every column-subarray's reference column (g_ref in each row)
+    carries the current of the subarray's active rows."""
+    for k in range(ref.shape[0]):
+        for j in range(ref.shape[1]):
+            ref[k, j] = count[k] * g_ref
+
+
+@_jit
+def _plane_sums(spec, planes, nj, nbatch, cs):
+    """NeuroSim's per-plane sums over the row-subarrays, zeroed ((1, 1, 1, 1) when not needed). Kept out
+    of `bitserial_mvm`'s own body, where it would stop numba vectorising the inlined partial sums."""
+    return np.zeros((planes, nj, nbatch, cs) if spec.neurosim else (1, 1, 1, 1), dtype=np.float32)
+
+
+@_jit
+def _shift_add_planes(total, plane_acc, weights):
+    """NeuroSim's shift-add of the planes: total = ((0 + r_0 w_0) + r_1 w_1) + ..., r_k summed over subarrays."""
+    for k in range(plane_acc.shape[0]):
+        total += plane_acc[k] * weights[k]
 
 
 @_jit
@@ -255,15 +353,18 @@ def _trim(total, ncols):
 
 
 @_jit
-def bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per_sub, adc_bits, differential):
+def bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per_sub, spec, spans):
     """The bit-serial read y = adc_shift_add_ref(bitserial_sums_ref(x_int, g, ...), g_ref * count, ...)
     (the equations are those two references' docstrings), one row-subarray at a time: the column sums
     of subarray s are digitised and added to the output before those of s + 1 are formed, so only one
     subarray's partial sums (planes x nj x B x cs float32) exist at once, in cache. The same float32
-    operations in the same order as the references, hence the same result bit for bit."""
+    operations in the same order as the references, hence the same result bit for bit. `spans`
+    (`span_shape`) receives the ADC ranges, or gives them when `spec.fixed`."""
     nb, nr = x_int.shape
     nc = g.shape[1]
     ns = (nr + rows_per_sub - 1) // rows_per_sub
+    if spec.neurosim and nr >= rows_per_sub:
+        ns = nr // rows_per_sub
     nj = (nc + cols_per_sub - 1) // cols_per_sub
     planes = 2 * (bits - 1) if signed else bits
     psum = np.empty((planes, nj, nb, cols_per_sub), dtype=np.float32)
@@ -271,24 +372,72 @@ def bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per
     rows = np.empty((planes, rows_per_sub), dtype=np.int64)
     active = np.zeros(planes, dtype=np.int64)
     total = np.zeros((nj, nb, cols_per_sub), dtype=np.float32)
+    plane_acc = _plane_sums(spec, planes, nj, nb, cols_per_sub)
     scratch = _adc_scratch(nj, nb, cols_per_sub)
+    ref = np.empty((planes, nj, nb), dtype=np.float32)
     gref = np.float32(g_ref)
     for s in range(ns):
         psum[:] = 0.0
         count[:] = 0.0
         _subarray_sums(psum, count, x_int, g, s, bits, signed, rows_per_sub, rows, active)
-        _subarray_adc(total, psum, count * gref, weights, adc_bits, nc, differential, scratch)
+        _reference_currents(ref, count, gref)
+        _subarray_adc(total, plane_acc, psum, ref, weights, spec, nc, spans[s], scratch)
+    if spec.neurosim:
+        _shift_add_planes(total, plane_acc, weights)
     return _trim(total, nc)
 
 
-def adc_shift_add_ref(psum, ref, weights, adc_bits, ncols, differential):
-    """Digitise every subarray's column currents with an `adc_bits` ADC, then shift and add.
+def bit_planes(x_int, bits: int, signed: bool) -> np.ndarray:
+    """The input bit planes of a bit-serial read, (planes, B, R) uint8, in `bit_weights`' order: bit k of
+    x (unsigned), or bit k of |x| for x > 0 then for x < 0 (signed, sign-magnitude)."""
+    x = np.asarray(x_int, dtype=np.int64)
+    mag_bits = bits - 1 if signed else bits
+    phases = [np.where(x > 0, x, 0), np.where(x < 0, -x, 0)] if signed else [x]
+    return np.stack([((u >> k) & 1).astype(np.uint8) for u in phases for k in range(mag_bits)])
 
-    Each (row-subarray s, bit plane k, column-subarray j) ADC spans what it sees over the batch,
-    [lo, hi] (a per-read calibrated range, as NeuroSim V2's wrapper uses), step = (hi - lo) / 2**bits,
-    and a value reads back as the centre of its bin:
-        Q(x) = lo + (min(trunc((x - lo) * (1 / step)), 2**bits - 1) + 0.5) * step.
-    The reference column (ref = g_ref * active rows) gives the weights their sign, either
+
+def mvm_from_sums(sums_of, rows, cols, nbatch, bits, signed, rows_per_sub, cols_per_sub, adc, *, spans=None):
+    """The ADC and shift-add of a bit-serial read whose column currents another model forms (the IR-drop
+    read): `sums_of(s)` gives row-subarray s's (psum (planes, nj, B, cs), ref (planes, nj, B)), laid out
+    as `bitserial_sums_ref` lays out psum[s] (and the reference currents of each column-subarray).
+    Subarray by subarray through the kernels of `bitserial_mvm`, so the same float32 operations as
+    `adc_shift_add_ref` on the stacked sums; `spans` as in `mvm_bitserial`."""
+    spec = adc if isinstance(adc, AdcSpec) else AdcSpec(int(adc))
+    shape = span_shape(rows, cols, bits, signed, rows_per_sub, cols_per_sub, spec)
+    if spans is None:
+        if spec.fixed:
+            raise ValueError("fixed ADC ranges need the spans of a calibration read")
+        spans = np.zeros(shape, dtype=_F32)
+    weights = bit_weights(bits, signed)
+    ns, planes, _groups, _two = shape
+    nj = -(-cols // cols_per_sub)
+    total = np.zeros((nj, nbatch, cols_per_sub), dtype=_F32)
+    plane_acc = _plane_sums(spec, planes, nj, nbatch, cols_per_sub)
+    scratch = _adc_scratch(nj, nbatch, cols_per_sub)
+    for s in range(ns):
+        psum, ref = sums_of(s)
+        _subarray_adc(total, plane_acc, psum, ref, weights, spec, cols, spans[s], scratch)
+    if spec.neurosim:
+        _shift_add_planes(total, plane_acc, weights)
+    return _trim(total, cols)
+
+
+def adc_shift_add_ref(psum, ref, weights, spec, ncols, spans):
+    """Digitise every subarray's column currents with a `spec.bits` ADC, then shift and add.
+
+    `ref` (S, planes, nj, B) holds the current of each column-subarray's reference column.
+    Each ADC spans a range [lo, hi]: by default what it sees over the batch (a per-read calibrated
+    range, as NeuroSim V2's wrapper uses) for one (row-subarray s, bit plane k) and a range group of
+    columns (`AdcSpec.group_cols`: a column-subarray, the columns of one multiplexed ADC, or the whole
+    layer); with `spec.fixed` the ranges are read from `spans` (set by an earlier calibration read,
+    values outside clip to the end codes), else they are written there. With step = (hi - lo) / 2**bits
+    and a code q = min(max(trunc((x - lo) * (1 / step)), 0), 2**bits - 1) (NeuroSim: (x - lo) / step),
+    a value reads back as
+        Q(x) = lo + (q + 1/2) * step     (`midpoint`: a converter with offset correction), or
+        Q(x) = lo + q * step             (the lower edge: an uncorrected converter, -1/2 LSB).
+    A zero-width range (every value equal) reads exactly (NeuroSim's own formula divides 0 by 0 there).
+    The reference column (ref = g_ref * active rows; one per column-subarray, equal unless the wires
+    degrade them differently) gives the weights their sign, either
       - digitally (NeuroSim): column and reference are digitised separately, Q(psum) - Q(ref), the
         reference over the batch; the ADC's levels also cover the common-mode current; or
       - `differential`ly: the reference current is subtracted in the analog domain (a mirrored
@@ -297,54 +446,91 @@ def adc_shift_add_ref(psum, ref, weights, adc_bits, ncols, differential):
     PE's adder tree does):
         y_s[b, j*cs + c'] = sum_k weights[k] * (read of psum[s, k, j, b, c'] against ref[s, k, b])
         y = y_0 + y_1 + ... + y_{S-1}
-    so a slice holding one subarray gives exactly that subarray's y_s. `psum` is laid out as
-    `bitserial_sums_ref` returns it; `ncols` trims the padded last subarray.
+    so a slice holding one subarray gives exactly that subarray's y_s. NeuroSim instead sums each bit
+    plane over the subarrays first, then shifts and adds the planes:
+        y = sum_k weights[k] * (r_{0,k} + r_{1,k} + ... + r_{S-1,k}),  r_{s,k} = Q(psum) - Q(ref).
+    `psum` is laid out as `bitserial_sums_ref` returns it; `ncols` trims the padded last subarray.
     """
-    ns, nb, nj, nbatch, cs = psum.shape
-    total = np.zeros((nj, nbatch, cs), dtype=_F32)
-    levels, top, half = _F32(2.0**adc_bits), _F32(2.0**adc_bits - 1.0), _F32(0.5)
+    ns, planes, nj, nbatch, cs = psum.shape
+    levels, top = _F32(2.0**spec.bits), _F32(2.0**spec.bits - 1.0)
+    half = _F32(0.5) if spec.midpoint else _F32(0.0)
+    gw = spec.group_cols if 0 < spec.group_cols < cs else cs
+    gpj = -(-cs // gw)
+    widths = [min(cs, ncols - j * cs) for j in range(nj)]
 
-    def quantize(x, width):
-        lo, hi = x[..., :width].min(), x[..., :width].max()
+    def quantize(x, sp):
+        lo, hi = sp
         step = (hi - lo) / levels
         if not step > 0:
             return x
-        inv = _F32(1.0) / step
-        q = np.minimum(((x - lo) * inv).astype(np.int32).astype(_F32), top)
+        v = (x - lo) / step if spec.neurosim else (x - lo) * (_F32(1.0) / step)
+        q = np.minimum(np.maximum(v, _F32(0.0)), top).astype(np.int32).astype(_F32)
         return lo + (q + half) * step
 
+    def bounds(sp, *xs):
+        if not spec.fixed:
+            sp[:] = min(x.min() for x in xs), max(x.max() for x in xs)
+        return sp[0], sp[1]
+
+    total = np.zeros((nj, nbatch, cs), dtype=_F32)
+    planes_sum = np.zeros((planes, nj, nbatch, cs), dtype=_F32)
     for s in range(ns):
         acc = np.zeros((nj, nbatch, cs), dtype=_F32)
-        for k in range(nb):
-            qr = None if differential else quantize(ref[s, k], nbatch)
+        for k in range(planes):
+            r = ref[s, k]  # (nj, B): each column-subarray's reference column
+            dst, wk = (planes_sum[k], _F32(1.0)) if spec.neurosim else (acc, weights[k])
+            nref = spans.shape[2] - nj
+            if spec.differential:
+                x = [psum[s, k, j, :, : widths[j]] - r[j][:, None] for j in range(nj)]
+                offset = [np.zeros(nbatch, dtype=_F32)] * nj
+            else:
+                x = [psum[s, k, j, :, : widths[j]] for j in range(nj)]
+                offset = [quantize(r[j], bounds(spans[s, k, nref + j], r[j])) for j in range(nj)]
+            if spec.group_cols == 0:
+                sp = bounds(spans[s, k, 0], *x)
+                for j in range(nj):
+                    dst[j, :, : widths[j]] += wk * (quantize(x[j], sp) - offset[j][:, None])
+                continue
             for j in range(nj):
-                width = min(cs, ncols - j * cs)
-                if differential:
-                    acc[j] += weights[k] * quantize(psum[s, k, j] - ref[s, k][:, None], width)
-                else:
-                    acc[j] += weights[k] * (quantize(psum[s, k, j], width) - qr[:, None])
+                for grp, c0 in enumerate(range(0, widths[j], gw)):
+                    cols = slice(c0, min(c0 + gw, widths[j]))
+                    sp = bounds(spans[s, k, j * gpj + grp], x[j][:, cols])
+                    dst[j, :, cols] += wk * (quantize(x[j][:, cols], sp) - offset[j][:, None])
         total += acc
+    if spec.neurosim:
+        total = np.zeros((nj, nbatch, cs), dtype=_F32)
+        for k in range(planes):
+            total += planes_sum[k] * weights[k]
     return total.transpose(1, 0, 2).reshape(nbatch, nj * cs)[:, :ncols].copy()
 
 
-def mvm_bitserial(
-    x_int, g, g_ref, bits, signed, rows_per_sub, cols_per_sub, adc_bits, *, differential=False, ref=False
-):
+def mvm_bitserial(x_int, g, g_ref, bits, signed, rows_per_sub, cols_per_sub, adc, *, spans=None, ref=False):
     """y = x_int @ (g - g_ref), computed as a crossbar does: bit-serial inputs, per-subarray ADC.
 
     `x_int` (B, R) are integer inputs of `bits` bits (sign-magnitude when `signed`), `g` (R, C)
     the cell conductances and `g_ref` the reference-column conductance, both in units of Gmax; the
-    ADC groups are `rows_per_sub` rows by `cols_per_sub` columns; `differential` subtracts the
-    reference in the analog domain (see `adc_shift_add_ref`). Returns float32 (B, C) in
-    conductance units (times 2 / (1 - Gmin/Gmax) gives weight units). `ref=True` runs the NumPy
-    references instead of the jitted kernels.
+    subarrays are `rows_per_sub` rows by `cols_per_sub` columns; `adc` an `AdcSpec` (or its bits, for
+    the default converter). `spans` (`span_shape`), when given, receives the ADC ranges the read set,
+    or gives them when `adc.fixed`. Returns float32 (B, C) in conductance units (times
+    2 / (1 - Gmin/Gmax) gives weight units). `ref=True` runs the NumPy references instead of the
+    jitted kernels.
     """
+    spec = adc if isinstance(adc, AdcSpec) else AdcSpec(int(adc))
     g = np.ascontiguousarray(g, dtype=_F32)
+    shape = span_shape(g.shape[0], g.shape[1], bits, signed, rows_per_sub, cols_per_sub, spec)
+    if spans is None:
+        if spec.fixed:
+            raise ValueError("fixed ADC ranges need the spans of a calibration read")
+        spans = np.zeros(shape, dtype=_F32)
+    elif spans.shape != shape or spans.dtype != _F32:
+        raise ValueError(f"ADC ranges of shape {spans.shape} ({spans.dtype}) for a read that needs {shape} float32")
     weights = bit_weights(bits, signed)
     if not ref:
-        return bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per_sub, adc_bits, differential)
-    psum, count = bitserial_sums_ref(x_int, g, bits, signed, rows_per_sub, cols_per_sub)
-    return adc_shift_add_ref(psum, count * _F32(g_ref), weights, adc_bits, g.shape[1], differential)
+        return bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per_sub, spec, spans)
+    rows = shape[0] * rows_per_sub if spec.neurosim and g.shape[0] >= rows_per_sub else g.shape[0]
+    psum, count = bitserial_sums_ref(x_int[:, :rows], g[:rows], bits, signed, rows_per_sub, cols_per_sub)
+    ref = np.repeat((count * _F32(g_ref))[:, :, None, :], psum.shape[2], axis=2)  # every column-subarray's
+    return adc_shift_add_ref(psum, ref, weights, spec, g.shape[1], spans)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,4 +677,111 @@ def pulse_update_ref(g, pulses, a_ltp, a_ltd, pmax, noise, c2c):
     if c2c > 0:
         on = pulses != 0
         out[on] += np.float64(c2c) * np.sqrt(np.abs(n[on])) * noise.astype(np.float64)
+    return np.clip(out, 0.0, 1.0).astype(_F32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Weight update through a measured curve: mean curve and step spread from a curve table
+# ---------------------------------------------------------------------------------------------
+
+
+@_jit(inline="always")
+def _on_curve(curve, y):
+    """(j, t): y's segment j (curve[j] <= y < curve[j + 1], clamped to the first and last segment)
+    and its position t on the curve, in table pulses: t = j + (y - curve[j]) / (curve[j + 1] - curve[j])
+    (below the curve's start t < 0: the first segment extended)."""
+    last = curve.size - 2
+    j = np.searchsorted(curve, y, side="right") - 1
+    if j < 0:
+        j = 0
+    elif j > last:
+        j = last
+    return j, j + (y - curve[j]) / (curve[j + 1] - curve[j])
+
+
+@_jit
+def table_pulse_update(g, pulses, ltp, ltd, spread_ltp, spread_ltd, table_pulses, noise, noisy):
+    """Apply integer pulse counts to normalized conductances g in [0, 1] along a measured mean curve,
+    in place.
+
+    `ltp` holds the mean LTP curve at table pulses 0..P (increasing), `ltd` the mean LTD curve
+    mirrored, 1 - g at table pulses 0..Q (increasing too); between table pulses a curve is linear,
+    C(t) = c[j] + (t - j) (c[j+1] - c[j]) with j = clamp(floor(t), 0, len - 2). One chip pulse is
+    `table_pulses` (k) table pulses. A cell at y (y = g for potentiation, n > 0; y = 1 - g for
+    depression, n < 0) sits at t0 = C^-1(y) on its curve and moves to
+
+        y' = C(min(t0 + k |n|, end)),     or y' = y once y >= C(end) (saturated: the step is 0),
+
+    the mean step of |n| pulses at the present conductance. The cycle-to-cycle spread adds
+    s(y) sqrt(|n|) z to g, with s the `spread_*` array (sigma per chip pulse at each table pulse,
+    interpolated as the curve is at t0, held at the ends) and z one standard normal per programmed
+    cell (n != 0) in C order from `noise`, consumed only when `noisy` (the stream the parametric
+    `pulse_update` uses). The result saturates at 0 and 1. Arithmetic is float64, the state float32.
+    """
+    gf = g.ravel()
+    pf = pulses.ravel()
+    nf = noise.ravel()
+    k = np.float64(table_pulses)
+    m = 0
+    for i in range(gf.size):
+        if pf[i] == 0:
+            continue
+        n = np.float64(pf[i])
+        up = n > 0
+        curve = ltp if up else ltd
+        spread = spread_ltp if up else spread_ltd
+        x = np.float64(gf[i])
+        y = x if up else 1.0 - x
+        end = curve.size - 1
+        j, t0 = _on_curve(curve, y)
+        f = t0 - j
+        if f < 0.0:
+            f = 0.0
+        elif f > 1.0:
+            f = 1.0
+        s = spread[j] + f * (spread[j + 1] - spread[j])
+        if y < curve[end]:
+            t1 = min(t0 + k * abs(n), np.float64(end))
+            j1 = np.int64(np.floor(t1))
+            if j1 < 0:
+                j1 = 0
+            elif j1 > end - 1:
+                j1 = end - 1
+            y = curve[j1] + (t1 - j1) * (curve[j1 + 1] - curve[j1])
+        x = y if up else 1.0 - y
+        if noisy:
+            x = x + s * np.sqrt(abs(n)) * np.float64(nf[m])
+            m += 1
+        if x < 0.0:
+            x = 0.0
+        elif x > 1.0:
+            x = 1.0
+        gf[i] = np.float32(x)
+
+
+def table_pulse_update_ref(g, pulses, ltp, ltd, spread_ltp, spread_ltd, table_pulses, noise, noisy):
+    """NumPy reference of `table_pulse_update` (returns the new array instead of updating in place)."""
+    x = g.astype(np.float64)
+    n = pulses.astype(np.float64)
+    k = np.float64(table_pulses)
+    out = x.copy()
+    sigma = np.zeros_like(x)
+    for mask, curve, spread, up in ((pulses > 0, ltp, spread_ltp, True), (pulses < 0, ltd, spread_ltd, False)):
+        curve = np.asarray(curve, dtype=np.float64)
+        spread = np.asarray(spread, dtype=np.float64)
+        end = curve.size - 1
+        y = x if up else 1.0 - x
+        j = np.clip(np.searchsorted(curve, y, side="right") - 1, 0, end - 1)
+        t0 = j + (y - curve[j]) / (curve[j + 1] - curve[j])
+        f = np.clip(t0 - j, 0.0, 1.0)
+        s = spread[j] + f * (spread[j + 1] - spread[j])
+        t1 = np.minimum(t0 + k * np.abs(n), np.float64(end))
+        j1 = np.clip(np.floor(t1).astype(np.int64), 0, end - 1)
+        moved = curve[j1] + (t1 - j1) * (curve[j1 + 1] - curve[j1])
+        y_new = np.where(y < curve[end], moved, y)
+        out = np.where(mask, y_new if up else 1.0 - y_new, out)
+        sigma = np.where(mask, s, sigma)
+    if noisy:
+        on = pulses != 0
+        out[on] += sigma[on] * np.sqrt(np.abs(n[on])) * noise.astype(np.float64)
     return np.clip(out, 0.0, 1.0).astype(_F32)

@@ -2,12 +2,15 @@
 
 A CMOS node (transistors, wires, SRAM, logic cells, ADC fits), a synaptic device (cell resistance,
 conductance levels, update nonlinearity and noise, read/write pulses) or an off-chip DRAM is described
-by one TOML file under ``tech/`` (``nodes/``, ``devices/``, ``dram/``) that cites its sources. This
-module parses those files, checks every field and unit, and returns frozen records in SI units.
+by one TOML file under ``tech/`` (``nodes/``, ``devices/``, ``dram/``) that cites its sources. A
+measured device's conductance-versus-pulse sweeps are a CSV curve table beside its TOML (or anywhere,
+named by ``device.curve``). This module parses those files, checks every field and unit, and returns
+frozen records in SI units.
 """
 
 from __future__ import annotations
 
+import csv
 import functools
 import math
 import os
@@ -18,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 
-from cyclesim.errors import TechError, one_line, show
+from cyclesim.errors import TechError, one_line, shorten, show
 
 TECH_DIR: Path = Path(os.environ.get("CYCLESIM_TECH") or Path(__file__).resolve().parents[1] / "tech")
 KINDS = ("nodes", "devices", "dram")
@@ -451,12 +455,278 @@ DEVICE_FIELDS = {
 @attrs.frozen
 class DevicePreset(Cited):
     """A synaptic device file: the `config.Device` field values it sets (`fields`, SI units; spreads
-    are fractions of Gmax - Gmin, NL in NeuroSim units) and where they come from."""
+    are fractions of Gmax - Gmin, NL in NeuroSim units) and where they come from. A file that names a
+    curve table (`curve = "<name>.csv"`) sets `curve` (the table's absolute path) and the fields the
+    table fixes (`CURVE_FIELDS`) instead of giving them."""
 
     name: str
     description: str
     cell: str  # "1T1R" | "crossbar"
     fields: dict  # config.Device field -> value
+
+
+# ------------------------------------------------------------------------------ measured curves
+# A device may be given by measurement instead of by NeuroSim's parametric curve: a CSV table of
+# conductance-versus-pulse sweeps (`CURVE_COLUMNS`), potentiation (LTP) and depression (LTD), each
+# repeated over cycles. Row (pulse p, conductance_s G, direction d, cycle c) is the conductance, in
+# siemens, of cycle c of the d sweep after p pulses from the sweep's start (p = 0: the starting
+# state). Lines starting with '#' are comments (a table's provenance). The checks below are the
+# format's rules; `device.MeasuredCurve` turns a table into the update the cells follow.
+
+CURVE_COLUMNS = ("pulse", "conductance_s", "direction", "cycle")
+"""The columns of a curve table, in the order `curve_csv` writes them (any order is read)."""
+CURVE_DIRECTIONS = ("ltp", "ltd")
+"""Sweep directions: `ltp` raises the conductance (potentiation), `ltd` lowers it (depression)."""
+CURVE_MIN_PULSES = 2
+"""Pulses a sweep needs at least (three conductances): one pulse gives a single step, no curve."""
+CURVE_MAX_BYTES = 64 << 20
+"""Largest curve table read (64 MiB, ~1.5 million rows): far beyond any measurement, and a bound on
+the time and memory a mistaken path (a dataset, a log) can cost before it is refused."""
+CURVE_FIELDS = {
+    "r_on_ohm": "1 / Gmax, Gmax the largest conductance of its mean curves",
+    "on_off_ratio": "Gmax / Gmin of its mean curves",
+    "levels": "the pulses of its LTP sweep + 1",
+    "nl_ltp": "0: its measured mean LTP curve replaces the parametric one",
+    "nl_ltd": "0: its measured mean LTD curve replaces the parametric one",
+    "c2c": "0: its measured step spread over cycles replaces the parametric C2C",
+    "nl_d2d": "0: a measured curve has no per-cell nonlinearity spread (device.d2d still spreads Gmax)",
+}
+"""The `config.Device` fields a curve table fixes (`CurveTable.device_fields`), and why."""
+CURVE_KEYS = ("r_on", "on_off_ratio", "levels", "nl_ltp", "nl_ltd", "c2c", "nl_d2d")
+"""The device-file keys of those fields: a file with `curve` must not give them."""
+
+
+@attrs.frozen(eq=False)
+class CurveTable:
+    """A checked curve table: `ltp_s[c, p]` is the conductance (S) of LTP cycle c after p pulses,
+    `ltd_s` the same for LTD (cycles x pulses + 1 each; both directions may differ in both).
+
+    Gmin and Gmax are the extremes of the two mean curves (the mean over cycles at each pulse), so
+    on/off = Gmax / Gmin and R_on = 1 / Gmax; levels = the LTP sweep's pulses + 1 (the states it
+    visits). `file` names the table in messages.
+    """
+
+    file: str
+    ltp_s: np.ndarray
+    ltd_s: np.ndarray
+
+    @property
+    def mean_ltp_s(self) -> np.ndarray:
+        return self.ltp_s.mean(axis=0)
+
+    @property
+    def mean_ltd_s(self) -> np.ndarray:
+        return self.ltd_s.mean(axis=0)
+
+    @property
+    def gmin_s(self) -> float:
+        return float(min(self.mean_ltp_s.min(), self.mean_ltd_s.min()))
+
+    @property
+    def gmax_s(self) -> float:
+        return float(max(self.mean_ltp_s.max(), self.mean_ltd_s.max()))
+
+    @property
+    def levels(self) -> int:
+        return int(self.ltp_s.shape[1])
+
+    def device_fields(self) -> dict:
+        """The values of the `config.Device` fields the table fixes (`CURVE_FIELDS`)."""
+        gmin, gmax = self.gmin_s, self.gmax_s
+        fixed = {"r_on_ohm": 1.0 / gmax, "on_off_ratio": gmax / gmin, "levels": self.levels}
+        return fixed | {k: 0.0 for k in CURVE_FIELDS if k not in fixed}
+
+
+def curve_table(file: str, ltp_s, ltd_s) -> CurveTable:
+    """A `CurveTable` from sweeps (cycles x pulses + 1 per direction, siemens), checked as a file's
+    would be (a TechError naming `file`): positive finite conductances, at least `CURVE_MIN_PULSES`
+    pulses, a strictly rising mean LTP curve and a strictly falling mean LTD curve, and an R_on,
+    on/off ratio and level count within `DEVICE_LIMITS`."""
+    sweeps = {}
+    for direction, sweep in zip(CURVE_DIRECTIONS, (ltp_s, ltd_s)):
+        g = np.array(sweep, dtype=np.float64, ndmin=2)
+        if g.ndim != 2 or g.shape[0] < 1:
+            raise TechError(f"{file}: no {direction} rows; a curve table needs an ltp and an ltd sweep")
+        if not np.all(np.isfinite(g)) or not np.all(g > 0):
+            raise TechError(f"{file}: {direction} conductances must be positive finite numbers of siemens")
+        if g.shape[1] - 1 < CURVE_MIN_PULSES:
+            raise TechError(
+                f"{file}: too few points: the {direction} sweep has {g.shape[1]} conductance(s) (pulses 0.."
+                f"{g.shape[1] - 1}); a curve needs at least {CURVE_MIN_PULSES + 1} (pulses 0, 1, 2, ...) per cycle"
+            )
+        mean = g.mean(axis=0)
+        step = np.diff(mean) * (1.0 if direction == "ltp" else -1.0)
+        if not np.all(step > 0):
+            p = int(np.argmax(~(step > 0)))
+            verb, want = ("does not rise", "raise") if direction == "ltp" else ("does not fall", "lower")
+            raise TechError(
+                f"{file}: non-monotone curve: the mean {direction} conductance over {g.shape[0]} cycle(s) {verb} "
+                f"from pulse {p} to {p + 1} ({mean[p]:.6g} S to {mean[p + 1]:.6g} S); every {direction} pulse "
+                f"must {want} the mean conductance: check the direction labels, average more cycles or cut "
+                f"the saturated tail"
+            )
+        sweeps[direction] = g
+    table = CurveTable(file, sweeps["ltp"], sweeps["ltd"])
+    gmin, gmax = table.gmin_s, table.gmax_s
+    for name, value, what in (
+        ("r_on_ohm", 1.0 / gmax, f"R_on = 1 / Gmax = 1 / {gmax:.6g} S = {1.0 / gmax:.6g} ohm"),
+        ("on_off_ratio", gmax / gmin, f"on/off = Gmax / Gmin = {gmax:.6g} S / {gmin:.6g} S = {gmax / gmin:.6g}"),
+        ("levels", table.levels, f"levels = {table.levels} (the ltp sweep's pulses + 1)"),
+    ):
+        limit = DEVICE_LIMITS[name]
+        if value not in limit:
+            raise TechError(
+                f"{file}: {what} is outside the physical range ({limit.describe()}); conductance_s is in "
+                f"siemens (e.g. 1e-05 for 10 uS) and pulse counts from 0"
+            )
+    return table
+
+
+def load_curve(path) -> CurveTable:
+    """The curve table (CSV) at `path`, checked (`curve_table`); any problem is one TechError naming
+    the file, the problem and the fix. Cached while the file is unchanged."""
+    path = Path(path)
+    fix = f"name a CSV file with the columns {', '.join(CURVE_COLUMNS)}"
+    try:
+        resolved = path.resolve()
+        stat = resolved.stat()
+    except (OSError, ValueError, RuntimeError) as err:
+        reason = getattr(err, "strerror", None) or one_line(err)
+        raise TechError(f"curve table {shorten(str(path), 160)}: cannot read ({reason}); {fix}") from None
+    if not os.path.isfile(resolved):
+        raise TechError(f"curve table {shorten(str(path), 160)}: cannot read (not a file: a folder?); {fix}")
+    return _curve_file(resolved, stat.st_mtime_ns, stat.st_size)
+
+
+def _curve_cell(file: str, lineno: int, column: str, text: str) -> Any:
+    """One cell of a curve table, parsed and range-checked; TechError naming the line otherwise."""
+    where = f"{file}: line {lineno}: {column}"
+    text = text.strip()
+    if column == "direction":
+        word = text.lower()
+        if word not in CURVE_DIRECTIONS:
+            raise TechError(
+                f"{where} must be ltp (potentiation, conductance rising) or ltd (depression), got {show(text)}"
+            )
+        return word
+    if column == "conductance_s":
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value <= 0:
+            raise TechError(
+                f"{where} must be a positive conductance in siemens (e.g. 1e-05 for 10 uS), got {show(text)}"
+            )
+        return value
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    top = DEVICE_LIMITS["levels"].hi if column == "pulse" else 10**9
+    if not 0 <= value <= top:
+        what = "pulses applied since the sweep's start" if column == "pulse" else "the cycle's number"
+        raise TechError(f"{where} must be a whole number from 0 to {top:g} ({what}), got {show(text)}")
+    return value
+
+
+@functools.lru_cache(maxsize=32)
+def _curve_file(path: Path, _mtime_ns: int, size: int) -> CurveTable:
+    file = _display(path)
+    if size > CURVE_MAX_BYTES:
+        raise TechError(
+            f"{file}: {size / 2**20:.0f} MiB is too large for a curve table (at most {CURVE_MAX_BYTES >> 20} MiB); "
+            f"is this the right file?"
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise TechError(
+            f"{file}: cannot read ({err.strerror or one_line(err)}); name a CSV file with the columns "
+            f"{', '.join(CURVE_COLUMNS)}"
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise TechError(
+            f"{file}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset {err.start}); save the "
+            f"table as UTF-8 CSV"
+        ) from None
+    header, sweeps = None, {d: {} for d in CURVE_DIRECTIONS}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            cells = next(csv.reader([line]))
+        except csv.Error as err:
+            raise TechError(f"{file}: line {lineno}: not CSV ({one_line(err)})") from None
+        if header is None:
+            header = [c.strip().lower() for c in cells]
+            for name in header:
+                if name not in CURVE_COLUMNS:
+                    raise TechError(
+                        f"{file}: line {lineno}: unknown column {show(name)} (typo?); the header must name the "
+                        f"columns {', '.join(CURVE_COLUMNS)}"
+                    )
+                if header.count(name) > 1:
+                    raise TechError(f"{file}: line {lineno}: column {show(name)} appears twice in the header")
+            missing = [c for c in CURVE_COLUMNS if c not in header]
+            if missing:
+                raise TechError(
+                    f"{file}: line {lineno}: missing column {show(missing[0])}; the header must name the columns "
+                    f"{', '.join(CURVE_COLUMNS)}"
+                )
+            continue
+        if len(cells) != len(header):
+            raise TechError(
+                f"{file}: line {lineno}: {len(cells)} value(s) for the {len(header)} columns {', '.join(header)}"
+            )
+        row = {name: _curve_cell(file, lineno, name, cell) for name, cell in zip(header, cells)}
+        cycle = sweeps[row["direction"]].setdefault(row["cycle"], {})
+        if row["pulse"] in cycle:
+            raise TechError(
+                f"{file}: line {lineno}: a second row for {row['direction']} cycle {row['cycle']} pulse "
+                f"{row['pulse']}; each pulse of a cycle has one conductance"
+            )
+        cycle[row["pulse"]] = row["conductance_s"]
+    if header is None:
+        raise TechError(f"{file}: empty: the first line must name the columns {', '.join(CURVE_COLUMNS)}")
+    arrays = []
+    for direction in CURVE_DIRECTIONS:
+        cycles = sweeps[direction]
+        if not cycles:
+            raise TechError(
+                f"{file}: no {direction} rows; a curve table needs both an ltp sweep (potentiation) and an ltd "
+                f"sweep (depression)"
+            )
+        first = min(cycles)
+        count = len(cycles[first])
+        for number in sorted(cycles):
+            pulses = cycles[number]
+            gap = next((p for p in range(len(pulses)) if p not in pulses), None)
+            if gap is not None:
+                raise TechError(
+                    f"{file}: {direction} cycle {number} has no pulse {gap} but goes on to pulse {max(pulses)}; "
+                    f"each cycle's pulses run 0, 1, 2, ... without gaps"
+                )
+            if len(pulses) != count:
+                raise TechError(
+                    f"{file}: {direction} cycle {number} has pulses 0..{len(pulses) - 1} but cycle {first} has "
+                    f"0..{count - 1}; every cycle of a direction must cover the same pulses (trim the longer ones)"
+                )
+        arrays.append([[cycles[n][p] for p in range(count)] for n in sorted(cycles)])
+    return curve_table(file, *arrays)
+
+
+def curve_csv(table: CurveTable, comments=()) -> str:
+    """A curve table as CSV text (`CURVE_COLUMNS`; conductances as Python's shortest exact repr, so
+    reading it back gives the same numbers), `comments` first as '#' lines."""
+    lines = [f"# {c}" for c in comments]
+    lines.append(",".join(CURVE_COLUMNS))
+    for direction, sweeps in zip(CURVE_DIRECTIONS, (table.ltp_s, table.ltd_s)):
+        for cycle, sweep in enumerate(sweeps):
+            lines += [f"{p},{float(g)!r},{direction},{cycle}" for p, g in enumerate(sweep)]
+    return "\n".join(lines) + "\n"
 
 
 @attrs.frozen
@@ -851,32 +1121,58 @@ def _check_name(path: Path, section: str, name: str) -> None:
         raise TechError(f"{_display(path)}: field '{section}.name' is {name!r} but the file name says {path.stem!r}")
 
 
-def _named_section(path: Path, section: str, schema: dict) -> tuple[str, dict, dict]:
+def _named_section(path: Path, section: str, schema: dict, doc: dict | None = None) -> tuple[str, dict, dict]:
     """Read a file of one named section (a device, a DRAM): its display name, the checked section,
-    and its provenance as the `Cited` fields."""
+    and its provenance as the `Cited` fields (`doc`: the file's TOML, when already read)."""
     path = Path(path)
-    file, doc = _display(path), _load_toml(path)
+    file = _display(path)
+    doc = _load_toml(path) if doc is None else doc
     sources, notes = _provenance(doc, file, schema)
     d = _section(doc, file, section, schema[section])
     _check_name(path, section, d["name"])
     return file, d, {"sources": sources, "notes": notes, "file": file}
 
 
+_TABLE_DEVICE_SCHEMA = {"device": {k: v for k, v in DEVICE_SCHEMA["device"].items() if k not in CURVE_KEYS}}
+"""A device file that names a curve table: the table fixes r_on, on_off_ratio, levels, NL and C2C."""
+
+
 def load_device_file(path: Path) -> DevicePreset:
-    """Parse one tech/devices/*.toml file."""
-    file, d, cited = _named_section(path, "device", DEVICE_SCHEMA)
+    """Parse one tech/devices/*.toml file. With `curve = "<name>.csv"` (a path relative to the file)
+    the device's conductance comes from that curve table (`load_curve`), which fixes the fields of
+    `CURVE_FIELDS`; the file must not give their keys (`CURVE_KEYS`)."""
+    path = Path(path)
+    file, doc = _display(path), _load_toml(path)
+    section, table_path = doc.get("device"), None
+    if isinstance(section, dict) and "curve" in section:
+        curve = section.pop("curve")
+        if not isinstance(curve, str) or not curve.strip():
+            raise TechError(
+                f"{file}: field 'device.curve' must name a curve table (CSV) relative to this file, like "
+                f"'{path.stem}.csv', got {show(curve)}"
+            )
+        given = [k for k in CURVE_KEYS if k in section]
+        if given:
+            raise TechError(
+                f"{file}: field 'device.{given[0]}' comes from the curve table {curve!r} "
+                f"({CURVE_FIELDS[DEVICE_FIELDS[given[0]]]}); remove it"
+            )
+        table_path = path.parent / curve
+    schema = DEVICE_SCHEMA if table_path is None else _TABLE_DEVICE_SCHEMA
+    file, d, cited = _named_section(path, "device", schema, doc)
     if (d["cell"] == "crossbar") != (d["access_r"] == 0):
         raise TechError(
             f"{file}: field 'device.access_r' must be 0 for a crossbar cell and "
             f"> 0 for a 1T1R cell, got {d['access_r']:g} ohm for {d['cell']}"
         )
-    return DevicePreset(
-        name=d["name"],
-        description=d["description"],
-        cell=d["cell"],
-        fields={DEVICE_FIELDS[k]: d[k] for k in DEVICE_FIELDS},
-        **cited,
-    )
+    fields = {DEVICE_FIELDS[k]: d[k] for k in DEVICE_FIELDS if k in d}
+    if table_path is not None:
+        try:
+            table = load_curve(table_path)
+        except TechError as err:
+            raise TechError(f"{file}: field 'device.curve': {err}") from None
+        fields |= table.device_fields() | {"curve": str(table_path.resolve())}
+    return DevicePreset(name=d["name"], description=d["description"], cell=d["cell"], fields=fields, **cited)
 
 
 _DRAM_FIELDS = {"energy": "energy_j_per_bit", "bandwidth": "bandwidth_bit_per_s", "latency": "latency_s"}

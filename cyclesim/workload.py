@@ -3,8 +3,9 @@
 A workload file is plain Python that defines `workload = Workload(...)`. Overrides such as
 `chip.adc_bits=3` or `network.sizes=784,512,10` are parsed against the declared type of the field
 they name, and the edited workload is validated again, so a typo or a wrong type is reported as one
-clear `ConfigError` before any work starts. `device.name=PRESET` loads that device preset (then the
-other overrides apply, whatever their order).
+clear `ConfigError` before any work starts. `device.name=PRESET` loads that device preset and
+`device.curve=FILE` a measured curve table into the device (in that order; then the other overrides
+apply, whatever their order).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from cyclesim.errors import ConfigError, UserError, one_line, shorten
 
 DEVICE_NAME = "device.name"
 """The override that loads a device preset (see `override`)."""
+DEVICE_CURVE = "device.curve"
+"""The override that gives the device a measured curve table (see `override`)."""
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -112,11 +115,39 @@ def override(wl: Workload, assignment: str) -> Workload:
     `device.name=PRESET` loads that device preset (tech/devices/PRESET.toml) in place of the
     workload's device: a device's name and numbers come together, so a rename alone would label the
     old device's numbers with the preset's name. An unknown name is refused with the list of presets.
+    `device.curve=FILE` gives the device the curve table FILE (`Device.with_curve`: the table fixes
+    R_on, on/off, levels and the update, and names the device after the file); `device.curve=none`
+    keeps a parametric device as it is and refuses to strip a table from one (pick a preset instead).
     """
     key, text = _split(assignment)
     if key == DEVICE_NAME:
         return _device_preset(wl, text)
+    if key == DEVICE_CURVE:
+        device = device_curve(wl.device, text)
+        try:
+            return attrs.evolve(wl, device=device)
+        except (ValueError, TypeError) as exc:  # the workload with it, e.g. too few levels for its weights
+            raise ConfigError(f"--set device.curve={shorten(text, 160)}: {one_line(exc)}") from None
     return _set(wl, key.split("."), text, key)
+
+
+def device_curve(device: Device, text: str) -> Device:
+    """`device` given the curve table named by `text` (`--set device.curve=FILE`), or as it is for
+    `none` when it has no table."""
+    shown = shorten(text, 160)
+    if text.strip().lower() in ("none", "null"):
+        if device.curve is None:
+            return device
+        raise ConfigError(
+            f"--set device.curve={shown}: device {device.name} is its curve table's (R_on, on/off, levels and "
+            f"update come from it); for a parametric device pick a preset, e.g. --set device.name=rram_neurosim"
+        )
+    if not text.strip():
+        raise ConfigError("--set device.curve=: name a curve table (CSV), e.g. --set device.curve=my_device.csv")
+    try:
+        return device.with_curve(text)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"--set device.curve={shown}: {one_line(exc)}") from None
 
 
 def _device_preset(wl: Workload, text: str) -> Workload:
@@ -161,13 +192,27 @@ def _set(obj, parts: list[str], text: str, key: str):
 
 def apply(wl: Workload, assignments: list[str]) -> Workload:
     """Apply `--set` assignments in order, except that a `device.name=PRESET` (the last, if several)
-    is applied first: the preset replaces the device, then the other `device.*` overrides edit it,
-    whatever their order on the command line."""
+    is applied first and a `device.curve=FILE` (the last) next: the preset replaces the device, the
+    table gives it its curve, then the other `device.*` overrides edit it, whatever their order on
+    the command line."""
     assignments = list(assignments)
-    presets = [a for a in assignments if _split(a)[0] == DEVICE_NAME]
-    if presets:
-        wl = override(wl, presets[-1])
+    first = (DEVICE_NAME, DEVICE_CURVE)
+    for key in first:
+        chosen = [a for a in assignments if _split(a)[0] == key]
+        if chosen:
+            wl = override(wl, chosen[-1])
     for a in assignments:
-        if _split(a)[0] != DEVICE_NAME:
+        if _split(a)[0] not in first:
             wl = override(wl, a)
     return wl
+
+
+def apply_device(device: Device, assignments: list[str]) -> Device:
+    """Apply `--set device.*` assignments to a device alone (ordered as `apply` orders them); any
+    other key is refused. For commands that take a device without a workload (`device table`)."""
+    wl = Workload(device=device, precision=attrs.evolve(Workload().precision, weight=1))
+    for a in assignments:
+        key = _split(a)[0]
+        if not key.startswith("device."):
+            raise ConfigError(f"--set {shorten(key)}: only device.* settings apply here, e.g. device.nl_ltp=2")
+    return apply(wl, assignments).device

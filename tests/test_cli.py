@@ -457,7 +457,7 @@ def test_help_lists_the_subcommands(capsys):
         cli.main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for command in ("run", "compare", "sweep"):
+    for command in ("run", "compare", "sweep", "device"):
         assert f"    {command} " in out, out
 
 
@@ -471,7 +471,11 @@ def test_run_subcommand_equals_the_short_form(capsys, tmp_path):
 @pytest.mark.parametrize(
     "argv, needle",
     [
-        ([], "required: {run,compare,sweep}"),
+        ([], "required: {run,compare,sweep,device}"),
+        (["device"], "required: {table,fit}"),
+        (["device", "table"], "the following arguments are required: --out"),
+        (["device", "table", "--out", "t.csv", "--cycles", "0"], "argument --cycles: must be from 1 to 10000"),
+        (["device", "fit"], "the following arguments are required: file"),
         (["run"], "the following arguments are required: workload"),
         (["run", DFA, "--bogus"], "unrecognized arguments: --bogus"),
         (["run", DFA, "--window", "9:3"], "argument --window: need 0 <= START < END"),
@@ -748,3 +752,111 @@ def test_a_signal_stops_a_run_truthfully(tmp_path, signame, code, what):
     assert res["status"] == "interrupted" and len(res["epochs"]) >= 1
     assert len(read_epochs_csv(out)) == len(res["epochs"])
     no_tmp_files(out)
+
+
+# ----------------------------------------------------------------------------------------------
+# device: curve tables
+
+
+def test_device_table_writes_the_parametric_model(capsys, tmp_path):
+    from cyclesim import tech
+
+    out = tmp_path / "tables" / "model.csv"
+    code, printed, _ = run_main(capsys, ["device", "table", "--out", out, "--cycles", "3", "--set", "device.nl_ltp=2"])
+    assert code == 0 and str(out) in printed
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# cyclesim device table") and "nl_ltp=2 " in text
+    table = tech.load_curve(out)
+    assert table.ltp_s.shape == table.ltd_s.shape == (3, 32)
+    again = tmp_path / "again.csv"
+    assert run_main(capsys, ["device", "table", "--out", again, "--cycles", "3", "--set", "device.nl_ltp=2"])[0] == 0
+    assert again.read_text(encoding="utf-8") == text  # seeded
+
+
+def test_device_fit_prints_the_parametric_fit(capsys, tmp_path):
+    out = tmp_path / "model.csv"
+    assert run_main(capsys, ["device", "table", "--out", out])[0] == 0
+    code, printed, err = run_main(capsys, ["device", "fit", out])
+    assert code == 0, err
+    for needle in (
+        "parametric fit of",
+        "NL LTP",
+        "NL LTD",
+        "C2C",
+        "on/off ratio",
+        "RMS error",
+        "--set device.nl_ltp=1.7",
+    ):
+        assert needle in printed, printed
+
+
+def test_device_fit_plot(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    out, png = tmp_path / "model.csv", tmp_path / "fig" / "fit.png"
+    assert run_main(capsys, ["device", "table", "--out", out, "--cycles", "2"])[0] == 0
+    assert run_main(capsys, ["device", "fit", out, "--plot", png])[0] == 0
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_run_with_a_curve_table(capsys, tmp_path):
+    table = tmp_path / "model.csv"
+    assert run_main(capsys, ["device", "table", "--out", table, "--cycles", "4"])[0] == 0
+    out = tmp_path / "out"
+    code, printed, err = run_main(capsys, [DFA, *TINY, "--set", f"device.curve={table}", "--out", out])
+    assert code == 0, err
+    assert "measured curve model.csv" in printed
+    device = read_results(out)["config"]["device"]
+    assert device["curve"] == str(table) and device["name"] == "model" and device["levels"] == 32
+
+
+BAD_TABLES = {
+    "too few points": (
+        "pulse,conductance_s,direction,cycle\n0,1e-6,ltp,0\n1,2e-6,ltp,0\n0,2e-6,ltd,0\n1,1e-6,ltd,0\n",
+        "too few points",
+    ),
+    "non-monotone": (
+        "pulse,conductance_s,direction,cycle\n0,1e-6,ltp,0\n1,3e-6,ltp,0\n2,2e-6,ltp,0\n"
+        "0,3e-6,ltd,0\n1,2e-6,ltd,0\n2,1e-6,ltd,0\n",
+        "non-monotone",
+    ),
+    "negative": ("pulse,conductance_s,direction,cycle\n0,-1e-6,ltp,0\n", "must be a positive conductance"),
+    "unknown direction": ("pulse,conductance_s,direction,cycle\n0,1e-6,set,0\n", "direction must be ltp"),
+    "missing column": ("pulse,conductance_s,direction\n0,1e-6,ltp\n", "missing column 'cycle'"),
+    "not UTF-8": (b"pulse,conductance_s,direction,cycle\n0,1e-6,ltp,0 \xff\n", "not UTF-8"),
+}
+
+
+@pytest.mark.parametrize("command", ["run", "fit"])
+@pytest.mark.parametrize("kind", sorted(BAD_TABLES))
+def test_a_bad_curve_table_is_one_error_line(capsys, tmp_path, kind, command):
+    content, needle = BAD_TABLES[kind]
+    table = tmp_path / "bad table.csv"
+    table.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    out = tmp_path / "out"
+    argv = (
+        [DFA, *TINY, "--set", f"device.curve={table}", "--out", out] if command == "run" else ["device", "fit", table]
+    )
+    line = expect_user_error(capsys, argv, out)
+    assert "bad table.csv" in line and needle in line, line
+
+
+@pytest.mark.parametrize("command", ["run", "fit"])
+def test_an_unreadable_curve_table_is_one_error_line(capsys, tmp_path, command):
+    for target in (tmp_path / "missing.csv", tmp_path):
+        out = tmp_path / "out"
+        argv = (
+            [DFA, *TINY, "--set", f"device.curve={target}", "--out", out]
+            if command == "run"
+            else ["device", "fit", target]
+        )
+        line = expect_user_error(capsys, argv, out)
+        assert "cannot read" in line and str(target.name) in line and "pulse, conductance_s" in line, line
+
+
+def test_device_table_refuses_what_it_cannot_write_or_make(capsys, tmp_path):
+    line = expect_user_error(capsys, ["device", "table", "--out", tmp_path])
+    assert "--out" in line and "is a folder" in line
+    line = expect_user_error(capsys, ["device", "table", "--out", tmp_path / "t.csv", "--set", "device.name=enode"])
+    assert "curve table already" in line
+    line = expect_user_error(capsys, ["device", "table", "--out", tmp_path / "t.csv", "--set", "chip.adc_bits=3"])
+    assert "only device.* settings" in line

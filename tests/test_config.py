@@ -63,7 +63,9 @@ def test_defaults_are_the_neurosim_v2_baseline():
     assert d.d2d == 0.0 and d.nl_d2d == 0.0
     assert d.r_on_ohm == 100e3
 
-    assert all(attrs.asdict(wl.effects).values())  # every nonideality on in hardware mode
+    effects = attrs.asdict(wl.effects)
+    assert effects.pop("ir_drop") is False  # NeuroSim V2's training wrapper models no IR drop
+    assert all(effects.values())  # every other nonideality on in hardware mode
 
 
 def test_default_device_matches_its_preset():
@@ -78,6 +80,7 @@ def test_device_preset_matches_tech_file():
         "name",
         "retention_tau_s",
         "retention_interval_s",
+        "curve",  # a parametric device: no curve table
     }
     for name, value in rec.fields.items():
         assert getattr(d, name) == value, name
@@ -431,7 +434,8 @@ def test_device_limits_are_enforced_at_both_ends(name):
 @pytest.mark.parametrize("name", tech.available("devices"))
 def test_every_device_preset_lies_within_the_limits(name):
     for field_name, value in tech.device(name).fields.items():
-        assert value in tech.DEVICE_LIMITS[field_name], (name, field_name, value)
+        if field_name != "curve":  # a measured device's table, checked by tech.load_curve
+            assert value in tech.DEVICE_LIMITS[field_name], (name, field_name, value)
     assert Device.preset(name).name == name
 
 
@@ -578,3 +582,67 @@ def test_the_engine_simulates_a_count_of_iterations_per_epoch_or_all():
     for bad in ("some", True, 2.5, -1):
         with pytest.raises(ValueError, match="sim.iterations_per_epoch"):
             Sim(iterations_per_epoch=bad)
+
+
+# ----------------------------------------------------------------------------------------------
+# A measured device: device.curve
+
+
+CURVE = "pulse,conductance_s,direction,cycle\n" + "".join(
+    f"{p},{g},{d},0\n"
+    for d, gs in (("ltp", (1e-6, 5e-6, 8e-6, 1e-5)), ("ltd", (1e-5, 6e-6, 3e-6, 1e-6)))
+    for p, g in enumerate(gs)
+)
+
+
+@pytest.fixture
+def curve_path(tmp_path):
+    path = tmp_path / "measured.csv"
+    path.write_text(CURVE, encoding="utf-8")
+    return path
+
+
+def test_device_with_curve_takes_the_tables_fields(curve_path):
+    d = Device().with_curve(curve_path)
+    assert d.name == "measured" and d.curve == str(curve_path)
+    assert d.levels == 4 and d.r_on_ohm == pytest.approx(1e5) and d.on_off_ratio == pytest.approx(10.0)
+    assert d.nl_ltp == d.nl_ltd == d.c2c == d.nl_d2d == 0.0
+    assert d.read_v == Device().read_v and d.access_r_ohm == Device().access_r_ohm  # the rest is kept
+    assert Device().with_curve(curve_path, name="x").name == "x"
+    assert Device().curve is None
+
+
+@pytest.mark.parametrize(
+    "change, needle",
+    [
+        ({"c2c": 0.01}, "device.c2c=0.01 does not apply with device.curve"),
+        ({"nl_ltp": 1.75}, "device.nl_ltp=1.75 does not apply"),
+        ({"levels": 64}, "device.levels=64 disagrees with device.curve"),
+        ({"on_off_ratio": 20.0}, "fixes it at 10"),
+    ],
+)
+def test_device_fields_a_curve_fixes_cannot_be_changed(curve_path, change, needle):
+    d = Device().with_curve(curve_path)
+    message = one_line_value_error(lambda: attrs.evolve(d, **change))
+    assert needle in message and "measured.csv" in message
+
+
+def test_device_curve_must_load_and_agree(curve_path, tmp_path):
+    message = one_line_value_error(lambda: Device(curve=str(curve_path)))
+    assert "device.r_on_ohm" in message and "Device.with_curve" in message  # the defaults disagree
+    assert "device.curve must be the path" in one_line_value_error(lambda: Device(curve=""))
+    assert "device.curve must be the path" in one_line_value_error(lambda: Device(curve=3))
+    with pytest.raises(TechError, match="cannot read"):
+        Device(curve=str(tmp_path / "missing.csv"))
+
+
+def test_weight_precision_checks_a_tables_levels(curve_path):
+    """A table of 4 levels cannot hold 5-bit weights: the workload says so, naming device.levels."""
+    message = one_line_value_error(lambda: Workload(device=Device().with_curve(curve_path)))
+    assert "device.levels" in message and "measured" in message
+
+
+def test_measured_presets_are_devices():
+    d = Device.preset("enode")
+    assert d.curve.endswith("enode.csv") and d.levels == 218 and d.c2c == 0.0
+    assert Workload(device=d).device is d

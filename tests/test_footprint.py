@@ -34,7 +34,8 @@ def wl(width: int = 256, **changes) -> Workload:
 )
 def test_partial_sums_are_one_row_subarray_of_the_kernels_arrays(rows, cols, batch, bits, signed, sub):
     """The estimate holds one row-subarray's partial sums (the reference's slice s = 0), whatever the
-    rows, plus the ADC's accumulator and total, one block of differences and the output."""
+    rows, plus the ADC's accumulator and total, the reference's codes and the output; NeuroSim's
+    quantizer keeps a second set of sums, one per bit plane."""
     rng = np.random.default_rng(0)
     x = rng.integers(-20 if signed else 0, 20, size=(batch, rows)).astype(np.int32)
     g = rng.random((rows, cols), dtype=np.float32)
@@ -43,6 +44,7 @@ def test_partial_sums_are_one_row_subarray_of_the_kernels_arrays(rows, cols, bat
     nj = -(-cols // sub)
     extra = 4 * (2 * nj * batch * sub + batch * sub + batch * cols)
     assert footprint.psum_bytes(rows, cols, batch, planes, sub) == psum[0].nbytes + extra
+    assert footprint.psum_bytes(rows, cols, batch, planes, sub, True) == 2 * psum[0].nbytes + extra
     assert footprint.psum_bytes(10 * rows, cols, batch, planes, sub) == footprint.psum_bytes(
         rows, cols, batch, planes, sub
     )

@@ -14,7 +14,7 @@ PKG = Path(__file__).resolve().parents[1] / "cyclesim"
 
 LAYERS = (
     {"errors", "kernels", "terms", "version"},  # vocabulary and numerics, no cyclesim imports
-    {"tech", "rules"},  # technology files -> SI records; learning rules as declarations
+    {"tech", "rules", "irdrop"},  # technology files -> SI records; learning rules as declarations; wire physics
     {"config"},  # the frozen workload description
     {"data", "device", "workload"},  # datasets, the cell model, workload files and overrides
     {"learn", "hw", "footprint"},  # functional training model; circuits, floorplan and area; memory estimate

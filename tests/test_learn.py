@@ -61,7 +61,7 @@ def test_d2d_spreads_cells():
     rng = np.random.default_rng(2)
     cells = CellArray(np.zeros((50, 50)), 32, Device(d2d=0.1, nl_d2d=0.5), rng)
     assert 0.05 < cells.gain.std() < 0.15
-    assert cells.a_ltp.std() > 0
+    assert cells.curve.a_ltp.std() > 0
 
 
 def _tiny(mode="hardware", rule="dfa", **training):
@@ -129,3 +129,78 @@ def test_effects_switch_off_hardware_to_quantized():
     b = Trainer(_tiny("quantized"), ds, np.random.SeedSequence(1))
     sa, sb = a.run_epoch(1)[0], b.run_epoch(1)[0]
     assert sa.test_accuracy == sb.test_accuracy and sa.pulses == sb.pulses
+
+
+def _with_chip(wl, **chip):
+    return attrs.evolve(wl, chip=attrs.evolve(wl.chip, **chip))
+
+
+def test_adc_at_test_time_only_trains_as_exact_reads_and_tests_through_the_adc():
+    """chip.adc_where test (NeuroSim's training script): training is that of a chip without ADCs, bit for
+    bit; only the test-time reads are digitised."""
+    ds = data.synthetic(0, 400, 200)
+    exact = Trainer(attrs.evolve(_tiny(), effects=Effects(adc=False)), ds, np.random.SeedSequence(3))
+    at_test = Trainer(_with_chip(_tiny(), adc_where="test", adc_bits=2), ds, np.random.SeedSequence(3))
+    se, st = exact.run_epoch(1)[0], at_test.run_epoch(1)[0]
+    assert se.train_loss == st.train_loss and se.pulses == st.pulses
+    for a, b in zip(exact.net.effective_weights(), at_test.net.effective_weights()):
+        assert np.array_equal(a, b)
+    assert se.test_accuracy != st.test_accuracy  # 2-bit reads at test time
+
+
+def test_fixed_adc_ranges_are_set_on_each_epochs_first_batch():
+    ds = data.synthetic(0, 400, 100)
+    tr = Trainer(_with_chip(_tiny(), adc_calibration="fixed"), ds, np.random.SeedSequence(0))
+    calls = []
+    xbar = tr.net.xbars[0]
+    read = xbar.read
+    xbar.read = lambda *a, **kw: calls.append(dict(xbar.spans)) or read(*a, **kw)
+    tr.run_epoch(1)
+    assert calls[0] == {} and all(c and c[False] is calls[1][False] for c in calls[1:])  # set once, then kept
+    first = calls[1][False].copy()
+    tr.run_epoch(2)
+    assert calls[-1][False] is not calls[1][False]  # recalibrated for epoch 2
+    assert not np.array_equal(first, calls[-1][False])  # on weights that have moved
+    batch = Trainer(_tiny(), ds, np.random.SeedSequence(0))
+    assert (
+        batch.run_epoch(1)[0].train_loss
+        != Trainer(_with_chip(_tiny(), adc_calibration="fixed"), ds, np.random.SeedSequence(0))
+        .run_epoch(1)[0]
+        .train_loss
+    )
+
+
+@pytest.mark.parametrize(
+    "chip, words",
+    [
+        ({"adc_model": "neurosim", "readout": "differential"}, ["neurosim", "chip.readout=differential"]),
+        ({"adc_model": "neurosim", "adc_range": "layer"}, ["chip.adc_range=layer", "cyclesim"]),
+        ({"adc_where": "test", "adc_calibration": "fixed"}, ["adc_calibration", "batch"]),
+    ],
+)
+def test_adc_settings_that_make_no_sense_are_refused(chip, words):
+    with pytest.raises(ValueError) as info:
+        Workload(chip=attrs.evolve(Workload().chip, **chip))
+    assert all(w in str(info.value) for w in words)
+
+
+def test_adc_at_test_time_needs_an_adc():
+    with pytest.raises(ValueError, match="effects.adc"):
+        _with_chip(_tiny("quantized"), adc_where="test")
+
+
+def test_epochs_report_live_dead_saturated_units_and_the_reads_error():
+    ds = data.synthetic(0, 400, 150)
+    stats = {}
+    for name, wl in {
+        "ideal": _tiny("ideal"),
+        "adc6": _with_chip(_tiny(), adc_bits=6),
+        "adc2": _with_chip(_tiny(), adc_bits=2),
+        "floor": _with_chip(_tiny(), adc_bits=2, readout="differential", adc_rounding="floor"),
+    }.items():
+        stats[name] = Trainer(wl, ds, np.random.SeedSequence(2)).run_epoch(1)[0].layers
+    hidden, out = stats["ideal"]
+    assert 0 < hidden.live <= 1 and 0 <= hidden.dead < 1 and 0 <= hidden.saturated < 1
+    assert out.live is None and hidden.read_error is None  # no ADC, no read error
+    assert 0 < stats["adc6"][0].read_error < stats["adc2"][0].read_error
+    assert stats["floor"][0].read_offset < -abs(stats["adc6"][0].read_offset)  # -1/2 LSB per plane

@@ -23,8 +23,8 @@ FILES = sorted(PAPER.glob("*.py"))
 # expanded point counts (points x seeds): (normal, quick), in report order (the sections of docs/RESULTS.md)
 EXPECTED = {
     "float_parity": (12, 4),
-    "width": (30, 10),
-    "adc_bits": (36, 12),
+    "width": (48, 16),
+    "adc_bits": (180, 60),
     "subarray": (30, 10),
     "precision": (78, 26),
     "variation": (42, 14),
@@ -102,8 +102,13 @@ def test_reproduce_runs_the_experiments_in_report_order(monkeypatch):
     assert [path.stem for path, _ns in reproduce.experiments(["beyond", "width"])] == ["width", "beyond"]
 
 
-def _width_doc(rule: str, width: int, acc: float) -> dict:
-    return {"config": {"rule": rule, "network": {"sizes": [784, width, width, 10]}}, "accuracy": {"final_test": acc}}
+def _width_doc(rule: str, width: int, acc: float, schedule: str = "cosine", dead: float = 0.0) -> dict:
+    layers = [{"dead": dead, "saturated": 0.0}, {"dead": dead / 2, "saturated": 0.1}, {"dead": None}]
+    return {
+        "config": {"rule": rule, "network": {"sizes": [784, width, width, 10]}, "training": {"lr_schedule": schedule}},
+        "accuracy": {"final_test": acc},
+        "epochs": [{"test_accuracy": acc, "layers": layers}],
+    }
 
 
 @pytest.mark.parametrize(("dfa_narrow", "verdict"), [(0.08, "reproduced"), (0.40, "partly"), (0.50, "not reproduced")])
@@ -115,12 +120,18 @@ def test_width_report_computes_its_verdict(tmp_path, monkeypatch, dfa_narrow, ve
         _width_doc("dfa", 8, dfa_narrow),
         _width_doc("bp", 1024, 0.97),
         _width_doc("dfa", 1024, 0.94),
+        _width_doc("bp", 8, 0.45, "constant", dead=0.1),
+        _width_doc("dfa", 8, 0.12, "constant", dead=0.6),
     ]
     text = report(docs, tmp_path)
     assert text.startswith("## 1b. Width (Table I)\n")
-    assert f"**Verdict: {verdict}.** At width 8: BP 44.0 %, DFA {100 * dfa_narrow:.1f} %." in text
-    assert "| 8 | 44.00 ± 0.00 |" in text
-    assert ("**Why:**" in text) is (verdict != "reproduced")
+    assert (
+        f"**Verdict: {verdict}.** At width 8 under the shipped schedule: BP 44.0 %, DFA {100 * dfa_narrow:.1f} %."
+        in text
+    )
+    assert "| 8 | 44.00 ± 0.00 |" in text and "| 8 | 45.00 ± 0.00 | 12.00 ± 0.00 |" in text
+    assert "under the constant regime BP 45.0 %, DFA 12.0 % (DFA collapses)" in text
+    assert "| constant | DFA | 1 | 0.60 / 0.30 | 0.00 / 0.10 | 12.0 |" in text
 
 
 class _Probe:

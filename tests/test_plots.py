@@ -101,3 +101,12 @@ def test_missing_matplotlib_is_a_config_error(monkeypatch, run_result, tmp_path)
     msg = str(exc.value)
     assert "\n" not in msg and "matplotlib" in msg and ".[plots]" in msg
     assert not (tmp_path / "area.png").exists()
+
+
+def test_device_fit_png(mpl, tmp_path):
+    from cyclesim import device
+    from cyclesim.config import Device
+
+    table = device.parametric_table(Device(), cycles=3)
+    out = plots.device_fit(table, device.fit_curve(table), tmp_path / "fit.png")
+    assert _is_png(out)

@@ -29,19 +29,36 @@ def traced(rule, sizes=(784, 96, 64, 10), batch=20, **chip):
 
 def chip_read(model, l, x, g, transposed, feedback=False):
     """A layer read as the engine's subarrays perform it: every subarray of the array reads its slice
-    (one ADC row group, `kernels.mvm_bitserial`) and the PE and tile adder trees sum the row blocks'
-    results per output block in order; real units, as `learn.network.Crossbar.read` returns them."""
+    (its own ADCs, `kernels.mvm_bitserial`) and the PE and tile adder trees sum the row blocks' results
+    per output block in order; real units, as `learn.network.Crossbar.read` returns them. ADC ranges
+    that span more than one subarray (`chip.adc_range` layer) or were calibrated earlier (fixed) are
+    the chip's reference levels: each subarray gets its share of them."""
     xbar, a, subs = model._array(l, feedback)
     wl, sub = model.wl, model.sub
     signed = transposed or feedback
     bits = wl.precision.error if signed else wl.precision.activation
-    adc_bits = wl.chip.ag_adc_bits if transposed else wl.chip.adc_bits
+    spec = xbar.ag_adc if transposed else xbar.adc
+    gl = g.T if transposed else g
+    spans = xbar.spans.get(transposed)
+    if spans is None:
+        spans = np.zeros(kernels.span_shape(*gl.shape, bits, signed, sub, sub, spec), np.float32)
+        kernels.mvm_bitserial(
+            x.q, gl, xbar.cells.g_ref, bits, signed, sub, sub, spec._replace(fixed=False), spans=spans
+        )
+    shared = spec.fixed or spec.group_cols == 0
+    nj = -(-gl.shape[1] // sub)
+    groups = spans.shape[2] - nj  # then one reference-column range per column-subarray
     parts = {}
     for s, j in subs:
         rs, cs = slice(s * sub, (s + 1) * sub), slice(j * sub, (j + 1) * sub)
         xs, gs = (x.q[:, cs], g[rs, cs].T) if transposed else (x.q[:, rs], g[rs, cs])
+        r, c = (j, s) if transposed else (s, j)  # the block's row- and column-subarray in the read
+        own = None
+        if shared:
+            mine = [0] if spec.group_cols == 0 else list(range(c * groups // nj, (c + 1) * groups // nj))
+            own = np.ascontiguousarray(spans[r : r + 1, :, mine + [groups + c]])
         parts[s, j] = kernels.mvm_bitserial(
-            xs, gs, xbar.cells.g_ref, bits, signed, sub, sub, adc_bits, differential=xbar.differential
+            xs, gs, xbar.cells.g_ref, bits, signed, sub, sub, spec._replace(fixed=shared), spans=own
         )
     out_cols = a.rows if transposed else a.cols
     inner, outer = (a.sub_cols, a.sub_rows) if transposed else (a.sub_rows, a.sub_cols)
@@ -66,10 +83,30 @@ def test_the_chips_subarrays_compute_the_functional_iteration_bit_for_bit(rule, 
     exact outer products are the update's gradients."""
     if feedback_store != "auto" and Workload(rule=rule).feedback_store == "none":
         pytest.skip(f"{rule} has no feedback matrices")
-    wl, tr, trace = traced(
-        rule, sizes=(784, 150, 140, 10), subarray=64, readout=readout, feedback_store=feedback_store,
-        duplication=duplication,
+    _check_chip_computes_iteration(
+        rule, readout=readout, feedback_store=feedback_store, duplication=duplication
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("rule", ["bp", "dfa"])
+@pytest.mark.parametrize(
+    "adc",
+    [
+        {"adc_range": "layer", "adc_rounding": "floor"},
+        {"adc_range": "column_group", "cols_per_adc": 8, "readout": "differential"},
+        {"adc_calibration": "fixed", "adc_range": "layer"},
+        {"adc_calibration": "fixed", "adc_range": "column_group", "cols_per_adc": 16},
+    ],
+    ids=["layer-floor", "group-differential", "fixed-layer", "fixed-group"],
+)
+def test_the_chip_computes_the_iteration_under_every_adc_semantics(rule, adc):
+    """Ranges spanning a layer, a multiplexed ADC's columns or fixed by an earlier calibration read are
+    the chip's ADC reference levels; with each subarray given its share the engine's reads stay exact."""
+    _check_chip_computes_iteration(rule, feedback_store="rram" if rule == "dfa" else "auto", **adc)
+
+
+def _check_chip_computes_iteration(rule, **chip):
+    wl, tr, trace = traced(rule, sizes=(784, 150, 140, 10), subarray=64, **chip)
     model = schedule.Iteration(inventory.of(wl), tr.net, trace).model
     step, net, n = trace.step, tr.net, len(wl.network.sizes) - 1
     for l in range(n):

@@ -1,11 +1,13 @@
 """Tests for cyclesim.tech: shipped data files, unit parsing and errors for malformed files."""
 
 import math
+import os
 import shutil
 import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 try:
@@ -162,13 +164,19 @@ def test_device_spot_values():
 
 
 def test_device_files_share_one_schema():
-    keys = None
+    """Every parametric file has the schema's keys; a file naming a curve table has `curve` instead of
+    the keys the table fixes (tech.CURVE_KEYS)."""
+    schema = set(tech.DEVICE_SCHEMA["device"])
+    kinds = set()
     for name in tech.available("devices"):
         with open(tech.TECH_DIR / "devices" / f"{name}.toml", "rb") as fh:
             doc = tomllib.load(fh)
         assert set(doc) <= {"sources", "notes", "device"}
-        keys = keys or set(doc["device"])
-        assert set(doc["device"]) == keys == set(tech.DEVICE_SCHEMA["device"])
+        keys = set(doc["device"])
+        measured = "curve" in keys
+        kinds.add(measured)
+        assert keys == ((schema - set(tech.CURVE_KEYS)) | {"curve"} if measured else schema), name
+    assert kinds == {False, True}
 
 
 def test_dram_spot_values():
@@ -518,3 +526,165 @@ def test_bad_user_tech_files_through_the_cli(capsys, tree, tmp_path, monkeypatch
     workload = Path(__file__).resolve().parents[1] / "workloads" / "dfa_3layer.py"
     line = _cli_error(capsys, [workload, "--set", "dataset=synthetic", "--set", "training.epochs=0", "--quiet"])
     assert f"{name}.toml" in line and field in line
+
+
+# ------------------------------------------------------------------------------ curve tables
+
+GOOD_CURVE = """# a tiny measured device
+pulse,conductance_s,direction,cycle
+0,1.0e-6,ltp,0
+1,4.0e-6,ltp,0
+2,6.0e-6,ltp,0
+3,7.0e-6,ltp,0
+0,1.1e-6,ltp,1
+1,4.2e-6,ltp,1
+2,6.1e-6,ltp,1
+3,7.1e-6,ltp,1
+0,7.0e-6,ltd,0
+1,5.0e-6,ltd,0
+2,3.0e-6,ltd,0
+3,2.0e-6,ltd,0
+"""
+
+
+def curve_file(tmp_path, text=GOOD_CURVE, name="dev.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_curve_table_reads_and_derives_the_device_fields(tmp_path):
+    t = tech.load_curve(curve_file(tmp_path))
+    assert t.ltp_s.shape == (2, 4) and t.ltd_s.shape == (1, 4)
+    assert close(t.gmin_s, 1.05e-6) and close(t.gmax_s, 7.05e-6)  # extremes of the mean curves
+    f = t.device_fields()
+    assert close(f["r_on_ohm"], 1 / 7.05e-6) and close(f["on_off_ratio"], 7.05 / 1.05) and f["levels"] == 4
+    assert set(f) == set(tech.CURVE_FIELDS)
+    # any column order, spaces, upper-case directions and a byte-order mark are read alike
+    lines = GOOD_CURVE.splitlines()[1:]
+    swapped = "\n".join(",".join(reversed(line.split(","))) for line in lines).replace("ltd", " LTD ")
+    again = tech.load_curve(curve_file(tmp_path, "\ufeff" + swapped, "swapped.csv"))
+    assert np.array_equal(again.ltp_s, t.ltp_s) and np.array_equal(again.ltd_s, t.ltd_s)
+    text = tech.curve_csv(t, ["a comment"])
+    assert text.startswith("# a comment\npulse,conductance_s,direction,cycle\n")
+    back = tech.load_curve(curve_file(tmp_path, text, "back.csv"))
+    assert np.array_equal(back.ltp_s, t.ltp_s) and np.array_equal(back.ltd_s, t.ltd_s)
+
+
+def _rows(direction, cycle, values):
+    return "".join(f"{p},{v},{direction},{cycle}\n" for p, v in enumerate(values))
+
+
+HEADER = "pulse,conductance_s,direction,cycle\n"
+LTD_OK = _rows("ltd", 0, [7e-6, 5e-6, 3e-6, 2e-6])
+
+
+@pytest.mark.parametrize(
+    "text, fragments",
+    [
+        ("", ["empty", "pulse, conductance_s, direction, cycle"]),
+        ("# only a comment\n", ["empty"]),
+        (HEADER, ["no ltp rows", "ltd"]),
+        ("pulse,conductance,direction,cycle\n", ["unknown column 'conductance'", "conductance_s"]),
+        ("pulse,conductance_s,direction\n", ["missing column 'cycle'"]),
+        ("pulse,conductance_s,direction,cycle,cycle\n", ["'cycle' appears twice"]),
+        (HEADER + "0,1e-6,ltp\n", ["line 2", "3 value(s) for the 4 columns"]),
+        (HEADER + "0,1e-6,up,0\n", ["line 2", "direction must be ltp", "got 'up'"]),
+        (HEADER + "0,-1e-6,ltp,0\n", ["line 2", "conductance_s must be a positive conductance", "'-1e-6'"]),
+        (HEADER + "0,0,ltp,0\n", ["line 2", "positive conductance"]),
+        (HEADER + "0,nan,ltp,0\n", ["line 2", "positive conductance"]),
+        (HEADER + "0,1e-6 S,ltp,0\n", ["line 2", "positive conductance", "siemens"]),
+        (HEADER + "x,1e-6,ltp,0\n", ["line 2", "pulse must be a whole number"]),
+        (HEADER + "1.5,1e-6,ltp,0\n", ["line 2", "pulse must be a whole number"]),
+        (HEADER + "0,1e-6,ltp,-1\n", ["line 2", "cycle must be a whole number"]),
+        (HEADER + "99999999,1e-6,ltp,0\n", ["line 2", "pulse must be a whole number from 0 to 65536"]),
+        (HEADER + "0,1e-6,ltp,0\n0,2e-6,ltp,0\n", ["line 3", "second row for ltp cycle 0 pulse 0"]),
+        (HEADER + _rows("ltp", 0, [1e-6, 2e-6, 3e-6, 4e-6]), ["no ltd rows"]),
+        (HEADER + "0,1e-6,ltp,0\n2,2e-6,ltp,0\n3,3e-6,ltp,0\n" + LTD_OK, ["ltp cycle 0 has no pulse 1", "gaps"]),
+        (
+            HEADER + _rows("ltp", 0, [1e-6, 2e-6, 3e-6, 4e-6]) + _rows("ltp", 1, [1e-6, 2e-6, 3e-6]) + LTD_OK,
+            ["ltp cycle 1 has pulses 0..2 but cycle 0 has 0..3", "same pulses"],
+        ),
+        (HEADER + _rows("ltp", 0, [1e-6, 2e-6]) + LTD_OK, ["too few points", "ltp sweep has 2", "at least 3"]),
+        (HEADER + _rows("ltp", 0, [1e-6]) + LTD_OK, ["too few points"]),
+        (
+            HEADER + _rows("ltp", 0, [1e-6, 3e-6, 2e-6, 4e-6]) + LTD_OK,
+            ["non-monotone", "mean ltp conductance over 1 cycle(s) does not rise from pulse 1 to 2", "direction"],
+        ),
+        (HEADER + _rows("ltp", 0, [1e-6, 2e-6, 3e-6]) + _rows("ltd", 0, [1e-6, 2e-6, 3e-6]), ["non-monotone", "ltd"]),
+        (
+            HEADER + _rows("ltp", 0, [1.0, 2.0, 3.0]) + _rows("ltd", 0, [3.0, 2.0, 1.0]),
+            ["R_on = 1 / Gmax", "outside the physical range", "siemens"],
+        ),
+        (
+            HEADER + _rows("ltp", 0, [1e-14, 2e-6, 3e-6]) + _rows("ltd", 0, [3e-6, 2e-6, 1e-14]),
+            ["on/off = Gmax / Gmin", "outside the physical range"],
+        ),
+        (HEADER + '0,"1e-6,ltp,0\n', ["line 2"]),
+    ],
+)
+def test_malformed_curve_table(tmp_path, text, fragments):
+    path = curve_file(tmp_path, text)
+    raises_one_line(lambda: tech.load_curve(path), "dev.csv", *fragments)
+
+
+def test_unreadable_curve_tables(tmp_path):
+    raises_one_line(lambda: tech.load_curve(tmp_path / "nope.csv"), "nope.csv", "cannot read", "No such file")
+    raises_one_line(lambda: tech.load_curve(tmp_path), "cannot read", "a folder", tmp_path.name)
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes(GOOD_CURVE.replace("# a tiny", "# caf\xe9 tiny").encode("latin-1"))
+    raises_one_line(lambda: tech.load_curve(bad), "latin1.csv", "not UTF-8", "0xe9")
+    raises_one_line(lambda: tech.load_curve(tmp_path / ("x" * 5000)), "cannot read")
+    raises_one_line(lambda: tech.load_curve("a\x00b.csv"), "cannot read")
+    nul = curve_file(tmp_path, GOOD_CURVE.replace("ltp,1", "ltp\x00,1"), "nul.csv")
+    raises_one_line(lambda: tech.load_curve(nul), "nul.csv")
+
+
+def test_curve_table_cache_sees_an_edited_file(tmp_path):
+    path = curve_file(tmp_path)
+    assert tech.load_curve(path).levels == 4
+    path.write_text(GOOD_CURVE + "4,7.5e-6,ltp,0\n4,7.6e-6,ltp,1\n", encoding="utf-8")
+    os.utime(path, ns=(1, 10**18))  # a new modification time, whatever the file system's clock resolution
+    assert tech.load_curve(path).levels == 5
+
+
+def test_shipped_curve_presets(tree):
+    """The measured presets load, name their table next to them and fix the fields it gives."""
+    for name, levels, gmin_s, gmax_s in (
+        ("enode", 218, 297.72e-6, 978.28e-6),
+        ("crosssim_ramps", 185, 1.63696e-3, 2.46808e-3),
+    ):
+        d = tech.device(name)
+        assert Path(d.fields["curve"]) == tree / "devices" / f"{name}.csv"
+        t = tech.load_curve(d.fields["curve"])
+        assert t.levels == d.fields["levels"] == levels
+        assert math.isclose(t.gmin_s, gmin_s, rel_tol=1e-3) and math.isclose(t.gmax_s, gmax_s, rel_tol=1e-3)
+        assert d.fields["nl_ltp"] == d.fields["c2c"] == 0.0 and len(d.sources) >= 2
+
+
+@pytest.mark.parametrize(
+    "old, new, fragments",
+    [
+        ('curve = "enode.csv"', 'curve = "missing.csv"', ["field 'device.curve'", "missing.csv", "cannot read"]),
+        ('curve = "enode.csv"', "curve = 3", ["'device.curve' must name a curve table", "enode.csv"]),
+        ('curve = "enode.csv"', 'curve = ""', ["'device.curve' must name a curve table"]),
+        (
+            'curve = "enode.csv"',
+            'curve = "enode.csv"\nc2c = 0.01',
+            ["'device.c2c' comes from the curve table", "remove it"],
+        ),
+        ('curve = "enode.csv"\n', "", ["missing field 'device.r_on'"]),
+        ("d2d = 0.0\n", "", ["missing field 'device.d2d'"]),
+    ],
+)
+def test_malformed_curve_preset(tree, old, new, fragments):
+    path = tree / "devices" / "enode.toml"
+    edit(path, old, new)
+    raises_one_line(lambda: tech.load_device_file(path), "enode.toml", *fragments)
+
+
+def test_a_preset_curve_table_with_a_problem_names_the_table(tree):
+    edit(tree / "devices" / "enode.csv", "0,0.00029772,ltp,0", "0,-0.00029772,ltp,0")
+    raises_one_line(
+        lambda: tech.load_device_file(tree / "devices" / "enode.toml"), "enode.toml", "enode.csv", "positive"
+    )

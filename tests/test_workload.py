@@ -449,3 +449,59 @@ def test_long_values_are_shortened_in_messages(dfa, assignment):
 def test_a_file_raising_a_huge_message_is_shortened(tmp_path):
     path = write(tmp_path, "raise RuntimeError('x' * 100_000)\n")
     assert len(one_line_config_error(lambda: wf.load(path))) < 600
+
+
+# ----------------------------------------------------------------------------------------------
+# device.curve
+
+
+@pytest.fixture
+def table(tmp_path):
+    rows = [(p, g, d) for d, gs in (("ltp", (1, 3, 5, 6, 7)), ("ltd", (7, 5, 3, 2, 1))) for p, g in enumerate(gs)]
+    for n in range(32 - 5):  # 32 levels: 5-bit weights fit
+        rows.append((5 + n, 7 + 0.1 * (n + 1), "ltp"))
+    path = tmp_path / "my device.csv"
+    path.write_text("pulse,conductance_s,direction,cycle\n" + "".join(f"{p},{g}e-6,{d},0\n" for p, g, d in rows))
+    return path
+
+
+def test_curve_override_gives_the_device_its_table(dfa, table):
+    wl = wf.override(dfa, f"device.curve={table}")
+    assert wl.device.curve == str(table) and wl.device.name == "my device" and wl.device.levels == 32
+    assert wl.device.on_off_ratio == pytest.approx(9.7) and wl.device.c2c == 0.0
+    assert wl.device.write_v == dfa.device.write_v  # the rest of the device stays
+    assert to_dict(wl)["device"]["curve"] == str(table)
+
+
+def test_curve_override_comes_after_a_preset_and_before_other_device_settings(dfa, table):
+    wl = wf.apply(dfa, [f"device.curve={table}", "device.name=ag_asi", "device.d2d=0.05"])
+    assert wl.device.curve == str(table) and wl.device.write_pulse_s == 300e-6 and wl.device.d2d == 0.05
+    msg = one_line_config_error(lambda: wf.apply(dfa, ["device.c2c=0.01", f"device.curve={table}"]))
+    assert "device.c2c=0.01 does not apply with device.curve" in msg
+
+
+def test_curve_none_keeps_a_parametric_device_and_refuses_to_strip_a_table(dfa, table):
+    assert wf.override(dfa, "device.curve=none") == dfa
+    with_table = wf.override(dfa, f"device.curve={table}")
+    msg = one_line_config_error(lambda: wf.override(with_table, "device.curve=none"))
+    assert "device.name=" in msg
+    assert "name a curve table" in one_line_config_error(lambda: wf.override(dfa, "device.curve= "))
+
+
+def test_curve_override_errors_name_the_file(dfa, tmp_path):
+    with pytest.raises(UserError, match="nope.csv.*cannot read"):
+        wf.override(dfa, f"device.curve={tmp_path / 'nope.csv'}")
+    short = tmp_path / "short.csv"
+    short.write_text("pulse,conductance_s,direction,cycle\n0,1e-6,ltp,0\n1,2e-6,ltp,0\n2,3e-6,ltp,0\n"
+                     "0,3e-6,ltd,0\n1,2e-6,ltd,0\n2,1e-6,ltd,0\n")  # fmt: skip
+    msg = one_line_config_error(lambda: wf.override(dfa, f"device.curve={short}"))
+    assert "device.levels" in msg and "precision.weight" in msg
+
+
+def test_apply_device_takes_device_settings_only():
+    from cyclesim.config import Device
+
+    d = wf.apply_device(Device(), ["device.nl_ltp=2.5", "device.name=ag_asi"])
+    assert d.name == "ag_asi" and d.nl_ltp == 2.5
+    assert wf.apply_device(Device(), ["device.levels=8"]).levels == 8  # no workload's precision applies
+    assert "only device.*" in one_line_config_error(lambda: wf.apply_device(Device(), ["chip.adc_bits=3"]))

@@ -15,7 +15,7 @@ import math
 import attrs
 import numpy as np
 
-from cyclesim import kernels
+from cyclesim import irdrop, kernels, tech
 from cyclesim.device import CellArray
 from cyclesim.learn import quant
 from cyclesim.rules import base as rule_base
@@ -47,41 +47,74 @@ class Pass:
     pulses: list = attrs.field(factory=list)  # int32 pulse counts per layer (hardware/quantized)
 
 
+def adc_spec(chip, bits: int) -> kernels.AdcSpec:
+    """The ADC of a read with `bits` of resolution as `chip` configures it (`config.Chip`'s adc_* fields)."""
+    if chip.adc_model == "neurosim":
+        return kernels.AdcSpec(bits, differential=False, group_cols=0, midpoint=False, neurosim=True)
+    groups = {"subarray": -1, "column_group": chip.cols_per_adc, "layer": 0}
+    return kernels.AdcSpec(
+        bits,
+        differential=chip.readout == "differential",
+        group_cols=groups[chip.adc_range],
+        midpoint=chip.adc_rounding == "midpoint",
+        fixed=chip.adc_calibration == "fixed",
+    )
+
+
 class Crossbar:
-    """One weight matrix as the chip holds it: a `CellArray` plus how it is read."""
+    """One weight matrix as the chip holds it: a `CellArray` plus how it is read.
+
+    `adc` and `ag_adc` are the ADCs of the forward and the transposed read (`kernels.AdcSpec`; None: an
+    exact read). With `test_only` they digitise only test-time reads (`read(..., testing=True)`). An ADC
+    with fixed ranges (`AdcSpec.fixed`) sets them on the first read after `recalibrate()` and keeps them.
+    """
 
     def __init__(
-        self, cells: CellArray, scale: float, subarray: int, adc_bits, ag_adc_bits=None, differential: bool = False
+        self, cells: CellArray, scale: float, subarray: int, adc=None, ag_adc=None, test_only=False, circuit=None
     ):
         self.cells = cells
-        self.differential = differential
+        self.circuit = circuit  # irdrop.ReadCircuit: ADC reads through resistive wires; None: ideal wires
         self.scale = scale  # real weight = scale * w, w in [-1, 1]
         self.subarray = subarray
-        self.adc_bits = adc_bits  # forward read; None: exact read (no ADC)
-        self.ag_adc_bits = ag_adc_bits  # transposed read
+        self.adc = adc
+        self.ag_adc = ag_adc
+        self.test_only = test_only
+        self.spans = {}  # transposed -> the fixed ADC ranges of that read (kernels.span_shape)
 
-    def read(self, x: Operand, bits: int, signed: bool, transposed: bool = False) -> np.ndarray:
+    def exact(self, x: Operand, transposed: bool = False) -> np.ndarray:
+        """The product an ideal read of the same operands and conductances gives (no ADC), real units."""
+        w = self.cells.weights()
+        raw = x.q.astype(_F32) @ (w.T if transposed else w)
+        return raw * _F32(x.scale * self.scale)
+
+    def recalibrate(self) -> None:
+        """Forget fixed ADC ranges: the next read of each kind sets them from its batch."""
+        self.spans.clear()
+
+    def read(self, x: Operand, bits: int, signed: bool, transposed: bool = False, testing: bool = False):
         """Real-valued product x @ W (or x @ W^T): y = read(q) * x.scale * scale."""
-        adc_bits = self.ag_adc_bits if transposed else self.adc_bits
-        if adc_bits is None:
-            w = self.cells.weights()
-            raw = x.q.astype(_F32) @ (w.T if transposed else w)
-        else:
-            g = self.cells.conductance()
-            if transposed:
-                g = g.T
-            raw = kernels.mvm_bitserial(
-                x.q,
-                g,
-                self.cells.g_ref,
-                bits,
-                signed,
-                self.subarray,
-                self.subarray,
-                adc_bits,
-                differential=self.differential,
+        spec = self.ag_adc if transposed else self.adc
+        if spec is None or (self.test_only and not testing):
+            return self.exact(x, transposed)
+        g = self.cells.conductance()
+        if transposed:
+            g = g.T
+        spans = self.spans.get(transposed)
+        if spans is None and spec.fixed:
+            spec = spec._replace(fixed=False)  # the calibration read
+            spans = self.spans[transposed] = np.zeros(
+                kernels.span_shape(*g.shape, bits, signed, self.subarray, self.subarray, spec), dtype=_F32
             )
-            raw *= _F32(self.cells.weight_per_conductance)
+        sub = self.subarray
+        if self.circuit is None:
+            raw = kernels.mvm_bitserial(x.q, g, self.cells.g_ref, bits, signed, sub, sub, spec, spans=spans)
+        else:
+            planes, g_ref, g_unused = kernels.bit_planes(x.q, bits, signed), self.cells.g_ref, self.cells.gmin
+            raw = kernels.mvm_from_sums(
+                lambda s: irdrop.subarray_sums(planes, g, g_ref, g_unused, s, sub, sub, self.circuit),
+                *g.shape, x.q.shape[0], bits, signed, sub, sub, spec, spans=spans,
+            )  # fmt: skip
+        raw *= _F32(self.cells.weight_per_conductance)
         return raw * _F32(x.scale * self.scale)
 
 
@@ -101,6 +134,8 @@ class NetworkState:
         prec, dev, fx = workload.precision, workload.device, workload.effects
         hw = self.mode == "hardware"
         self.levels = 1 << prec.weight
+        chip = workload.chip
+        self.circuit = irdrop.read_circuit(tech.node(chip.node, chip.flavor), dev) if hw and fx.ir_drop else None
         self.float_w: list[np.ndarray] = []
         self.xbars: list[Crossbar] = []
         self.velocity = []
@@ -119,10 +154,11 @@ class NetworkState:
                 nonlinear=hw and fx.nonlinearity, c2c=hw and fx.c2c, d2d=hw and fx.d2d,
                 on_off=hw and fx.on_off,
             )  # fmt: skip
-            on = hw and fx.adc
-            adc, ag = (workload.chip.adc_bits, workload.chip.ag_adc_bits) if on else (None, None)
-            diff = workload.chip.readout == "differential"
-            self.xbars.append(Crossbar(cells, scale, workload.chip.subarray, adc, ag, diff))
+            adc, ag = (
+                (adc_spec(chip, chip.adc_bits), adc_spec(chip, chip.ag_adc_bits)) if hw and fx.adc else (None, None)
+            )
+            test_only = chip.adc_where == "test"
+            self.xbars.append(Crossbar(cells, scale, chip.subarray, adc, ag, test_only, self.circuit))
         self.feedback = self._make_feedback(rng_fb, rng_dev)
 
     def _make_feedback(self, rng_fb, rng_dev) -> dict:
@@ -147,14 +183,26 @@ class NetworkState:
                 b, self.levels, self.workload.device, rng_dev,
                 nonlinear=False, c2c=False, d2d=hw and in_rram and fx.d2d, on_off=hw and in_rram and fx.on_off,
             )  # fmt: skip
-            adc = self.workload.chip.adc_bits if hw and in_rram and fx.adc else None
-            diff = self.workload.chip.readout == "differential"
-            out[layer] = Crossbar(cells, scale, self.workload.chip.subarray, adc, differential=diff)
+            chip = self.workload.chip
+            adc = adc_spec(chip, chip.adc_bits) if hw and in_rram and fx.adc else None
+            test_only = chip.adc_where == "test"
+            out[layer] = Crossbar(cells, scale, chip.subarray, adc, test_only=test_only, circuit=self.circuit)
         return out
 
     # -- forward ---------------------------------------------------------------------------------
 
-    def forward(self, images_u8: np.ndarray) -> Pass:
+    @property
+    def reads_through_adc(self) -> bool:
+        """Whether the forward reads at test time go through ADCs (hardware mode with effects.adc)."""
+        return bool(self.xbars) and self.xbars[0].adc is not None
+
+    def recalibrate(self) -> None:
+        """Forget every fixed ADC range (`chip.adc_calibration` fixed): the next reads set them anew."""
+        for xbar in (*self.xbars, *self.feedback.values()):
+            if isinstance(xbar, Crossbar):
+                xbar.recalibrate()
+
+    def forward(self, images_u8: np.ndarray, testing: bool = False) -> Pass:
         """h_0 = pixels / 255; a_l = h_{l-1} W_l; h_l = min(max(a_l, 0), 1) for hidden layers; y = a_N.
 
         Hidden activations are ReLU outputs held in fixed point on [0, 1] (WAGE's activation range,
@@ -171,7 +219,7 @@ class NetworkState:
             else:
                 q, sc = quant.unsigned(h, prec.activation)
                 x = Operand(q, sc)
-                a = self.xbars[l].read(x, prec.activation, signed=False)
+                a = self.xbars[l].read(x, prec.activation, signed=False, testing=testing)
             inputs.append(x)
             pre.append(a)
             h = a if l == n - 1 else np.clip(a, _F32(0.0), _F32(1.0))

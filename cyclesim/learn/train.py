@@ -21,6 +21,25 @@ from cyclesim.learn.network import NetworkState, Pass
 
 
 @attrs.frozen
+class LayerStats:
+    """How one layer's units and reads behave on the test set after an epoch.
+
+    Hidden layers (None for the output layer): `live` is the fraction of (sample, unit) pairs whose
+    pre-activation a lies in 0 < a < 1, where the activation passes the error on (f'(a) = 1); `dead` the
+    fraction of units with a <= 0 on every test sample, `saturated` with a >= 1 on every one. With ADCs
+    (hardware mode), on the first test batch, the forward read against the exact product of the same
+    operands and conductances: `read_error` = RMS(read - exact) / RMS(exact) and `read_offset` =
+    mean(read - exact) / RMS(exact).
+    """
+
+    live: float | None = None
+    dead: float | None = None
+    saturated: float | None = None
+    read_error: float | None = None
+    read_offset: float | None = None
+
+
+@attrs.frozen
 class EpochStats:
     """Metrics of one completed epoch."""
 
@@ -31,6 +50,7 @@ class EpochStats:
     pulses: int  # programming pulses applied in the epoch (0 in ideal mode)
     wall_s: float
     cpu_s: float
+    layers: tuple = ()  # LayerStats per layer
 
 
 @attrs.define
@@ -119,6 +139,7 @@ class Trainer:
         order = self._shuffle.permutation(len(self.train_x))
         correct, seen, loss, pulses = 0, 0, 0.0, 0
         traces = []
+        self.net.recalibrate()  # fixed ADC ranges are set anew on the epoch's first batch
         for i in range(self.batches_per_epoch):
             idx = order[i * bs : (i + 1) * bs]
             images, labels = self.train_x[idx], self.train_y[idx]
@@ -141,14 +162,16 @@ class Trainer:
                 f"training diverged (non-finite loss) in epoch {epoch}; lower training.lr "
                 f"(now {self.workload.training.lr})"
             )
+        test_accuracy, layers = self.evaluate()
         stats = EpochStats(
             epoch=epoch,
             train_accuracy=correct / max(seen, 1),
-            test_accuracy=self.evaluate(),
+            test_accuracy=test_accuracy,
             train_loss=loss / max(seen, 1),
             pulses=pulses,
             wall_s=time.perf_counter() - t0,
             cpu_s=time.process_time() - c0,
+            layers=layers,
         )
         return stats, traces
 
@@ -169,11 +192,46 @@ class Trainer:
         t = (epoch - 1) * self.batches_per_epoch + iteration
         return tr.lr * 0.5 * (1.0 + math.cos(math.pi * t / total))
 
-    def evaluate(self) -> float:
-        """Test accuracy of the network as it is now (forward reads only, in batches)."""
+    def evaluate(self) -> tuple[float, tuple]:
+        """Test accuracy of the network as it is now (forward reads only, in batches) and each layer's
+        `LayerStats`."""
         bs = self.workload.training.batch_size
         correct = 0
+        n = len(self.net.sizes) - 1
+        live = [0] * n
+        ever_on = [np.zeros(u, dtype=bool) for u in self.net.sizes[1:]]
+        ever_below = [np.zeros(u, dtype=bool) for u in self.net.sizes[1:]]
+        reads = [(None, None)] * n
         for i in range(0, len(self.test_x), bs):
-            y = self.net.forward(self.test_x[i : i + bs]).y
-            correct += int((y.argmax(axis=1) == self.test_y[i : i + bs]).sum())
-        return correct / max(len(self.test_x), 1)
+            p = self.net.forward(self.test_x[i : i + bs], testing=True)
+            correct += int((p.y.argmax(axis=1) == self.test_y[i : i + bs]).sum())
+            for l, a in enumerate(p.pre[:-1]):
+                live[l] += int(np.count_nonzero(self.net.derivative(a)))
+                ever_on[l] |= (a > 0).any(axis=0)
+                ever_below[l] |= (a < 1).any(axis=0)
+            if i == 0 and self.net.reads_through_adc:
+                reads = [self._read_error(l, p) for l in range(n)]
+        samples = max(len(self.test_x), 1)
+        layers = tuple(
+            LayerStats(
+                live=live[l] / (samples * self.net.sizes[l + 1]) if l < n - 1 else None,
+                dead=float(1.0 - ever_on[l].mean()) if l < n - 1 else None,
+                saturated=float(1.0 - ever_below[l].mean()) if l < n - 1 else None,
+                read_error=reads[l][0],
+                read_offset=reads[l][1],
+            )
+            for l in range(n)
+        )
+        return correct / samples, layers
+
+    def _read_error(self, layer: int, p: Pass) -> tuple[float, float]:
+        """(RMS, mean) of a forward read's error against the exact product, both over RMS(exact). The exact
+        product is formed in float64, where integer operands times float32 weights sum without rounding
+        (below 2**53), so it is the same whatever order BLAS adds in."""
+        xbar, x = self.net.xbars[layer], p.inputs[layer]
+        exact = (x.q.astype(np.float64) @ xbar.cells.weights().astype(np.float64)) * (x.scale * xbar.scale)
+        err = p.pre[layer].astype(np.float64) - exact
+        rms = float(np.sqrt(np.mean(exact**2)))
+        if not rms > 0:
+            return None, None
+        return float(np.sqrt(np.mean(err**2)) / rms), float(err.mean() / rms)

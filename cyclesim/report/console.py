@@ -6,6 +6,8 @@ as epochs complete, so a log file of a long run shows its progress too.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
@@ -34,12 +36,41 @@ def header(wl: Workload) -> Panel:
         f"seed={wl.training.seed}\n"
         f"chip {c.node} {c.clock_hz / 1e9:g} GHz, subarray {c.subarray}x{c.subarray}, "
         f"ADC {c.adc_bits} b ({c.cols_per_adc} cols/ADC)  |  device {d.name}: "
-        f"{d.levels} levels, on/off {d.on_off_ratio:g}, NL {d.nl_ltp:g}/{d.nl_ltd:g}, C2C {d.c2c:g}\n"
+        f"{d.levels} levels, on/off {d.on_off_ratio:g}, {_update_model(d)}\n"
         f"precision W{p.weight}/G{p.gradient}/A{p.activation}/E{p.error}  |  "
         f"{wl.training.epochs} epochs, batch {wl.training.batch_size}, lr {wl.training.lr:g}, "
         f"momentum {wl.training.momentum:g}, loss {wl.training.loss}"
     )
     return Panel(text, title="cyclesim", expand=False)
+
+
+def _update_model(d) -> str:
+    """How a device updates: its NL labels and C2C, or the curve table it follows."""
+    if d.curve is not None:
+        return f"measured curve {Path(d.curve).name}"
+    return f"NL {d.nl_ltp:g}/{d.nl_ltd:g}, C2C {d.c2c:g}"
+
+
+def curve_fit_table(fit, file: str) -> Table:
+    """NeuroSim's parametric model fitted to a curve table (`device.CurveFit`): the device fields it
+    gives and the RMS error of each direction's normalised mean curve."""
+    t = Table(title=f"parametric fit of {file}", show_edge=False)
+    t.add_column("quantity")
+    t.add_column("fit", justify="right")
+    t.add_column("from")
+    t.add_row("R_on", f"{fit.r_on_ohm / 1e3:.4g} kΩ", "1 / Gmax of the mean curves")
+    t.add_row("on/off ratio", f"{fit.on_off_ratio:.4g}", "Gmax / Gmin of the mean curves")
+    t.add_row("levels", f"{fit.levels}", f"LTP pulses + 1 (LTD: {fit.levels_ltd})")
+    for name, nl, scale, rms in (
+        ("LTP", fit.nl_ltp, fit.scale_ltp, fit.rms_ltp),
+        ("LTD", fit.nl_ltd, fit.scale_ltd, fit.rms_ltd),
+    ):
+        t.add_row(
+            f"NL {name}", f"{nl:.3g}", f"A_norm table, amplitude {scale:.3f}; RMS error {100 * rms:.2f} % of the range"
+        )
+    cycles = f"{fit.cycles_ltp} LTP / {fit.cycles_ltd} LTD cycles"
+    t.add_row("C2C", f"{fit.c2c:.3g}", f"step spread over {cycles}, fraction of Gmax - Gmin")
+    return t
 
 
 def epoch_line(s) -> str:

@@ -28,7 +28,7 @@ import attrs
 
 from cyclesim.config import Workload
 from cyclesim.errors import OutputError, one_line, shorten, uninterrupted
-from cyclesim.learn.train import EpochStats
+from cyclesim.learn.train import EpochStats, LayerStats
 from cyclesim.report.export import chrome_trace
 from cyclesim.result import Result
 from cyclesim.runner import Observer
@@ -222,11 +222,20 @@ def csv_text(columns: list[str], rows: list[list]) -> str:
 
 
 def epochs_csv(result: Result) -> str:
-    """epochs.csv: one row per completed epoch (`Result.epoch_rows`: its statistics and the engine's
-    mean iteration latency and energy in it; empty where no iteration of it was simulated)."""
+    """epochs.csv: one row per completed epoch (`Result.epoch_rows`: its statistics, the engine's mean
+    iteration latency and energy in it, and each layer's `LayerStats` as l<layer>_<name>; empty where
+    none was simulated or measured)."""
     rows = result.epoch_rows()
-    names = [f.name for f in attrs.fields(EpochStats)] + ["simulated_iterations", "iteration_s", "iteration_j"]
-    return csv_text(names, [["" if r[n] is None else r[n] for n in names] for r in rows])
+    names = [f.name for f in attrs.fields(EpochStats) if f.name != "layers"]
+    names += ["simulated_iterations", "iteration_s", "iteration_j"]
+    stats = [f.name for f in attrs.fields(LayerStats)]
+    layers = len(result.workload.network.sizes) - 1
+    cells = [
+        [r[n] for n in names] + [(r["layers"][l][s] if r["layers"] else None) for l in range(layers) for s in stats]
+        for r in rows
+    ]
+    names += [f"l{l + 1}_{s}" for l in range(layers) for s in stats]
+    return csv_text(names, [["" if v is None else v for v in row] for row in cells])
 
 
 def layers_csv(iteration) -> str:

@@ -1,4 +1,5 @@
-"""PNG figures of a run: accuracy curves, chip area, latency/energy breakdowns and an iteration timeline.
+"""PNG figures of a run: accuracy curves, chip area, latency/energy breakdowns and an iteration timeline;
+and a device's measured curve table beside NeuroSim's parametric fit of it (`device_fit`).
 
 Every function writes one PNG, closes its figure and returns the file's Path. matplotlib is an
 optional extra (`pip install -e ".[plots]"`), imported only when a plot is drawn.
@@ -160,3 +161,34 @@ def all_plots(doc: dict, result, out_dir) -> list[Path]:
     if result is not None:
         paths.append(timeline(result, out / "timeline.png"))
     return paths
+
+
+def device_fit(table, fit, path) -> Path:
+    """A curve table's mean LTP then LTD sweep (µS against pulse, ± one standard deviation over cycles)
+    beside NeuroSim's parametric curves of `fit` (`device.CurveFit`), each from the sweep's start with
+    its fitted amplitude."""
+    import numpy as np
+
+    from cyclesim.device import ltp_curve
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    start = 0
+    for name, sweeps, nl, scale, color in (
+        ("LTP", table.ltp_s, fit.nl_ltp, fit.scale_ltp, "tab:blue"),
+        ("LTD", table.ltd_s, fit.nl_ltd, fit.scale_ltd, "tab:red"),
+    ):
+        mean, std = sweeps.mean(axis=0) * 1e6, sweeps.std(axis=0) * 1e6
+        pulses = np.arange(mean.size)
+        x = start + pulses
+        ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.2, linewidth=0)
+        ax.plot(x, mean, ".", color=color, markersize=3, label=f"{name} measured (mean ± σ)")
+        fitted = mean[0] + scale * (mean[-1] - mean[0]) * ltp_curve(pulses, nl, mean.size - 1)
+        ax.plot(x, fitted, "-", color="black", linewidth=1, label=f"{name} fit, NL {nl:.3g}")
+        start += mean.size - 1
+    ax.set_title(f"{table.file}: measured and fitted")
+    ax.set_xlabel("pulse (LTP, then LTD)")
+    ax.set_ylabel("conductance (µS)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _save(plt, fig, path)

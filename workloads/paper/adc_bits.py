@@ -1,70 +1,150 @@
-"""Forward-read ADC resolution inside training: chip.adc_bits = 1..6 for BP and DFA (hardware mode).
+"""Forward-read ADC resolution inside training: chip.adc_bits = 1..6 for BP and DFA (hardware mode),
+under each ADC semantics that decides what a low-resolution read means.
 
 Reproduces PAPER.md "What they found" item 2: 1 bit stops training, 2 bits is the threshold,
 >= 3 bits is adequate (and the ADC dominates area and energy, see the area/energy columns).
-Built from the shipped workloads/bp_3layer.py and workloads/dfa_3layer.py; only chip.adc_bits
-and training.epochs change.
+Built from the shipped workloads/bp_3layer.py and workloads/dfa_3layer.py; only chip.adc_bits, the
+ADC's semantics and training.epochs change. The semantics (`config.Chip`'s adc_* fields):
+- `shipped`: the default chip (reference column digitised separately, ranges per subarray and batch,
+  codes read back at their bin centres);
+- `neurosim`: NeuroSim V2's functional quantizer in every training read (`chip.adc_model=neurosim`);
+- `neurosim_test`: NeuroSim as its training script runs it: exact training reads, the ADC at test time;
+- `differential`: the reference current subtracted before the ADC, bin centres;
+- `differential_floor`: the same, read back at the lower edge of each bin (an uncorrected converter).
 
-Points: 6 ADC resolutions x 2 rules = 12, each at 3 epochs, 3 seeds (36 runs).
-Quick mode (CYCLESIM_QUICK=1): 1 epoch, 1 seed (12 runs).
-Report (`report`, section 2 of docs/RESULTS.md): accuracy vs ADC bits, and the area and energy of
-the shipped BP chip at each resolution (computed here, one simulated iteration each); reproduced
-when 1 bit stays at or below 20 % and 3 bits is within 3 points of 6 bits.
+Points: 6 ADC resolutions x 2 rules x 5 semantics = 60, each at 3 epochs, 3 seeds (180 runs).
+Quick mode (CYCLESIM_QUICK=1): 1 epoch, 1 seed (60 runs).
+Report (`report`, section 2 of docs/RESULTS.md): accuracy vs ADC bits per semantics; the mechanism
+(each semantics' first-layer read error and offset against the exact product, and the fraction of live
+ReLUs, after training); the area and energy of the shipped BP chip at each resolution (one simulated
+iteration each). A semantics reproduces the pattern when 1 bit stays at or below 20 % and 3 bits is
+within 3 points of 6 bits, for both rules; the verdict is the shipped chip's.
 
 Run: python -m cyclesim sweep workloads/paper/adc_bits.py --workers 4
 """
 
 from pathlib import Path
 
-from cyclesim.report.findings import accuracy_by, figure_lines, md_accuracy_table, section
+from cyclesim.report.findings import accuracy_by, cfg, figure_lines, md_accuracy_table, section, stats
 from cyclesim.sweep import grid
 
 name = "paper_adc_bits"
 seeds = grid.normal_or_quick(3, quick=1)
 order = 3  # place in docs/RESULTS.md
 
+SEMANTICS = {
+    "shipped": {},
+    "neurosim": {"adc_model": "neurosim"},
+    "neurosim_test": {"adc_model": "neurosim", "adc_where": "test"},
+    "differential": {"readout": "differential"},
+    "differential_floor": {"readout": "differential", "adc_rounding": "floor"},
+}
+"""Each semantics' chip settings (beside chip.adc_bits); `shipped` keeps the default chip."""
+
 points = [
-    grid.evolve(base, name=f"{rule}_adc{bits}", chip={"adc_bits": bits})
+    grid.evolve(
+        base, name=f"{rule}_adc{bits}" + (f"_{sem}" if sem != "shipped" else ""), chip={"adc_bits": bits, **chip}
+    )
+    for sem, chip in SEMANTICS.items()
     for rule, base in grid.shipped_by_rule(epochs=grid.normal_or_quick(3, quick=1)).items()
     for bits in range(1, 7)
 ]
 
 
-def report(docs: list[dict], figures: Path) -> str:
-    """The markdown section of this experiment from the results documents of its complete points;
-    draws figures/adc_bits.png."""
-    acc = accuracy_by(docs, "chip.adc_bits")
-    fig = figure_lines(acc, figures / "adc_bits.png", "ADC bits", "Accuracy vs ADC precision (in training)")
+def semantics_of(doc: dict) -> str:
+    """The SEMANTICS entry a results document was run with ("shipped" for none of the others)."""
+    fields = {
+        "adc_model": "cyclesim",
+        "adc_where": "training",
+        "readout": "digital_reference",
+        "adc_rounding": "midpoint",
+    }
+    mine = {k: cfg(doc, f"chip.{k}") for k in fields}
+    return next((sem for sem, chip in SEMANTICS.items() if mine == {**fields, **chip}), "shipped")
+
+
+def pattern(acc: dict) -> tuple[bool, bool, list, list]:
+    """(1 bit stops training for both rules, 3 bits within 3 points of 6 for both, 1-bit accuracies,
+    3-bit deficits), BP first."""
     one = [acc[(r, 1)][0] for r in ("bp", "dfa") if (r, 1) in acc]
     gap3 = [acc[(r, 6)][0] - acc[(r, 3)][0] for r in ("bp", "dfa") if (r, 3) in acc and (r, 6) in acc]
-    stops = all(a <= 20 for a in one)
-    adequate = all(g <= 3 for g in gap3)
-    verdict = "reproduced" if stops and adequate else ("partly" if stops else "not reproduced")
+    return bool(one) and all(a <= 20 for a in one), bool(gap3) and all(g <= 3 for g in gap3), one, gap3
+
+
+def report(docs: list[dict], figures: Path) -> str:
+    """The markdown section of this experiment from the results documents of its complete points;
+    draws figures/adc_bits.png (the shipped chip)."""
+    by_sem = {sem: accuracy_by(docs, "chip.adc_bits", lambda d, s=sem: semantics_of(d) == s) for sem in SEMANTICS}
+    acc = by_sem["shipped"]
+    fig = figure_lines(acc, figures / "adc_bits.png", "ADC bits", "Accuracy vs ADC precision (in training)")
+    stops, adequate, one, gap3 = pattern(acc)
+    verdict = "reproduced" if stops and adequate else ("partly" if stops or adequate else "not reproduced")
     cost, adc_area, adc_energy = adc_cost_table(sorted({v for _r, v in acc}))
-    why = None
-    if not adequate:
-        why = (
-            "the default readout is NeuroSim's: each column and its reference column are digitised "
-            "separately over the range the batch spans, so at 3 bits most of the 8 levels are spent on the "
-            "common-mode current of the active rows (which varies with the input's popcount) rather than on "
-            "the signed signal. With `chip.readout=differential` (reference current subtracted before the ADC) "
-            "3 bits comes within 1 point of 6 bits, but then a 1-bit read is a sign comparator and training "
-            "does not stop (43 % BP, 68 % DFA after 3 epochs, seed 0): no readout tried gives both ends of the "
-            "paper's statement. DFA loses more than BP at 3 bits because its error is formed from the "
-            "3-bit forward activations alone, with no transposed read to correct it."
+    tables = "\n\n".join(
+        f"**{sem}** ({', '.join(f'`chip.{k}={v}`' for k, v in SEMANTICS[sem].items()) or 'the default chip'}):\n\n"
+        + md_accuracy_table(a, "ADC bits")
+        for sem, a in by_sem.items()
+        if a
+    )
+    both = [sem for sem, a in by_sem.items() if a and all(pattern(a)[:2])]
+    ends = (
+        f"Semantics that give both ends of the paper's pattern (1 bit ≤ 20 %, 3 bits within 3 points of 6) for "
+        f"both rules: {', '.join(both) if both else 'none'}. "
+        + " ".join(
+            f"{sem}: 1 bit {', '.join(f'{x:.1f}' for x in pattern(a)[2])} %, 3 bits "
+            f"{', '.join(f'{x:.1f}' for x in pattern(a)[3])} points below 6 (BP, DFA)."
+            for sem, a in by_sem.items()
+            if a
         )
+    )
     return section(
         "2. ADC precision",
         "1 bit: training stops; 2 bits: threshold; ≥ 3 bits: adequate. ADC dominates area and energy.",
-        md_accuracy_table(acc, "ADC bits") + "\n\n" + cost,
+        tables + "\n\n" + mechanism_table(docs) + "\n\n" + cost,
         verdict,
-        f"1-bit accuracy {', '.join(f'{a:.1f}' for a in one)} % (BP, DFA); 3-bit is "
+        f"On the shipped chip 1-bit accuracy is {', '.join(f'{a:.1f}' for a in one)} % (BP, DFA); 3-bit is "
         f"{', '.join(f'{g:.1f}' for g in gap3)} points below 6-bit (BP, DFA). The ADC is the largest "
         f"area category of BP's chip ({adc_area:.0f} % at 5 bits) but only {adc_energy:.1f} % of its "
         "on-chip energy, and DRAM dominates total energy (section 8–9).",
         fig,
-        why,
+        ends,
     )
+
+
+def mechanism_table(docs: list[dict]) -> str:
+    """Per semantics and resolution, after the last epoch: the first layer's forward-read error and offset
+    against the exact product of the same operands (RMS and mean, over RMS of the exact values), and
+    the fraction of first-hidden-layer ReLUs that pass an error on (0 < a < 1), mean over seeds."""
+    groups: dict = {}
+    for d in docs:
+        layers = d["epochs"][-1].get("layers") if d.get("epochs") else None
+        if layers:
+            key = (semantics_of(d), cfg(d, "chip.adc_bits"), d["config"]["rule"])
+            groups.setdefault(key, []).append(layers[0])
+    lines = [
+        "Mechanism after training (first layer; BP / DFA): the forward read's RMS error and mean offset against "
+        "the exact product of the same operands, both relative to the exact values' RMS, and the fraction of "
+        "live ReLUs (0 < a < 1, the units that pass an error on). `neurosim_test` trains with exact reads; "
+        "its figures are those of the test-time read.",
+        "",
+        "| semantics | ADC bits | read error | read offset | live ReLUs |",
+        "|---|---|---|---|---|",
+    ]
+
+    def cell(sem, bits, field, fmt):
+        vals = []
+        for rule in ("bp", "dfa"):
+            m = stats([x.get(field) for x in groups.get((sem, bits, rule), [])])[0]
+            vals.append("–" if m != m else format(m, fmt))
+        return " / ".join(vals)
+
+    for sem in SEMANTICS:
+        for bits in sorted({b for s, b, _r in groups if s == sem}):
+            lines.append(
+                f"| {sem} | {bits} | {cell(sem, bits, 'read_error', '.2f')} | {cell(sem, bits, 'read_offset', '+.2f')} "
+                f"| {cell(sem, bits, 'live', '.2f')} |"
+            )
+    return "\n".join(lines)
 
 
 def adc_cost_table(bits: list[int]) -> tuple[str, float, float]:
