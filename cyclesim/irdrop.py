@@ -70,7 +70,11 @@ by the current it takes away. The read pulse is fixed, so the latency does not c
 sense amplifier's time grows with ln(1 / (1 - delta)), picoseconds, below its 1 ns floor).
 
 `read_circuit` turns the node and device settings into a `ReadCircuit`; `prepare` and `read` (or
-`degraded_sums`, both at once) are the read kernel's entry point.
+`degraded_sums`, both at once) are the read kernel's entry point. The training read (`learn.network`)
+goes through `bitserial_sums_of`: row-subarray by row-subarray, `bitserial_subarray_sums`, which is
+`subarray_sums` from the integer inputs: one row-subarray of a layer, its column-subarrays padded to
+physical subarrays and read in one pass (the tables of all of them side by side, `_row_tables`), each
+bit for bit what `read(prepare(block))` gives it.
 """
 
 from __future__ import annotations
@@ -491,7 +495,92 @@ def first_order_tables(gcell, rho_row) -> tuple[np.ndarray, np.ndarray]:
     return g.astype(_F32), h.astype(_F32)
 
 
-@_jit
+@_jit(inline="always")
+def _gated_rows(p, s, acc, gc, hc, rows, n):
+    """The gated pass of `first_order_sums` down one sample's active rows rows[:n] (increasing) on p, s
+    and acc (zeroed by the caller): acc += P^2 (t - t_prev), then P += g_t and S += h_t, the rows four
+    at a time (one load and store of P, S and acc per four rows; the same float32 operations in the
+    same order). Returns the last active row (0 without one). Every loop runs over whole rows of
+    gc and hc (contiguous slices, which numba vectorises)."""
+    nc = p.shape[0]
+    prev = 0
+    m = 0
+    while m + 4 <= n:
+        t1, t2, t3, t4 = rows[m], rows[m + 1], rows[m + 2], rows[m + 3]
+        w1, w2 = np.float32(t1 - prev), np.float32(t2 - t1)
+        w3, w4 = np.float32(t3 - t2), np.float32(t4 - t3)
+        g1, g2, g3, g4 = gc[t1], gc[t2], gc[t3], gc[t4]
+        h1, h2, h3, h4 = hc[t1], hc[t2], hc[t3], hc[t4]
+        for j in range(nc):
+            pj, sj, aj = p[j], s[j], acc[j]
+            aj += (pj * pj) * w1
+            pj += g1[j]
+            sj += h1[j]
+            aj += (pj * pj) * w2
+            pj += g2[j]
+            sj += h2[j]
+            aj += (pj * pj) * w3
+            pj += g3[j]
+            sj += h3[j]
+            aj += (pj * pj) * w4
+            pj += g4[j]
+            sj += h4[j]
+            p[j], s[j], acc[j] = pj, sj, aj
+        prev = t4
+        m += 4
+    while m < n:
+        t1 = rows[m]
+        w1 = np.float32(t1 - prev)
+        g1, h1 = gc[t1], hc[t1]
+        for j in range(nc):
+            pj = p[j]
+            acc[j] += (pj * pj) * w1
+            p[j] = pj + g1[j]
+            s[j] += h1[j]
+        prev = t1
+        m += 1
+    return prev
+
+
+@_jit(inline="always")
+def _open_rows(p, s, acc, q, gc, hc, rows, n):
+    """The pass of `first_order_sums` when inactive rows are driven at 0 V (not gated), down every row
+    k of gc (rows[:n] the active ones, increasing) on p, s, acc and q (zeroed by the caller): an active
+    row adds P += g_k and S += h_k, then every row adds Q += g_k and acc += P Q."""
+    nc = p.shape[0]
+    m = 0
+    for k in range(gc.shape[0]):
+        gk = gc[k]
+        if m < n and rows[m] == k:
+            hk = hc[k]
+            for j in range(nc):
+                p[j] += gk[j]
+                s[j] += hk[j]
+            m += 1
+        for j in range(nc):
+            q[j] += gk[j]
+            acc[j] += p[j] * q[j]
+
+
+@_jit(inline="always", error_model="numpy")
+def _closed_form(out, p, s, acc, last, gated, rc, resum):
+    """The closed form of `first_order_sums` from a sample's sums: when gated, acc += P^2 last (the
+    rows below the last active one carry P); D = S + rho_col acc; out = P - D, or resummed
+    P / (1 + D / P) (0 where P = 0: computed everywhere and selected, so the loop has no branch and
+    vectorises)."""
+    one, zero = np.float32(1.0), np.float32(0.0)
+    for j in range(p.shape[0]):
+        pj = p[j]
+        aj = acc[j] + (pj * pj) * last if gated else acc[j]
+        d = s[j] + rc * aj
+        if resum:
+            v = pj / (one + d / pj)
+            out[j] = v if pj > zero else zero
+        else:
+            out[j] = pj - d
+
+
+@_jit(error_model="numpy")  # an IEEE division (no zero check): the loops vectorise
 def first_order_sums(gc, hc, x, rho_col, gated, resum):
     """Closed-form column currents of every sample's bit plane (B, C), float32, units Gmax * V_read.
 
@@ -524,75 +613,21 @@ def first_order_sums(gc, hc, x, rho_col, gated, resum):
     acc = np.empty(nc, dtype=np.float32)
     rows = np.empty(nr, dtype=np.int64)
     rc = np.float32(rho_col)
-    one = np.float32(1.0)
     for b in range(nb):
+        n = 0
+        for k in range(nr):  # branch-free: the slot is overwritten until an active row keeps it
+            rows[n] = k
+            n += x[b, k] != 0
         p[:] = 0.0
         s[:] = 0.0
         acc[:] = 0.0
+        last = np.float32(0.0)
         if gated:
-            n = 0
-            for k in range(nr):
-                if x[b, k] != 0:
-                    rows[n] = k
-                    n += 1
-            prev = 0
-            m = 0
-            while m + 4 <= n:
-                t1, t2, t3, t4 = rows[m], rows[m + 1], rows[m + 2], rows[m + 3]
-                w1, w2 = np.float32(t1 - prev), np.float32(t2 - t1)
-                w3, w4 = np.float32(t3 - t2), np.float32(t4 - t3)
-                g1, g2, g3, g4 = gc[t1], gc[t2], gc[t3], gc[t4]
-                h1, h2, h3, h4 = hc[t1], hc[t2], hc[t3], hc[t4]
-                for j in range(nc):
-                    pj, sj, aj = p[j], s[j], acc[j]
-                    aj += (pj * pj) * w1
-                    pj += g1[j]
-                    sj += h1[j]
-                    aj += (pj * pj) * w2
-                    pj += g2[j]
-                    sj += h2[j]
-                    aj += (pj * pj) * w3
-                    pj += g3[j]
-                    sj += h3[j]
-                    aj += (pj * pj) * w4
-                    pj += g4[j]
-                    sj += h4[j]
-                    p[j], s[j], acc[j] = pj, sj, aj
-                prev = t4
-                m += 4
-            while m < n:
-                t1 = rows[m]
-                w1 = np.float32(t1 - prev)
-                g1, h1 = gc[t1], hc[t1]
-                for j in range(nc):
-                    acc[j] += (p[j] * p[j]) * w1
-                    p[j] += g1[j]
-                    s[j] += h1[j]
-                prev = t1
-                m += 1
-            w1 = np.float32(nr - prev)
-            for j in range(nc):
-                acc[j] += (p[j] * p[j]) * w1
+            last = np.float32(nr - _gated_rows(p, s, acc, gc, hc, rows, n))
         else:
             q[:] = 0.0
-            for k in range(nr):
-                gk = gc[k]
-                if x[b, k] != 0:
-                    hk = hc[k]
-                    for j in range(nc):
-                        p[j] += gk[j]
-                        s[j] += hk[j]
-                for j in range(nc):
-                    q[j] += gk[j]
-                    acc[j] += p[j] * q[j]
-        for j in range(nc):
-            d = s[j] + rc * acc[j]
-            if not resum:
-                out[b, j] = p[j] - d
-            elif p[j] > 0:
-                out[b, j] = p[j] / (one + d / p[j])
-            else:
-                out[b, j] = 0.0
+            _open_rows(p, s, acc, q, gc, hc, rows, n)
+        _closed_form(out[b], p, s, acc, last, gated, rc, resum)
     return out
 
 
@@ -717,6 +752,187 @@ def read_energy_j(sums, circuit: ReadCircuit, read_pulse_s: float, ref=None) -> 
     return circuit.v_read_v**2 * circuit.g_max_s * float(read_pulse_s) * total
 
 
+# ---------------------------------------------------------------------------------------------
+# The training read: every column-subarray of a row-subarray in one pass
+# ---------------------------------------------------------------------------------------------
+
+
+@_jit(error_model="numpy")  # an IEEE division (no zero check): the loops vectorise
+def _row_tables(g, r0, rows_per_sub, cols_per_sub, g_ref, g_unused, rho_access, rho_row, gc, hc):
+    """`prepare`'s closed-form tables of every column-subarray of row-subarray r0 / rows_per_sub of a
+    layer's conductances g (R, C), side by side, written to gc and hc, each (rows_per_sub, C + nj)
+    float32: the layer's C weight columns in order, then the nj reference columns.
+
+    Each column-subarray j is the physical subarray `subarray_sums` describes: rows_per_sub rows of
+    cols_per_sub cells (g; beyond the layer's edge g_unused, as float32) and its reference column
+    (g_ref, as float32) after them. Every row of it is worked as `prepare` works it, in float64 with
+    the same operations in the same order: G = g / (1 + rho_access g) (`cell_conductance`), the
+    suffix sums from the reference column back to the driver, their prefix sums, h = (rho_row G) x
+    prefix (`first_order_tables`), then rounded to float32. Only the columns a read reports are
+    kept: the padded cells load the row wire (they enter h of the others) but their own currents are
+    never used. The rows past the layer's edge are alike: the first is worked, the others copy it.
+    Four rows are worked at a time, their running sums side by side (each row's own additions in
+    its own order: four independent chains the processor overlaps)."""
+    nr, nc = g.shape
+    cs = cols_per_sub
+    nj = (nc + cs - 1) // cs
+    cell = np.empty((4, cs + 1))
+    cum = np.empty((4, cs + 1))
+    unused = np.float64(np.float32(g_unused))
+    ref = np.float64(np.float32(g_ref))
+    real = min(rows_per_sub, nr - r0)
+    worked = min(real + 1, rows_per_sub)  # the real rows and the first past the edge
+    for i0 in range(0, worked, 4):  # four rows at a time: four independent chains of sums
+        for j in range(nj):
+            c0 = j * cs
+            width = min(cs, nc - c0)
+            for r in range(4):
+                row = cell[r]
+                if i0 + r < real:
+                    for m in range(width):
+                        row[m] = np.float64(np.float32(g[r0 + i0 + r, c0 + m]))
+                    row[width:cs] = unused
+                else:
+                    row[:cs] = unused
+                row[cs] = ref
+                for m in range(cs + 1):
+                    row[m] = row[m] / (1.0 + rho_access * row[m])
+            c_0, c_1, c_2, c_3 = cell[0], cell[1], cell[2], cell[3]
+            u_0, u_1, u_2, u_3 = cum[0], cum[1], cum[2], cum[3]
+            a0, a1, a2, a3 = c_0[cs], c_1[cs], c_2[cs], c_3[cs]
+            u_0[cs], u_1[cs], u_2[cs], u_3[cs] = a0, a1, a2, a3
+            for m in range(cs - 1, -1, -1):
+                a0 = a0 + c_0[m]
+                a1 = a1 + c_1[m]
+                a2 = a2 + c_2[m]
+                a3 = a3 + c_3[m]
+                u_0[m], u_1[m], u_2[m], u_3[m] = a0, a1, a2, a3
+            a0, a1, a2, a3 = u_0[0], u_1[0], u_2[0], u_3[0]
+            for m in range(1, cs + 1):
+                a0 = a0 + u_0[m]
+                a1 = a1 + u_1[m]
+                a2 = a2 + u_2[m]
+                a3 = a3 + u_3[m]
+                u_0[m], u_1[m], u_2[m], u_3[m] = a0, a1, a2, a3
+            for r in range(min(4, worked - i0)):
+                i = i0 + r
+                row, pre = cell[r], cum[r]
+                for m in range(width):
+                    gc[i, c0 + m] = np.float32(row[m])
+                    hc[i, c0 + m] = np.float32((rho_row * row[m]) * pre[m])
+                gc[i, nc + j] = np.float32(row[cs])
+                hc[i, nc + j] = np.float32((rho_row * row[cs]) * pre[cs])
+    for i in range(worked, rows_per_sub):  # past the edge every row is the first one's
+        gc[i] = gc[real]
+        hc[i] = hc[real]
+
+
+@_jit(inline="always", error_model="numpy")
+def _sample_sums(psum, ref, k, b, gc, hc, rows, n, gated, rc, p, s, acc, q, res):
+    """Bit plane k of sample b: the resummed closed form (`first_order_sums`) of every column of the
+    tables gc, hc (`_row_tables`) given the plane's active rows rows[:n], written to psum[k, :, b]
+    (each column-subarray's columns, the padded ones 0) and ref[k, :, b] (its reference column):
+    every element, so psum and ref may hold an earlier read's values."""
+    nj, cs = psum.shape[1], psum.shape[3]
+    nc = p.shape[0] - nj
+    if n == 0:  # no current: every column reads 0
+        psum[k, :, b] = 0.0
+        ref[k, :, b] = 0.0
+        return
+    p[:] = 0.0
+    s[:] = 0.0
+    acc[:] = 0.0
+    last = np.float32(0.0)
+    if gated:
+        last = np.float32(gc.shape[0] - _gated_rows(p, s, acc, gc, hc, rows, n))
+    else:
+        q[:] = 0.0
+        _open_rows(p, s, acc, q, gc, hc, rows, n)
+    _closed_form(res, p, s, acc, last, gated, rc, True)
+    for j in range(nj):
+        c0 = j * cs
+        width = min(cs, nc - c0)
+        psum[k, j, b, :width] = res[c0 : c0 + width]
+        psum[k, j, b, width:] = 0.0
+        ref[k, j, b] = res[nc + j]
+
+
+@_jit(error_model="numpy")
+def _sums_of_planes(gc, hc, planes, r0, real, rho_col, gated, psum, ref):
+    """`subarray_sums` from its tables (`_row_tables`) into psum, ref: planes (P, B, R) uint8 a layer's
+    input bits, the row-subarray its rows r0 .. r0 + real - 1."""
+    nplanes, nb = planes.shape[0], planes.shape[1]
+    work = np.empty((5, gc.shape[1]), dtype=np.float32)  # p, s, acc, q, res of `_sample_sums`
+    rows = np.empty(gc.shape[0], dtype=np.int64)
+    rc = np.float32(rho_col)
+    for k in range(nplanes):
+        for b in range(nb):
+            n = 0
+            for i in range(real):  # branch-free: the slot is overwritten until an active row keeps it
+                rows[n] = i
+                n += planes[k, b, r0 + i] != 0
+            _sample_sums(psum, ref, k, b, gc, hc, rows, n, gated, rc, work[0], work[1], work[2], work[3], work[4])
+
+
+@_jit(error_model="numpy")
+def _sums_of_ints(gc, hc, x_int, bits, signed, r0, real, rho_col, gated, psum, ref):
+    """`bitserial_subarray_sums` from its tables (`_row_tables`) into psum, ref: x_int (B, R) a layer's
+    integer inputs, their bit planes (`kernels.bit_planes`) listed for each sample in one pass over the
+    row-subarray's rows r0 .. r0 + real - 1."""
+    nb = x_int.shape[0]
+    mag_bits = bits - 1 if signed else bits
+    nplanes = psum.shape[0]
+    work = np.empty((5, gc.shape[1]), dtype=np.float32)  # p, s, acc, q, res of `_sample_sums`
+    rows = np.empty((nplanes, gc.shape[0]), dtype=np.int64)
+    count = np.empty(nplanes, dtype=np.int64)
+    rc = np.float32(rho_col)
+    for b in range(nb):
+        count[:] = 0
+        for i in range(real):
+            x = np.int64(x_int[b, r0 + i])
+            if x == 0:
+                continue
+            first = 0
+            if signed and x < 0:  # sign-magnitude: |x|'s bits in the negative phase's planes
+                x = -x
+                first = mag_bits
+            for k in range(mag_bits):  # branch-free: the slot is overwritten until a set bit keeps it
+                rows[first + k, count[first + k]] = i
+                count[first + k] += (x >> k) & 1
+        for k in range(nplanes):
+            _sample_sums(
+                psum, ref, k, b, gc, hc, rows[k], count[k], gated, rc, work[0], work[1], work[2], work[3], work[4]
+            )
+
+
+def _row_subarray(inputs, g, s, rows_per_sub, cols_per_sub, g_ref, g_unused, circuit, tables=None):
+    """Row-subarray s's tables (`_row_tables`, into `tables` (gc, hc) when given: an earlier call's, of
+    the same layer and read) and its rows of g, r0 .. r0 + real - 1: (gc, hc, r0, real). `inputs`
+    (..., R) are the read's, checked against g (R, C)."""
+    g = np.asarray(g)
+    if g.ndim != 2 or inputs.shape[-1] != g.shape[0] or not 0 <= s * rows_per_sub < g.shape[0]:
+        raise ValueError(
+            f"inputs of shape {inputs.shape} for conductances of shape {g.shape}, "
+            f"row-subarray {s} of {rows_per_sub} rows"
+        )
+    r0 = s * rows_per_sub
+    if tables is None:
+        width = g.shape[1] + -(-g.shape[1] // cols_per_sub)
+        tables = np.empty((rows_per_sub, width), dtype=_F32), np.empty((rows_per_sub, width), dtype=_F32)
+    gc, hc = tables
+    _row_tables(
+        g, r0, rows_per_sub, cols_per_sub, float(g_ref), float(g_unused), float(circuit.rho_access),
+        float(circuit.rho_row), gc, hc,
+    )  # fmt: skip
+    return gc, hc, r0, min(rows_per_sub, g.shape[0] - r0)
+
+
+def _outputs(nplanes: int, nbatch: int, cols: int, cols_per_sub: int):
+    """(psum (planes, nj, B, cs), ref (planes, nj, B)) float32, unset: the kernels write every element."""
+    nj = -(-cols // cols_per_sub)
+    return np.empty((nplanes, nj, nbatch, cols_per_sub), dtype=_F32), np.empty((nplanes, nj, nbatch), dtype=_F32)
+
+
 def subarray_sums(planes, g, g_ref: float, g_unused: float, s: int, rows_per_sub: int, cols_per_sub: int, circuit):
     """Row-subarray s of a layer read through resistive wires, laid out for `kernels.mvm_from_sums`:
     (psum (planes, nj, B, cs), ref (planes, nj, B)), units of Gmax * V_read, float32.
@@ -726,20 +942,52 @@ def subarray_sums(planes, g, g_ref: float, g_unused: float, s: int, rows_per_sub
     subarray of rows_per_sub x cols_per_sub cells with its own reference column after its weight
     columns; a ragged edge block is padded to that size with unused cells at `g_unused` (unprogrammed,
     Gmin) and undriven rows, which still load the wires. Each is read with the resummed closed form
-    (`first_order_sums`); the sums of the padded columns are left at zero.
+    (`first_order_sums`); the sums of the padded columns are left at zero. The result is that of
+    `read(prepare(block, circuit, g_ref), bits)` for every padded block, bit for bit, computed for
+    every column-subarray at once (`_row_tables`, `_sums_of_planes`).
     """
-    nr, nc = g.shape
-    nplanes, nbatch, _r = planes.shape
-    nj = -(-nc // cols_per_sub)
-    r0, r1 = s * rows_per_sub, min(nr, (s + 1) * rows_per_sub)
-    bits = np.zeros((nplanes, nbatch, rows_per_sub), dtype=np.uint8)
-    bits[:, :, : r1 - r0] = planes[:, :, r0:r1]
-    psum = np.zeros((nplanes, nj, nbatch, cols_per_sub), dtype=_F32)
-    ref = np.empty((nplanes, nj, nbatch), dtype=_F32)
-    for j in range(nj):
-        c0, c1 = j * cols_per_sub, min(nc, (j + 1) * cols_per_sub)
-        block = np.full((rows_per_sub, cols_per_sub), g_unused, dtype=_F32)
-        block[: r1 - r0, : c1 - c0] = g[r0:r1, c0:c1]
-        sums, ref[:, j] = read(prepare(block, circuit, g_ref=g_ref), bits)
-        psum[:, j, :, : c1 - c0] = sums[:, :, : c1 - c0]
+    planes = np.ascontiguousarray(planes, dtype=np.uint8)
+    if planes.ndim != 3:
+        raise ValueError(f"input bit planes must be a (planes, batch, rows) array, got shape {planes.shape}")
+    gc, hc, r0, real = _row_subarray(planes, g, s, rows_per_sub, cols_per_sub, g_ref, g_unused, circuit)
+    psum, ref = _outputs(planes.shape[0], planes.shape[1], np.shape(g)[1], cols_per_sub)
+    _sums_of_planes(gc, hc, planes, r0, real, _F32(circuit.rho_col), bool(circuit.gated), psum, ref)
     return psum, ref
+
+
+def bitserial_subarray_sums(
+    x_int, bits: int, signed: bool, g, g_ref: float, g_unused: float, s: int, rows_per_sub: int, cols_per_sub: int,
+    circuit, *, reuse=None,
+):  # fmt: skip
+    """`subarray_sums(kernels.bit_planes(x_int, bits, signed), g, ...)`, bit for bit, from the integer
+    inputs x_int (B, R) themselves (no planes array: each sample's rows are split into its planes'
+    lists in one pass, as `kernels.bitserial_mvm` does). `reuse`: a dict kept between the calls of one
+    read (the same x_int, g and settings, another s), whose arrays this call overwrites (the tables and
+    the returned psum and ref: a read consumes each row-subarray's sums before it asks for the next)."""
+    x_int = np.asarray(x_int)
+    if x_int.ndim != 2:
+        raise ValueError(f"integer inputs must be a (batch, rows) array, got shape {x_int.shape}")
+    reuse = {} if reuse is None else reuse
+    gc, hc, r0, real = _row_subarray(
+        x_int, g, s, rows_per_sub, cols_per_sub, g_ref, g_unused, circuit, reuse.get("tables")
+    )
+    if "out" not in reuse:
+        reuse["tables"] = gc, hc
+        reuse["out"] = _outputs(2 * (bits - 1) if signed else bits, x_int.shape[0], g.shape[1], cols_per_sub)
+    psum, ref = reuse["out"]
+    _sums_of_ints(
+        gc, hc, x_int, int(bits), bool(signed), r0, real, _F32(circuit.rho_col), bool(circuit.gated), psum, ref
+    )
+    return psum, ref
+
+
+def bitserial_sums_of(
+    x_int, bits: int, signed: bool, g, g_ref: float, g_unused: float, rows_per_sub: int, cols_per_sub: int, circuit
+):
+    """`kernels.mvm_from_sums`'s `sums_of` for one read through resistive wires: s ->
+    `bitserial_subarray_sums(x_int, bits, signed, g, g_ref, g_unused, s, ...)`, every call into the same
+    arrays (each call overwrites the sums the previous one returned)."""
+    reuse = {}
+    return lambda s: bitserial_subarray_sums(
+        x_int, bits, signed, g, g_ref, g_unused, s, rows_per_sub, cols_per_sub, circuit, reuse=reuse
+    )

@@ -1,10 +1,11 @@
-"""tools/bench.py: its command line, its target table (issue 17) and its profile names; no timing."""
+"""tools/bench.py: its command line, its target table (issues 17 and 15) and its profile names; no timing."""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
 
+import attrs
 import pytest
 
 from cyclesim import rules
@@ -50,6 +51,18 @@ def test_target_table_is_issue_17s():
     assert bench.ALL_ITERATIONS_WORKLOAD.is_file()
     for figure in ("<= 5x", "<= 1.1x", "<= 0.5x", "<= 1.5x", "<= 1024 MiB"):  # the docstring states them
         assert figure in bench.__doc__, figure
+
+
+def test_ir_drop_target_is_issue_15s():
+    """An epoch with IR drop <= 3x the same epoch without (bp, dfa), stated under its own heading."""
+    assert bench.IR_DROP_TARGET == 3.0
+    targets = bench.__doc__.split("Targets (issue 15)")[1].split("\n\n")[0]
+    assert "<= 3x" in targets and "ir_drop" in targets
+    assert "``ir_drop_<rule>_epoch``" in bench.__doc__
+    for rule in bench.ACCEPTED_RULES:  # the same workload as the plain hardware epoch, IR drop on
+        plain, wired = bench.workload(rule, "hardware", 400), bench.ir_drop_workload(rule, 400)
+        assert wired.effects.ir_drop and not plain.effects.ir_drop
+        assert attrs.evolve(wired, effects=plain.effects) == plain
 
 
 def test_short_names():

@@ -350,6 +350,52 @@ def test_subarray_sums_through_ideal_wires_are_the_plain_partial_sums():
             assert np.allclose(ref, (count[s] * np.float32(0.55))[:, None, :], rtol=1e-6, atol=0)
 
 
+def _block_by_block(planes, g, g_ref, g_unused, s, rows_per_sub, cols_per_sub, circuit):
+    """`subarray_sums` as its docstring defines it: each column-subarray padded to a physical subarray
+    (unused cells at g_unused, undriven rows) and read on its own, `read(prepare(block, g_ref), bits)`."""
+    nr, nc = g.shape
+    nj = -(-nc // cols_per_sub)
+    r0, r1 = s * rows_per_sub, min(nr, (s + 1) * rows_per_sub)
+    bits = np.zeros((*planes.shape[:2], rows_per_sub), dtype=np.uint8)
+    bits[:, :, : r1 - r0] = planes[:, :, r0:r1]
+    psum = np.zeros((planes.shape[0], nj, planes.shape[1], cols_per_sub), dtype=np.float32)
+    ref = np.empty((planes.shape[0], nj, planes.shape[1]), dtype=np.float32)
+    for j in range(nj):
+        c0, c1 = j * cols_per_sub, min(nc, (j + 1) * cols_per_sub)
+        block = np.full((rows_per_sub, cols_per_sub), g_unused, dtype=np.float32)
+        block[: r1 - r0, : c1 - c0] = g[r0:r1, c0:c1]
+        sums, ref[:, j] = irdrop.read(irdrop.prepare(block, circuit, g_ref=g_ref), bits)
+        psum[:, j, :, : c1 - c0] = sums[:, :, : c1 - c0]
+    return psum, ref
+
+
+@pytest.mark.parametrize("circuit", ["1T1R", "0T1R"])
+@pytest.mark.parametrize("rows, cols, sub", [(150, 70, 64), (784, 256, 128), (10, 256, 128), (33, 17, 8)])
+def test_subarray_sums_are_the_blocks_read_one_by_one(rows, cols, sub, circuit):
+    """Every column-subarray of a row-subarray read in one pass (`subarray_sums`, and from the integer
+    inputs `bitserial_sums_of`, a read's row-subarrays one after another into the same arrays) gives each
+    padded block's own read bit for bit: ragged row and column blocks, signed and unsigned planes, a
+    transposed (strided) conductance array, wires 30 times the node's."""
+    c = scaled(30.0) if circuit == "1T1R" else scaled(30.0, r_access_ohm=0.0, gated=False)
+    rng = np.random.default_rng(rows + cols)
+    g = np.ascontiguousarray(rng.uniform(GMIN, 1.0, (cols, rows)).astype(np.float32)).T
+    for bits, signed in ((8, False), (5, True)):
+        top = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+        x = rng.integers(-top if signed else 0, top + 1, (7, rows)) * (rng.random((7, rows)) < 0.3)
+        x[0] = 0  # a sample with no active row
+        planes = kernels.bit_planes(x, bits, signed)
+        sums_of = irdrop.bitserial_sums_of(x.astype(np.int32), bits, signed, g, 0.55, GMIN, sub, sub, c)
+        for s in range(-(-rows // sub)):
+            want = _block_by_block(planes, g, 0.55, GMIN, s, sub, sub, c)
+            got = irdrop.subarray_sums(planes, g, 0.55, GMIN, s, sub, sub, c)
+            from_ints = sums_of(s)  # into the arrays of the previous s, which its consumer may have changed
+            for w, a, b in zip(want, got, from_ints):
+                assert a.dtype == b.dtype == np.float32 and a.shape == b.shape == w.shape
+                assert np.array_equal(a.view(np.uint32), w.view(np.uint32))
+                assert np.array_equal(b.view(np.uint32), w.view(np.uint32))
+                b[...] = np.nan
+
+
 @pytest.mark.parametrize("signed", [False, True])
 def test_a_read_through_ideal_wires_is_the_plain_read(signed):
     """The IR-drop read with ideal wires gives the plain bit-serial read, up to the rounding of the

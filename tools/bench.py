@@ -1,4 +1,4 @@
-"""Performance benchmark: cyclesim against a plain NumPy float32 MLP, with issue 17's targets.
+"""Performance benchmark: cyclesim against a plain NumPy float32 MLP, with issue 17's and issue 15's targets.
 
 What is measured
 ----------------
@@ -14,6 +14,13 @@ Network MNIST 784-256-256-10, batch 200, SGD with momentum, SSE loss (e = y - t)
   the chip its workload defaults to, e.g. FA's feedback matrices in RRAM crossbars read through
   ADCs), and in ideal mode for bp and dfa: 300 training batches plus the test-set evaluation. Numba
   kernels are compiled by a small warm-up run before any timing.
+* ``ir_drop_<rule>_epoch`` -- the cost of the IR-drop read (issue 15): for bp and dfa, one hardware
+  epoch of the ``<rule>_hardware`` case with ``effects.ir_drop=True`` (every subarray read through
+  resistive wires, ``cyclesim.irdrop``'s resummed closed form) against the same epoch without, in the
+  same run: the two alternate (off, on, off, on, ...), each a fresh Trainer built outside the timed
+  region, after a warm-up epoch of each; medians of ``--repeats``. One of the slowest cases of the
+  default run: at full size an epoch with IR drop takes about 15 s CPU and the plain one about 7 s,
+  so 3 repeats of both rules take 2-3 minutes.
 * ``engine_<rule>_iteration`` -- one simulated iteration of the default workload
   (``Workload(rule=rule, training=Training(epochs=0))``, batch 200): ``simulate(inv, net, trace)``
   against the functional hardware iteration it replays, ``Trainer.step(images, labels, lr)`` on the
@@ -41,12 +48,13 @@ Network MNIST 784-256-256-10, batch 200, SGD with momentum, SSE loss (e = y - t)
   Needs the ``dask`` extra; skipped by ``--quick``; ``--sweep-scaling`` runs only this case (no
   MNIST needed).
 * ``--profile`` -- where the time goes: a hardware-mode epoch (train_limit=24000, test_limit=4000:
-  120 training and 20 test batches, the full epoch's proportion) and one simulated iteration, for bp
-  and dfa, each run once under cProfile after the warm-up; the top 12 functions by internal time
-  (tottime) with their share of the profiled total, named ``module:function`` (Python functions by
-  their qualified name, built-ins as ``type:method``; entries of one name are summed). cProfile's
-  own cost per call inflates call-heavy Python code, so compare profiles with profiles, not with the
-  timings above. The same table goes into the JSON (``profile``).
+  120 training and 20 test batches, the full epoch's proportion), the same epoch with IR drop and one
+  simulated iteration, for bp and dfa, each run once under cProfile after the warm-up; the top 12
+  functions by internal time (tottime) with their share of the profiled total, named
+  ``module:function`` (Python functions by their qualified name, built-ins as ``type:method``;
+  entries of one name are summed). cProfile's own cost per call inflates call-heavy Python code, so
+  compare profiles with profiles, not with the timings above. The same table goes into the JSON
+  (``profile``).
 
 Each epoch case is timed ``--repeats`` times (a fresh Trainer each time, built outside the timed
 region) and the median is reported.
@@ -64,6 +72,11 @@ All CPU time, medians of >= 3 runs, ratios against figures measured in the same 
 
 The cost model's 100 ms and the sweep's 1.7x are earlier issues' targets, kept.
 
+Targets (issue 15)
+------------------
+* a hardware-mode epoch with IR drop (``effects.ir_drop=true``) <= 3x the same epoch without, for bp
+  and dfa, measured in the same run (CPU time, medians of >= 3 alternating runs).
+
 Why CPU time and ratios
 -----------------------
 CPU time (``time.process_time``) counts the work this process did and is far less sensitive to
@@ -73,9 +86,9 @@ inflate CPU time (spinning threads) or make the figure depend on the core count.
 depend on the machine; the ratio of cyclesim to a reference measured in the same run is what the
 targets apply to.
 
-``--quick`` uses train_limit=6000 (30 batches) for the epochs and the all-iterations runs and 30
-batches for the reference; the test-set evaluation stays full size on both sides, so quick ratios
-are only indicative.
+``--quick`` uses train_limit=6000 (30 batches) for the epochs (those with IR drop too) and the
+all-iterations runs and 30 batches for the reference; the test-set evaluation stays full size on
+both sides, so quick ratios are only indicative.
 
 Run from the repository root:
   python tools/bench.py [--repeats N] [--quick] [--profile] [--sweep-scaling] [--json FILE]
@@ -116,12 +129,13 @@ FULL_BATCHES = 300
 QUICK_TRAIN_LIMIT = 6000
 QUICK_BATCHES = QUICK_TRAIN_LIMIT // BATCH
 CASES = tuple((rule, "hardware") for rule in rules.NAMES) + (("bp", "ideal"), ("dfa", "ideal"))
-ACCEPTED_RULES = ("bp", "dfa")  # issue 17's acceptance (epoch, engine, profile); other rules: informational
+ACCEPTED_RULES = ("bp", "dfa")  # acceptance of issues 17 and 15 (epoch, engine, IR drop); others: informational
 HARDWARE_TARGET = 5.0  # hardware epoch / NumPy epoch
 IDEAL_TARGET = 1.1  # ideal epoch / NumPy epoch
 TARGETS = {(rule, mode): IDEAL_TARGET if mode == "ideal" else HARDWARE_TARGET for rule, mode in CASES}
 ENGINE_TARGET = 0.5  # simulated iteration / Trainer.step
 ALL_ITERATIONS_TARGET = 1.5  # engine on every iteration / engine off
+IR_DROP_TARGET = 3.0  # hardware epoch with effects.ir_drop / the same epoch without (issue 15)
 ALL_ITERATIONS_WORKLOAD = Path(__file__).resolve().parents[1] / "workloads" / "dfa_3layer.py"
 MEMORY_SIZES = (784, 4096, 4096, 10)
 MEMORY_TARGET_MIB = 1024.0
@@ -211,6 +225,43 @@ def time_cyclesim(ds, wl: Workload, repeats: int) -> tuple[list[float], float]:
             times.append(time.process_time() - c0)
         acc = stats.test_accuracy
     return times, acc
+
+
+def ir_drop_workload(rule: str, train_limit: int | None, test_limit: int | None = None) -> Workload:
+    """The ``<rule>_hardware`` case's workload with every subarray read through resistive wires."""
+    wl = workload(rule, "hardware", train_limit, test_limit)
+    return attrs.evolve(wl, effects=attrs.evolve(wl.effects, ir_drop=True))
+
+
+def time_ir_drop(ds, train_limit: int | None, repeats: int) -> list[dict]:
+    """CPU time of one hardware epoch with IR drop against the same epoch without (bp, dfa): the two
+    alternate, each a fresh Trainer; the warm-up (`warm_up`) has compiled both reads."""
+    rows = []
+    for rule in ACCEPTED_RULES:
+        cases = (("off", workload(rule, "hardware", train_limit)), ("on", ir_drop_workload(rule, train_limit)))
+        times, acc = {"off": [], "on": []}, {}
+        for _ in range(repeats):
+            for key, wl in cases:
+                t, acc[key] = time_cyclesim(ds, wl, 1)
+                times[key] += t
+        med = {key: statistics.median(t) for key, t in times.items()}
+        ratio = med["on"] / med["off"]
+        rows.append(
+            dict(
+                case=f"ir_drop_{rule}_epoch",
+                rule=rule,
+                times_on=times["on"],
+                times_off=times["off"],
+                median_on_s=med["on"],
+                median_off_s=med["off"],
+                test_accuracy_on=acc["on"],
+                test_accuracy_off=acc["off"],
+                ratio=ratio,
+                target=IR_DROP_TARGET,
+                passed=ratio <= IR_DROP_TARGET,
+            )
+        )
+    return rows
 
 
 def case_row(case: str, times: list[float], ref_median: float, target: float | None, acc: float, **extra) -> dict:
@@ -409,14 +460,16 @@ def profile(case: str, fn) -> dict:
 
 
 def profiles(ds) -> list[dict]:
-    """Profiles of a hardware-mode epoch (train_limit 24000, test_limit 4000) and of one simulated
-    iteration, for bp and dfa."""
+    """Profiles of a hardware-mode epoch (train_limit 24000, test_limit 4000), without and with IR drop,
+    and of one simulated iteration, for bp and dfa."""
     from cyclesim.engine.schedule import simulate
 
     out = []
     for rule in ACCEPTED_RULES:
         tr = Trainer(workload(rule, "hardware", PROFILE_TRAIN_LIMIT, PROFILE_TEST_LIMIT), ds, np.random.SeedSequence(0))
         out.append(profile(f"{rule}_hardware_epoch", lambda tr=tr: tr.run_epoch(1)))
+        tr = Trainer(ir_drop_workload(rule, PROFILE_TRAIN_LIMIT, PROFILE_TEST_LIMIT), ds, np.random.SeedSequence(0))
+        out.append(profile(f"{rule}_hardware_ir_drop_epoch", lambda tr=tr: tr.run_epoch(1)))
         _wl, inv, tr, trace = engine_setup(ds, rule)
         out.append(profile(f"{rule}_iteration", lambda inv=inv, tr=tr, trace=trace: simulate(inv, tr.net, trace)))
     return out
@@ -564,6 +617,15 @@ def print_all_iterations(r: dict) -> None:
     print(f"{'':<28} runs (s) on: {runs(r['times_on'])}; off: {runs(r['times_off'])}")
 
 
+def print_ir_drop(r: dict) -> None:
+    print(
+        f"{r['case']:<28} hardware epoch with effects.ir_drop {r['median_on_s']:.2f} s, without "
+        f"{r['median_off_s']:.2f} s CPU: {r['ratio']:.2f}x (target <= {r['target']:g}x)  {verdict(r['passed'])}  "
+        f"test acc {r['test_accuracy_on']:.4f} / {r['test_accuracy_off']:.4f}"
+    )
+    print(f"{'':<28} runs (s) with: {runs(r['times_on'])}; without: {runs(r['times_off'])}")
+
+
 def print_memory(r: dict) -> None:
     peak = f"{r['peak_mib']:.0f} MiB" if r["peak_mib"] is not None else f"child failed (exit {r['error']})"
     print(
@@ -574,8 +636,9 @@ def print_memory(r: dict) -> None:
 
 def warm_up(ds) -> None:
     """Compile numba kernels (and touch every code path) once per rule and mode before timing."""
-    for rule, mode in CASES:
-        tr = Trainer(workload(rule, mode, 400), ds, np.random.SeedSequence(0))
+    warm = [workload(rule, mode, 400) for rule, mode in CASES] + [ir_drop_workload(r, 400) for r in ACCEPTED_RULES]
+    for wl in warm:
+        tr = Trainer(wl, ds, np.random.SeedSequence(0))
         with threadpool_limits(1):
             tr.run_epoch(1)
     with threadpool_limits(1):
@@ -637,6 +700,10 @@ def main(argv=None) -> int:
         f"{ALL_ITERATIONS_TARGET:g}x engine off; {'-'.join(map(str, MEMORY_SIZES))} peak RSS <= "
         f"{MEMORY_TARGET_MIB:g} MiB"
     )
+    print(
+        f"targets (issue 15): hardware epoch with effects.ir_drop=true <= {IR_DROP_TARGET:g}x the same epoch "
+        f"without ({', '.join(ACCEPTED_RULES)})"
+    )
     if args.quick:
         print("QUICK MODE: train_limit=6000 / 30 reference batches -- ratios indicative only")
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
@@ -671,6 +738,12 @@ def main(argv=None) -> int:
         )
     print()
     print_epochs(rows)
+    sys.stdout.flush()
+
+    ir_drop_rows = time_ir_drop(ds, train_limit, args.repeats)
+    print()
+    for r in ir_drop_rows:
+        print_ir_drop(r)
     sys.stdout.flush()
 
     engine_rows = time_engine(ds, args.repeats)
@@ -721,7 +794,7 @@ def main(argv=None) -> int:
             print_sweep_scaling(sweep_rows[0])
     print()
     print(f"peak memory of this process (ru_maxrss): {peak_mib:.1f} MiB")
-    counted = rows + engine_rows + [all_iterations_row, memory_row] + cost_rows + sweep_rows
+    counted = rows + ir_drop_rows + engine_rows + [all_iterations_row, memory_row] + cost_rows + sweep_rows
     all_pass = all(r["passed"] for r in counted if r["passed"] is not None and not r.get("informational"))
     print(f"overall [{label}]: {'PASS' if all_pass else 'FAIL'}")
 
@@ -740,6 +813,7 @@ def main(argv=None) -> int:
                 reference=REFERENCE,
                 cyclesim_dir=CYCLESIM_DIR,
                 rows=rows,
+                ir_drop=ir_drop_rows,
                 engine=engine_rows,
                 all_iterations=all_iterations_row,
                 memory=memory_row,

@@ -109,9 +109,9 @@ class Crossbar:
         if self.circuit is None:
             raw = kernels.mvm_bitserial(x.q, g, self.cells.g_ref, bits, signed, sub, sub, spec, spans=spans)
         else:
-            planes, g_ref, g_unused = kernels.bit_planes(x.q, bits, signed), self.cells.g_ref, self.cells.gmin
+            g_ref, g_unused = self.cells.g_ref, self.cells.gmin
             raw = kernels.mvm_from_sums(
-                lambda s: irdrop.subarray_sums(planes, g, g_ref, g_unused, s, sub, sub, self.circuit),
+                irdrop.bitserial_sums_of(x.q, bits, signed, g, g_ref, g_unused, sub, sub, self.circuit),
                 *g.shape, x.q.shape[0], bits, signed, sub, sub, spec, spans=spans,
             )  # fmt: skip
         raw *= _F32(self.cells.weight_per_conductance)
