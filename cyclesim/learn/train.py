@@ -19,6 +19,9 @@ from cyclesim.errors import ConfigError, DivergenceError
 from cyclesim.learn import signals
 from cyclesim.learn.network import NetworkState, Pass
 
+EXACT_COLUMNS = 256
+"""Columns of a layer's weights converted to float64 at once for the exact product of `_read_error`."""
+
 
 @attrs.frozen
 class LayerStats:
@@ -229,7 +232,11 @@ class Trainer:
         product is formed in float64, where integer operands times float32 weights sum without rounding
         (below 2**53), so it is the same whatever order BLAS adds in."""
         xbar, x = self.net.xbars[layer], p.inputs[layer]
-        exact = (x.q.astype(np.float64) @ xbar.cells.weights().astype(np.float64)) * (x.scale * xbar.scale)
+        w, q = xbar.cells.weights(), x.q.astype(np.float64)
+        exact = np.empty((q.shape[0], w.shape[1]))
+        for c in range(0, w.shape[1], EXACT_COLUMNS):  # a float64 copy of a slice of columns at a time
+            exact[:, c : c + EXACT_COLUMNS] = q @ w[:, c : c + EXACT_COLUMNS].astype(np.float64)
+        exact *= x.scale * xbar.scale
         err = p.pre[layer].astype(np.float64) - exact
         rms = float(np.sqrt(np.mean(exact**2)))
         if not rms > 0:
