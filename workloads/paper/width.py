@@ -85,9 +85,9 @@ def report(docs: list[dict], figures: Path) -> str:
         if regime != "annealed"
     )
     why = (
-        f"Under the shipped annealed schedule DFA is {b - f:.1f} points below BP at width {narrow} (and "
-        f"{gap_wide:.1f} at width {widest}); {others or 'no other regime ran'}. The table below says what the "
-        "hidden units do at that width in each regime."
+        f"Under the shipped annealed schedule DFA is {abs(b - f):.1f} points {'below' if f < b else 'above'} BP at "
+        f"width {narrow} (BP − DFA at width {widest}: {gap_wide:.1f} points); {others or 'no other regime ran'}. "
+        "The hidden-unit table above says what the units do at that width in each regime."
     )
     return section(
         "1b. Width (Table I)",
