@@ -25,7 +25,7 @@ EXPECTED = {
     "float_parity": (12, 4),
     "width": (48, 16),
     "adc_bits": (180, 60),
-    "subarray": (30, 10),
+    "subarray": (60, 20),
     "precision": (78, 26),
     "variation": (42, 14),
     "nonlinearity": (30, 10),
@@ -498,3 +498,20 @@ def test_beyond_report_compares_interleaved_and_one_channel_per_transfer(tmp_pat
     ) in text
     assert "one channel per transfer: 1 → 8 channels shortens BP ×1.00 and DFA ×2.00 (BP/DFA 1.25 → 2.50; " in text
     assert "one shared WGU: BP/DFA 1.00; pipelining changes BP fw 1,000 → 500 µs; DFA fw 1,000 → 500 µs." in text
+
+
+def test_subarray_report_shows_the_trade_off_with_and_without_ir_drop(tmp_path, monkeypatch):
+    monkeypatch.setattr("cyclesim.report.findings.pyplot_or_none", lambda: None)  # no figure
+    report = run_file(PAPER / "subarray.py", "sweep")["report"]
+
+    def doc(rule, size, acc, ir):
+        config = {"rule": rule, "chip": {"subarray": size}, "effects": {"ir_drop": ir}}
+        return {"config": config, "accuracy": {"final_test": acc}}
+
+    plain = [doc(r, s, a, False) for r in ("bp", "dfa") for s, a in ((32, 0.970), (512, 0.966))]
+    wired = [doc(r, s, a, True) for r in ("bp", "dfa") for s, a in ((32, 0.968), (512, 0.60))]
+    text = report(plain + wired, tmp_path)
+    assert "**Verdict: reproduced.**" in text
+    assert "without IR drop -0.4, -0.4 points (BP, DFA) from 32 to 512 rows" in text
+    assert "with IR drop -36.8, -36.8 points (BP, DFA) from 32 to 512 rows" in text
+    assert "**Verdict: partly.**" in report(plain, tmp_path) and "run the IR-drop points" in report(plain, tmp_path)
