@@ -244,24 +244,34 @@ def time_ir_drop(ds, train_limit: int | None, repeats: int) -> list[dict]:
             for key, wl in cases:
                 t, acc[key] = time_cyclesim(ds, wl, 1)
                 times[key] += t
-        med = {key: statistics.median(t) for key, t in times.items()}
-        ratio = med["on"] / med["off"]
         rows.append(
-            dict(
+            on_off_row(
+                times,
+                IR_DROP_TARGET,
                 case=f"ir_drop_{rule}_epoch",
                 rule=rule,
-                times_on=times["on"],
-                times_off=times["off"],
-                median_on_s=med["on"],
-                median_off_s=med["off"],
                 test_accuracy_on=acc["on"],
                 test_accuracy_off=acc["off"],
-                ratio=ratio,
-                target=IR_DROP_TARGET,
-                passed=ratio <= IR_DROP_TARGET,
-            )
+            )  # fmt: skip
         )
     return rows
+
+
+def on_off_row(times: dict, target: float, **fields) -> dict:
+    """A with/without case's row: `fields`, the CPU times of both ("on", "off"), their medians and the
+    ratio of the medians against `target`."""
+    med = {key: statistics.median(t) for key, t in times.items()}
+    ratio = med["on"] / med["off"]
+    return dict(
+        **fields,
+        times_on=times["on"],
+        times_off=times["off"],
+        median_on_s=med["on"],
+        median_off_s=med["off"],
+        ratio=ratio,
+        target=target,
+        passed=ratio <= target,
+    )
 
 
 def case_row(case: str, times: list[float], ref_median: float, target: float | None, acc: float, **extra) -> dict:
@@ -374,20 +384,10 @@ def time_all_iterations(train_limit: int | None, repeats: int) -> dict:
             times[key].append(time.process_time() - c0)
             if key == "on":
                 simulated = len(result.simulated)
-    med = {key: statistics.median(t) for key, t in times.items()}
-    ratio = med["on"] / med["off"]
-    return dict(
-        case="all_iterations_dfa_3layer",
-        iterations_per_epoch=every,
+    return on_off_row(
+        times, ALL_ITERATIONS_TARGET, case="all_iterations_dfa_3layer", iterations_per_epoch=every,
         simulated=simulated,
-        times_on=times["on"],
-        times_off=times["off"],
-        median_on_s=med["on"],
-        median_off_s=med["off"],
-        ratio=ratio,
-        target=ALL_ITERATIONS_TARGET,
-        passed=ratio <= ALL_ITERATIONS_TARGET,
-    )
+    )  # fmt: skip
 
 
 MEMORY_CHILD = """
