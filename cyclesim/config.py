@@ -316,9 +316,13 @@ class Chip:
 
     `adc_bits` is the forward read's ADC; `ag_adc_bits` the ADC of the transposed read that BP's
     transposable arrays add for the activation gradient (NeuroSim's levelOutputAG = 64, 6 bits).
-    `readout` "digital_reference" digitises each column and the reference column separately and
-    subtracts digitally (NeuroSim); "differential" subtracts the reference current before the ADC,
-    so the ADC's levels cover only the signed signal.
+    `readout` "differential" (the default) subtracts the reference column's current from each column's
+    before the ADC (a current mirror per column-subarray), so the ADC's levels cover only the signed
+    signal; "digital_reference" digitises each column and the reference column separately and subtracts
+    digitally (NeuroSim), spending the levels on the common-mode current g_ref x active rows, which
+    varies from sample to sample (docs/RESULTS.md section 2 measures the cost: DFA 19 points short at
+    3 bits). Both are priced alike, by the weight columns' ADCs: neither the reference column's own
+    conversion (one column in `subarray`: under 1 % of the ADC energy at 128) nor the mirror is priced.
     What the ADCs do (the equations: `kernels.adc_shift_add_ref`):
     - `adc_where`: "training" digitises every read, training's and test's; "test" only the test-time
       evaluation, the training reads being exact (DNN+NeuroSim V2's training script, which applies its
@@ -335,7 +339,7 @@ class Chip:
       its source defines it: one range per row-subarray and bit plane over the batch and every column
       (the layer), lower edges, the reference digitised separately, and the rows of a ragged last
       row-subarray dropped (its wrapper reads int(rows / subarray) subarrays). It fixes the range,
-      rounding, readout and calibration itself.
+      rounding, readout and calibration itself (`readout` is not used by it).
     `provision` chooses the training periphery: "tailored" gives each learning rule the chip it
     would naturally get (its `default_wgu` and `default_feedback_store`: BP, FA and sign-symmetry one
     shared weight-gradient unit, DFA and DRTP one per layer; DFA's and DRTP's feedback matrices in
@@ -369,7 +373,7 @@ class Chip:
     # None: sized to fit; 1e6 tiles is beyond any wafer (chip_area warns far earlier).
     max_tiles: int | None = field(default=None, validator=_opt(_int_in(1, 10**6)))
     adc_type: str = field(default="mlsa", validator=_one_of(("mlsa", "sar")))
-    readout: str = field(default="digital_reference", validator=_one_of(("digital_reference", "differential")))
+    readout: str = field(default="differential", validator=_one_of(("differential", "digital_reference")))
     adc_where: str = field(default="training", validator=_one_of(("training", "test")))
     adc_range: str = field(default="subarray", validator=_one_of(("subarray", "column_group", "layer")))
     adc_calibration: str = field(default="batch", validator=_one_of(("batch", "fixed")))
@@ -408,12 +412,11 @@ class Chip:
     @adc_model.validator
     def _check_adc_model(self, attribute, value):
         if value == "neurosim":
-            mine = {"adc_range": "subarray", "adc_rounding": "midpoint", "readout": "digital_reference"}
-            mine["adc_calibration"] = "batch"
+            mine = {"adc_range": "subarray", "adc_rounding": "midpoint", "adc_calibration": "batch"}
             changed = [f"chip.{k}={getattr(self, k)}" for k, default in mine.items() if getattr(self, k) != default]
             if changed:
                 raise ValueError(
-                    f"chip.adc_model neurosim defines the ADC's range, rounding, readout and calibration itself "
+                    f"chip.adc_model neurosim defines the ADC's range, rounding and calibration itself "
                     f"(NeuroSim's quantizer), so {', '.join(changed)} does not apply: leave it at its default or "
                     f"use chip.adc_model cyclesim"
                 )

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from cyclesim import data
-from cyclesim.config import Device, Effects, Network, Training, Workload
+from cyclesim.config import Chip, Device, Effects, Network, Training, Workload
 from cyclesim.device import CellArray, a_norm, ltp_curve
-from cyclesim.learn import quant, signals
+from cyclesim.learn import network, quant, signals
 from cyclesim.learn.network import NetworkState as Net
 from cyclesim.learn.train import Trainer
 
@@ -145,7 +145,18 @@ def test_adc_at_test_time_only_trains_as_exact_reads_and_tests_through_the_adc()
     assert se.train_loss == st.train_loss and se.pulses == st.pulses
     for a, b in zip(exact.net.effective_weights(), at_test.net.effective_weights()):
         assert np.array_equal(a, b)
-    assert se.test_accuracy != st.test_accuracy  # 2-bit reads at test time
+    assert se.layers[0].read_error is None  # no ADC: the reads are the exact product
+    assert st.layers[0].read_error > 0.05  # 2-bit reads at test time
+
+
+def test_neurosims_quantizer_digitises_the_reference_whatever_the_readout():
+    """chip.adc_model neurosim is NeuroSim's quantizer: its reference column is digitised on its own
+    (kernels.AdcSpec.differential False) under either chip.readout."""
+    specs = {
+        r: network.adc_spec(Chip(adc_model="neurosim", readout=r), 3) for r in ("differential", "digital_reference")
+    }
+    assert specs["differential"] == specs["digital_reference"] and not specs["differential"].differential
+    assert network.adc_spec(Chip(), 3).differential  # the default chip subtracts the reference first
 
 
 def test_fixed_adc_ranges_are_set_on_each_epochs_first_batch():
@@ -173,7 +184,7 @@ def test_fixed_adc_ranges_are_set_on_each_epochs_first_batch():
 @pytest.mark.parametrize(
     "chip, words",
     [
-        ({"adc_model": "neurosim", "readout": "differential"}, ["neurosim", "chip.readout=differential"]),
+        ({"adc_model": "neurosim", "adc_rounding": "floor"}, ["neurosim", "chip.adc_rounding=floor"]),
         ({"adc_model": "neurosim", "adc_range": "layer"}, ["chip.adc_range=layer", "cyclesim"]),
         ({"adc_where": "test", "adc_calibration": "fixed"}, ["adc_calibration", "batch"]),
     ],

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import simpy
 
-from cyclesim import data, kernels, rules
-from cyclesim.config import Chip, Network, Training, Workload
+from cyclesim import data, irdrop, kernels, rules
+from cyclesim.config import Chip, Effects, Network, Training, Workload
 from cyclesim.engine import schedule
 from cyclesim.errors import ConfigError
 from cyclesim.hw import inventory
@@ -103,6 +103,43 @@ def test_the_chip_computes_the_iteration_under_every_adc_semantics(rule, adc):
     """Ranges spanning a layer, a multiplexed ADC's columns or fixed by an earlier calibration read are
     the chip's ADC reference levels; with each subarray given its share the engine's reads stay exact."""
     _check_chip_computes_iteration(rule, feedback_store="rram" if rule == "dfa" else "auto", **adc)
+
+
+@pytest.mark.parametrize("transposed", [False, True], ids=["forward", "transposed"])
+def test_reads_through_resistive_wires_charge_the_currents_they_carry(transposed):
+    """With effects.ir_drop each subarray's cell energy is cell_j_per_gmax times the degraded column
+    currents (the drivers' current): lower than with ideal wires by exactly the current the wires take
+    away, checked per subarray against the single-subarray IR-drop read of the same block and bits."""
+    wl = Workload(
+        rule="bp", network=Network(sizes=(784, 128, 64, 10)), dataset="synthetic", chip=Chip(subarray=64),
+        effects=Effects(ir_drop=True), training=Training(epochs=1, batch_size=8, train_limit=40),
+    )  # fmt: skip
+    tr = Trainer(wl, DS, np.random.SeedSequence(1))
+    _, traces = tr.run_epoch(1, record=[2])
+    trace = traces[0]
+    model = schedule.Iteration(inventory.of(wl), tr.net, trace).model
+    x = trace.step.deltas[1] if transposed else trace.step.inputs[1]  # layer 1: 128 x 64, whole subarrays
+    g, xbar = trace.conductances[1], tr.net.xbars[1]
+    bits, signed = (wl.precision.error, True) if transposed else (wl.precision.activation, False)
+    wires = {key: e["array"] for key, _sa, e, _c in model.reads(1, x, g, transposed)}
+    circuit, xbar.circuit = xbar.circuit, None
+    try:
+        ideal = {key: e["array"] for key, _sa, e, _c in model.reads(1, x, g, transposed)}
+    finally:
+        xbar.circuit = circuit
+    cell_j = model.read["ag" if transposed else "fw"].cell_j_per_gmax
+    planes = kernels.bit_planes(x.q, bits, signed)
+    assert len(wires) == 2
+    for (s, j), e in wires.items():
+        block = g[s * 64 : (s + 1) * 64, j * 64 : (j + 1) * 64]
+        driven = j if transposed else s  # the block of input lines this subarray's read drives
+        inputs = planes[:, :, driven * 64 : (driven + 1) * 64]
+        block = block.T if transposed else block
+        sums, _ref = irdrop.degraded_sums(block, inputs, circuit, g_ref=xbar.cells.g_ref)
+        exact = np.einsum("pbr,rc->", inputs.astype(np.float64), block.astype(np.float64))
+        lost = exact - sums.sum(dtype=np.float64)
+        assert 0 < lost < 0.5 * exact
+        assert e == pytest.approx(ideal[s, j] - cell_j * lost, rel=1e-6)
 
 
 def _check_chip_computes_iteration(rule, **chip):

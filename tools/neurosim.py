@@ -90,8 +90,14 @@ buffer to Buffer; cyclesim sends them from the weight-gradient unit to DRAM dire
 
 PROFILES = {
     # NeuroSim V2's chip: a weight-gradient unit holding a whole layer although its per-sample sums
-    # go through DRAM, 12-bit gradient words charged per sample, and no optimiser state moved.
-    "neurosim": ("chip.wgu_capacity=layer", "precision.gradient_word=12", "training.momentum=0"),
+    # go through DRAM, 12-bit gradient words charged per sample, no optimiser state moved, and the
+    # reference column digitised on its own (the read values, hence the data-dependent energies).
+    "neurosim": (
+        "chip.wgu_capacity=layer",
+        "precision.gradient_word=12",
+        "training.momentum=0",
+        "chip.readout=digital_reference",
+    ),
     # cyclesim's consistent chip: words as the functional model computes them (24-bit running sums at
     # batch 200), a streaming WGU for the dram dataflow, momentum kept in DRAM.
     "derived": (),

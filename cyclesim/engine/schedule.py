@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 import simpy
 
+from cyclesim import irdrop
 from cyclesim.engine.components import (
     Buffer,
     Dram,
@@ -240,10 +241,14 @@ class ChipModel:
         matrix, with signed inputs): (key, subarray, energy per category for the whole batch, cycles
         per sample). The values read are the functional model's (`learn.network.Crossbar.read`);
         tests/test_schedule.py proves that these subarrays, read one by one and summed as the PE and
-        tile adder trees sum them, give those values bit for bit."""
+        tile adder trees sum them, give those values bit for bit.
+        The cells' energy is E = cell_j_per_gmax * sum over planes, samples and columns of the column
+        currents (units of Gmax * V_read): with ideal wires sum_rows active_r * sum_cols g_rc; through
+        resistive wires (`effects.ir_drop`) the degraded currents the functional read saw
+        (`irdrop.read_energy_j`: the drivers' current is the columns')."""
         wl = self.wl
         prec = wl.precision
-        _xbar, _amap, subs = self._array(l, feedback)
+        xbar, _amap, subs = self._array(l, feedback)
         sub = self.sub
         signed = transposed or feedback
         bits = prec.error if signed else prec.activation
@@ -251,6 +256,7 @@ class ChipModel:
         op = self.read["ag" if transposed else "fw"]
         batch = x.q.shape[0]
         active = _active_bits(x.q, bits, signed)  # per input line, over the batch and every plane
+        degraded = _degraded_currents(xbar, x.q, g, bits, signed, transposed, sub)
         out = []
         for (s, j), sa in subs.items():
             rs, cs = slice(s * sub, (s + 1) * sub), slice(j * sub, (j + 1) * sub)
@@ -263,8 +269,9 @@ class ChipModel:
             else:
                 act, line_g = active[rs], gs.sum(axis=1, dtype=np.float64)
             frac = (gs.shape[0] if transposed else gs.shape[1]) / sub * planes * batch
+            current = float(act @ line_g) if degraded is None else degraded[s, j]
             energy = {
-                "array": op.cell_j_per_gmax * float(act @ line_g) + op.precharge_j * frac,
+                "array": op.cell_j_per_gmax * current + op.precharge_j * frac,
                 "adc": op.convert_j * frac,
                 "accumulation": (op.shift_add_j + op.encode_j) * frac,
                 "other": op.drive_j_per_input * float(act.sum()) + op.mux_j * frac,
@@ -617,6 +624,25 @@ def _shares(batch: int, copies: int) -> list[int]:
     the last one what remains (0 for copies beyond the batch)."""
     share = -(-batch // copies)
     return [max(0, min(batch, (k + 1) * share) - k * share) for k in range(copies)]
+
+
+def _degraded_currents(xbar, xq: np.ndarray, g: np.ndarray, bits: int, signed: bool, transposed: bool, sub: int):
+    """The column currents of a read through resistive wires, summed over planes, samples and columns,
+    per subarray (s, j) of the weight matrix g (units of Gmax * V_read, float64); None when the read
+    has ideal wires or does not go through the ADC (`learn.network.Crossbar.read`'s own choice)."""
+    spec = xbar.ag_adc if transposed else xbar.adc
+    if xbar.circuit is None or spec is None or xbar.test_only:
+        return None
+    gt = np.ascontiguousarray(g.T) if transposed else g  # the read's rows are the driven lines
+    ns, nj = -(-gt.shape[0] // sub), -(-gt.shape[1] // sub)
+    total = np.zeros((ns, nj))
+    reuse: dict = {}
+    for s in range(ns):
+        psum, _ref = irdrop.bitserial_subarray_sums(
+            xq, bits, signed, gt, xbar.cells.g_ref, xbar.cells.gmin, s, sub, sub, xbar.circuit, reuse=reuse
+        )
+        total[s] = psum.sum(axis=(0, 2, 3), dtype=np.float64)
+    return total.T if transposed else total
 
 
 def _active_bits(xq: np.ndarray, bits: int, signed: bool) -> np.ndarray:
