@@ -15,13 +15,13 @@ from pathlib import Path
 import attrs
 from attrs import field, frozen
 
-from cyclesim import rules, tech
+from cyclesim import rules, tech, terms
 from cyclesim.errors import show
 from cyclesim.rules import base as rule_base
 
 MODES = ("ideal", "quantized", "hardware")
 LOSSES = ("sse", "ce")
-DATASETS = ("mnist", "fashion-mnist", "synthetic")
+DATASETS = terms.DATASETS
 NAME_MAX_BYTES = 200
 """Longest name (UTF-8 bytes): a workload's name becomes an output folder's name (255 bytes at most
 on common file systems, with room for the time stamp)."""
@@ -509,10 +509,11 @@ class Workload:
     sim: Sim = field(factory=Sim, validator=_section(Sim))
 
     def __attrs_post_init__(self):
-        if self.network.sizes[0] != 784:
+        inputs = terms.input_values(self.dataset)
+        if self.network.sizes[0] != inputs:
             raise ValueError(
-                f"network.sizes must start with 784 inputs for {self.dataset} (28x28 images), "
-                f"got {self.network.sizes[0]}"
+                f"network.sizes must start with {inputs} inputs for {self.dataset} "
+                f"({terms.describe_shape(self.dataset)} images), got {self.network.sizes[0]}"
             )
         if self.network.sizes[-1] != 10:
             raise ValueError(f"network.sizes must end with 10 outputs for {self.dataset}, got {self.network.sizes[-1]}")

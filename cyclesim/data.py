@@ -1,8 +1,11 @@
-"""Datasets for on-chip training: MNIST, Fashion-MNIST and a tiny synthetic set.
+"""Datasets for on-chip training: MNIST, Fashion-MNIST, CIFAR-10 and a tiny synthetic set.
 
-MNIST and Fashion-MNIST are read from the standard IDX files (gzip-compressed or raw), found in a
-user folder, the user cache or Debian's package folder, or downloaded into the cache; every file
-is checked against its published md5 sum. The synthetic set is generated from a seed, without files.
+MNIST and Fashion-MNIST are read from the standard IDX files (gzip-compressed or raw), CIFAR-10 from
+its binary version (the six batch files, or the archive they come in, read without extracting it);
+each is found in a user folder, the user cache or (Fashion-MNIST) Debian's package folder, or
+downloaded into the cache, and every file is checked against its published md5 sum. Images are kept
+flattened, channel-major (`Dataset.shape` is channels x height x width). The synthetic set is
+generated from a seed, without files.
 Inside `reusing()` (a sweep's worker) `load` hands out the datasets it already loaded.
 """
 
@@ -16,6 +19,7 @@ import math
 import os
 import shutil
 import struct
+import tarfile
 import tempfile
 import threading
 import urllib.error
@@ -31,9 +35,7 @@ import attrs
 import numpy as np
 
 from cyclesim.errors import DataError, one_line
-
-DATASETS = ("mnist", "fashion-mnist", "synthetic")
-"""Names accepted by `load`."""
+from cyclesim.terms import DATASETS, SHAPES
 
 IMAGE_SIDE = 28
 """Images are IMAGE_SIDE x IMAGE_SIDE pixels."""
@@ -99,7 +101,35 @@ MD5: Mapping[str, Mapping[str, tuple[str, str]]] = MappingProxyType(
 """Known md5 sums per dataset and file: (md5 of the standard `.gz` file, md5 of its content)."""
 
 STANDARD_COUNTS: Mapping[str, int] = MappingProxyType({"train": 60000, "t10k": 10000})
-"""Number of examples in each split of the standard files."""
+"""Number of examples in each split of the standard IDX files."""
+
+CIFAR_FILES = tuple(f"data_batch_{i}.bin" for i in range(1, 6)) + ("test_batch.bin",)
+"""CIFAR-10's binary version: five training batches and the test batch, in this order."""
+
+CIFAR_MD5: Mapping[str, str] = MappingProxyType(
+    {
+        "data_batch_1.bin": "5dd7e06a14cb22eb9f671a540d1b7c25",
+        "data_batch_2.bin": "5ea93a67294ea407fff1d09f752e9692",
+        "data_batch_3.bin": "942cd6a4bcdd0dd3c604fbe906cb4421",
+        "data_batch_4.bin": "ae636b3ba5c66a11e91e8cb52e771fcb",
+        "data_batch_5.bin": "53f37980c15c3d472c316c40844f3f0d",
+        "test_batch.bin": "803d5f7f4d78ea53de84dbe85f74fb6d",
+    }
+)
+"""md5 of each extracted CIFAR-10 batch file."""
+
+CIFAR_ARCHIVE = "cifar-10-binary.tar.gz"
+"""The archive of CIFAR-10's binary version (its batch files under `CIFAR_ARCHIVE_DIR/`)."""
+
+CIFAR_ARCHIVE_DIR = "cifar-10-batches-bin"
+"""The folder the archive's batch files are in (and the folder it extracts to)."""
+
+CIFAR_ARCHIVE_MD5 = "c32a1d4ab5d03f1284b67883e8d87530"
+"""md5 of `CIFAR_ARCHIVE` as published on the dataset's page (170,052,171 bytes)."""
+
+CIFAR_RECORDS = 10000
+"""Images per CIFAR-10 batch file: records of one label byte and 3072 pixel bytes (1024 red, 1024
+green, 1024 blue, each row-major), so a batch file is 10000 x 3073 bytes."""
 
 MIRRORS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -108,9 +138,10 @@ MIRRORS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "https://storage.googleapis.com/cvdf-datasets/mnist/",
         ),
         "fashion-mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        "cifar10": ("https://www.cs.toronto.edu/~kriz/",),
     }
 )
-"""Base URLs the standard `.gz` files are downloaded from, tried in order."""
+"""Base URLs the standard `.gz` files (CIFAR-10: `CIFAR_ARCHIVE`) are downloaded from, tried in order."""
 
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 """Where Debian's `dataset-fashion-mnist` package installs the Fashion-MNIST files."""
@@ -123,7 +154,7 @@ REUSE_LIMIT = 2
 (MNIST and Fashion-MNIST), and each MNIST-sized set holds about 55 MB."""
 
 _CHUNK_BYTES = 1 << 20
-_TITLES = MappingProxyType({"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"})
+_TITLES = MappingProxyType({"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"})
 _IMAGES_MAGIC = 0x00000803
 _LABELS_MAGIC = 0x00000801
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -153,7 +184,8 @@ def _array_field():
 
 @attrs.frozen
 class Dataset:
-    """A 10-class image dataset: flattened 28x28 uint8 images (row-major) and uint8 labels.
+    """A 10-class image dataset: uint8 images of `shape` (channels, height, width), each flattened
+    channel-major and row-major, and uint8 labels.
 
     The arrays are read-only views; copy them (e.g. `x.astype(np.float32)`) before changing them.
     """
@@ -165,18 +197,25 @@ class Dataset:
     test_y: np.ndarray = _array_field()
     classes: int = CLASSES
     source: str = ""
+    shape: tuple = (1, IMAGE_SIDE, IMAGE_SIDE)
+
+    @property
+    def values(self) -> int:
+        """Values per image: channels x height x width."""
+        return math.prod(self.shape)
 
     def __attrs_post_init__(self) -> None:
-        """Check dtypes and shapes: (N, 784) uint8 images with N uint8 labels per split."""
+        """Check dtypes and shapes: (N, values) uint8 images with N uint8 labels per split."""
         for split, x, y in (
             ("train", self.train_x, self.train_y),
             ("test", self.test_x, self.test_y),
         ):
             if x.dtype != np.uint8 or y.dtype != np.uint8:
                 raise ValueError(f"{self.name} {split}: images and labels must be uint8")
-            if x.ndim != 2 or x.shape[1] != PIXELS or y.ndim != 1 or len(x) != len(y):
+            if x.ndim != 2 or x.shape[1] != self.values or y.ndim != 1 or len(x) != len(y):
                 raise ValueError(
-                    f"{self.name} {split}: expected images (N, {PIXELS}) and labels (N,), got {x.shape} and {y.shape}"
+                    f"{self.name} {split}: expected images (N, {self.values}) and labels (N,), got {x.shape} and "
+                    f"{y.shape}"
                 )
             if len(y) and int(y.max()) >= self.classes:
                 raise ValueError(
@@ -189,10 +228,10 @@ class Dataset:
 
 
 def load(name: str, data_dir: str | os.PathLike | None = None, *, seed: int = 0) -> Dataset:
-    """Load dataset `name` ("mnist", "fashion-mnist" or "synthetic").
+    """Load dataset `name` ("mnist", "fashion-mnist", "cifar10" or "synthetic").
 
-    MNIST and Fashion-MNIST are located with `find(name, data_dir)` (which may download them) and
-    read from their IDX files; "synthetic" is generated by `synthetic(seed)` and `data_dir` is
+    MNIST, Fashion-MNIST and CIFAR-10 are located with `find(name, data_dir)` (which may download
+    them) and read from their files; "synthetic" is generated by `synthetic(seed)` and `data_dir` is
     ignored. Inside `reusing()` a dataset loaded before is returned again (see there). Raises
     DataError for an unknown name or missing, corrupt or inconsistent files.
     """
@@ -255,8 +294,10 @@ def _signature(dataset: Dataset) -> tuple:
     """(name, size, mtime) of every file `dataset` was read from (none for the synthetic set)."""
     if dataset.name == "synthetic":
         return ()
+    source = Path(dataset.source)
+    files = _cifar_files(source).values() if dataset.name == "cifar10" else _present_files(source).values()
     out = []
-    for path in _present_files(Path(dataset.source)).values():
+    for path in files:
         try:
             st = path.stat()
         except OSError:
@@ -269,6 +310,8 @@ def _load(key: str, data_dir: str | os.PathLike | None, seed: int) -> Dataset:
     """`load` without reuse, for the canonical name `key`."""
     if key == "synthetic":
         return synthetic(seed)
+    if key == "cifar10":
+        return _load_cifar(data_dir)
     folder = find(key, data_dir)
     paths = _present_files(folder)
     train_x, train_y = _read_split(paths, "train", key)
@@ -343,7 +386,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
 
 def find(name: str, data_dir: str | os.PathLike | None = None) -> Path:
-    """The folder holding the four verified IDX files of "mnist" or "fashion-mnist".
+    """The folder holding the four verified IDX files of "mnist" or "fashion-mnist"; for "cifar10"
+    the folder of its six verified batch files or its verified archive (`find_cifar`).
 
     Looks, in order, in: `data_dir`, else $CYCLESIM_DATA (if either is given, only there); the user
     cache `cache_dir()/<name>`; for Fashion-MNIST, `DEBIAN_FASHION_DIR`; then downloads the files
@@ -352,6 +396,8 @@ def find(name: str, data_dir: str | os.PathLike | None = None) -> Path:
     Raises DataError with a one-line message saying how to get the files.
     """
     key = _file_dataset_name(name)
+    if key == "cifar10":
+        return find_cifar(data_dir)
     given, origin = _given_data_dir(data_dir)
     if given is not None:
         return _find_in_given_dir(key, given, origin)
@@ -399,7 +445,8 @@ def check_md5(path: str | os.PathLike, known: tuple[str, str], what: str = "the 
     content_md5 = _md5_of_gzip_content(path)
     if content_md5 == raw_md5:
         return
-    raise DataError(f"{path} is corrupt or not {what} (md5 {file_md5}, expected {gz_md5} or content md5 {raw_md5})")
+    expected = gz_md5 if gz_md5 == raw_md5 else f"{gz_md5} or content md5 {raw_md5}"
+    raise DataError(f"{path} is corrupt or not {what} (md5 {file_md5}, expected {expected})")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -612,17 +659,22 @@ def _mirror_bases(key: str) -> list[str]:
     return [b.rstrip("/") for b in MIRRORS[key]]
 
 
-def _download(key: str, folder: Path) -> str:
-    """Download the files missing from `folder`; return "" on success, else why it failed.
-
-    A file whose md5 does not match is deleted and reported as a DataError at once.
-    """
+def _make_cache(folder: Path) -> None:
+    """Create the cache folder `folder`; DataError saying how to choose another if it cannot be."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DataError(
             f"cannot create cache folder {folder} ({error.strerror or error}): set CYCLESIM_CACHE to a writable folder"
         ) from None
+
+
+def _download(key: str, folder: Path) -> str:
+    """Download the files missing from `folder`; return "" on success, else why it failed.
+
+    A file whose md5 does not match is deleted and reported as a DataError at once.
+    """
+    _make_cache(folder)
     bases = _mirror_bases(key)
     unreachable: set[str] = set()
     failures: list[str] = []
@@ -686,6 +738,172 @@ def _reason(error: BaseException) -> str:
     """A short description of a network error."""
     reason = getattr(error, "reason", None)
     return str(reason) if reason is not None else f"{type(error).__name__}: {error}"
+
+
+# ----------------------------------------------------------------------------------------------
+# CIFAR-10 (binary version)
+
+_CIFAR_HOW = (
+    f"put CIFAR-10's binary version ({CIFAR_ARCHIVE}, or the six .bin files of its {CIFAR_ARCHIVE_DIR} "
+    "folder) in a folder and pass --data-dir DIR or set CYCLESIM_DATA=DIR"
+)
+
+
+def find_cifar(data_dir: str | os.PathLike | None = None) -> Path:
+    """CIFAR-10's verified source: a folder holding the six batch files (`CIFAR_FILES`, each checked
+    against `CIFAR_MD5`) or the archive `CIFAR_ARCHIVE` (checked against `CIFAR_ARCHIVE_MD5`).
+
+    Looks in `data_dir`, else $CYCLESIM_DATA (if either is given, only there: in DIR/cifar10,
+    DIR/cifar-10, DIR, and the `CIFAR_ARCHIVE_DIR` folder inside each); then in the user cache
+    `cache_dir()/cifar10`; then downloads the archive into the cache unless $CYCLESIM_NO_DOWNLOAD is
+    set. Raises DataError with a one-line message saying how to get the files."""
+    given, origin = _given_data_dir(data_dir)
+    if given is not None:
+        hint = f"{origin}={given}" if origin == "CYCLESIM_DATA" else f"{origin} {given}"
+        if not given.is_dir():
+            raise DataError(
+                f"CIFAR-10 data folder {given} does not exist or is not a folder (from {hint}): fix the path or "
+                f"create it with {CIFAR_ARCHIVE}"
+            )
+        folders = [
+            root / sub for root in (given / "cifar10", given / "cifar-10", given) for sub in (".", CIFAR_ARCHIVE_DIR)
+        ]
+        found = _cifar_in(folders, fix="replace it with the original file")
+        if found is not None:
+            return found
+        looked = ", ".join(str(f) for f in folders if f.is_dir())
+        raise DataError(one_line(f"CIFAR-10 not found in {given} (from {hint}; looked in {looked}): {_CIFAR_HOW}"))
+    cache = cache_dir() / "cifar10"
+    fix = "delete it (it will be downloaded again)"
+    found = _cifar_in([cache, cache / CIFAR_ARCHIVE_DIR], fix=fix)
+    if found is not None:
+        return found
+    tried = [f"cache {cache}"]
+    if _downloads_disabled():
+        tried.append("download disabled by CYCLESIM_NO_DOWNLOAD")
+        raise DataError(
+            one_line(f"CIFAR-10 not found: {_CIFAR_HOW} (or unset CYCLESIM_NO_DOWNLOAD; tried: {', '.join(tried)})")
+        )
+    problem = _download_cifar(cache)
+    if problem:
+        tried.append(f"download failed: {problem}")
+        raise DataError(
+            one_line(f"CIFAR-10 not found: {_CIFAR_HOW} (or allow network access; tried: {', '.join(tried)})")
+        )
+    return _cifar_in([cache], fix=fix)
+
+
+def _cifar_in(folders: list[Path], fix: str) -> Path | None:
+    """The first of `folders` with all six batch files (checked) or the archive (checked), else None;
+    DataError for a folder with only some of the batch files."""
+    for folder in folders:
+        present = _cifar_files(folder)
+        if len(present) == len(CIFAR_FILES):
+            for name, path in present.items():
+                try:
+                    check_md5(path, (CIFAR_MD5[name], CIFAR_MD5[name]), what=f"the standard CIFAR-10 {name}")
+                except DataError as error:
+                    raise DataError(f"{error}: {fix}") from None
+            return folder
+        if present:
+            missing = ", ".join(n for n in CIFAR_FILES if n not in present)
+            raise DataError(f"CIFAR-10 batch files incomplete in {folder}: missing {missing}; add them there")
+        archive = folder / CIFAR_ARCHIVE
+        if archive.is_file():
+            try:
+                check_md5(archive, (CIFAR_ARCHIVE_MD5, CIFAR_ARCHIVE_MD5), what=f"the standard {CIFAR_ARCHIVE}")
+            except DataError as error:
+                raise DataError(f"{error}: {fix}") from None
+            return archive
+    return None
+
+
+def _cifar_files(source: Path) -> dict[str, Path]:
+    """The CIFAR-10 batch files present in folder `source`, by name; {name: archive} for the archive."""
+    if source.is_file():
+        return {source.name: source}
+    return {name: source / name for name in CIFAR_FILES if (source / name).is_file()}
+
+
+def _cifar_batches(source: Path) -> dict[str, bytes]:
+    """The bytes of the six batch files, from a folder or read from inside the archive (only its six
+    regular members are read; nothing is extracted). DataError for a corrupt or truncated archive."""
+    if not source.is_file():
+        return {name: _read_bytes(source / name) for name in CIFAR_FILES}
+    blobs = {}
+    try:
+        with tarfile.open(source, "r:gz") as archive:
+            for name in CIFAR_FILES:
+                member = archive.getmember(f"{CIFAR_ARCHIVE_DIR}/{name}")
+                stream = archive.extractfile(member) if member.isfile() else None
+                if stream is None:
+                    raise KeyError(name)
+                blobs[name] = stream.read()
+    except KeyError as error:
+        raise DataError(f"{source} has no regular member {CIFAR_ARCHIVE_DIR}/{error.args[0]}: {_REFETCH}") from None
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
+        raise DataError(f"{source} is a corrupt or truncated archive ({one_line(str(error))}); {_REFETCH}") from None
+    return blobs
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A file's bytes; DataError naming it if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise DataError(f"cannot read {path} ({error.strerror or error}): check its permissions") from None
+
+
+def _cifar_records(blob: bytes, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """(images (N, 3072) uint8, labels (N,) uint8) of one batch file: N = `CIFAR_RECORDS` records of a
+    label byte and 3072 pixel bytes (channel-major). DataError for a file of another size or labels."""
+    record = 1 + math.prod(SHAPES["cifar10"])
+    if len(blob) != CIFAR_RECORDS * record:
+        raise DataError(
+            f"{where} holds {len(blob)} bytes, not {CIFAR_RECORDS} records of {record} bytes (CIFAR-10's binary "
+            f"batch): {_REFETCH}"
+        )
+    rows = np.frombuffer(blob, dtype=np.uint8).reshape(CIFAR_RECORDS, record)
+    labels = rows[:, 0].copy()
+    if int(labels.max()) >= CLASSES:
+        raise DataError(f"{where} has label {int(labels.max())}, expected 0..{CLASSES - 1}: {_REFETCH}")
+    return rows[:, 1:].copy(), labels
+
+
+def _load_cifar(data_dir) -> Dataset:
+    """CIFAR-10 from `find_cifar(data_dir)`: the five training batches in order, then the test batch."""
+    source = find_cifar(data_dir)
+    blobs = _cifar_batches(source)
+    parts = [
+        _cifar_records(blobs[name], f"{source} ({name})" if source.is_file() else str(source / name))
+        for name in CIFAR_FILES
+    ]
+    train = parts[:-1]
+    return Dataset(
+        name="cifar10",
+        train_x=np.concatenate([x for x, _y in train]),
+        train_y=np.concatenate([y for _x, y in train]),
+        test_x=parts[-1][0],
+        test_y=parts[-1][1],
+        source=str(source),
+        shape=SHAPES["cifar10"],
+    )
+
+
+def _download_cifar(folder: Path) -> str:
+    """Download `CIFAR_ARCHIVE` into `folder` (checked against its md5); "" on success, else why not."""
+    _make_cache(folder)
+    failures = []
+    for base in _mirror_bases("cifar10"):
+        url = f"{base}/{CIFAR_ARCHIVE}"
+        try:
+            _fetch(url, folder / CIFAR_ARCHIVE, (CIFAR_ARCHIVE_MD5, CIFAR_ARCHIVE_MD5), "CIFAR-10")
+            return ""
+        except urllib.error.HTTPError as error:
+            failures.append(f"{url}: HTTP {error.code}")
+        except (OSError, http.client.HTTPException) as error:
+            failures.append(f"{_host(url)}: {one_line(_reason(error))}")
+    return "; ".join(failures)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -41,9 +41,10 @@ from pathlib import Path
 import attrs
 
 from cyclesim.config import Workload
-from cyclesim.data import PIXELS, STANDARD_COUNTS
+from cyclesim.data import CIFAR_FILES, CIFAR_RECORDS, PIXELS, STANDARD_COUNTS
 from cyclesim.errors import MemoryBudgetError
 from cyclesim.rules import base as rule_base
+from cyclesim.terms import input_values
 
 KERNELS_BYTES = 70 << 20
 """numba's compiled kernels once loaded from its cache (measured: about 62 MiB)."""
@@ -120,6 +121,9 @@ def dataset_bytes(workload: Workload) -> tuple[int, int]:
     if workload.dataset == "synthetic":
         n = sum(SYNTHETIC_COUNTS.values())
         return n * (PIXELS + 1), n * PIXELS * SYNTHETIC_WORK
+    if workload.dataset == "cifar10":  # the batch files' bytes, then the arrays cut from them
+        n = len(CIFAR_FILES) * CIFAR_RECORDS
+        return n * (input_values("cifar10") + 1), 2 * n * (input_values("cifar10") + 1)
     n = sum(STANDARD_COUNTS.values())
     return n * (PIXELS + 1), n * (PIXELS + 1)
 

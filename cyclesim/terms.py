@@ -42,3 +42,26 @@ RESOURCE_KINDS = ("subarray", "buffer", "interconnect", "digital", "weight_gradi
 """What a timed resource of the engine is, in display order (on-chip datapath first, off-chip last):
 crossbar subarrays, buffer ports, H-tree links, digital units (accumulation, activation, feedback
 MAC), weight-gradient units, DRAM channels."""
+
+DATASETS = ("mnist", "fashion-mnist", "cifar10", "synthetic")
+"""The datasets a workload may train on (`cyclesim.data` finds and reads them)."""
+
+SHAPES = {
+    "mnist": (1, 28, 28),
+    "fashion-mnist": (1, 28, 28),
+    "cifar10": (3, 32, 32),
+    "synthetic": (1, 28, 28),
+}
+"""Each dataset's image shape, (channels, height, width); images are kept flattened, channel-major."""
+
+
+def input_values(dataset: str) -> int:
+    """Values per image of `dataset` (its network's inputs): channels x height x width."""
+    c, h, w = SHAPES[dataset]
+    return c * h * w
+
+
+def describe_shape(dataset: str) -> str:
+    """A dataset's image shape in words: "28x28" (one channel) or "32x32x3"."""
+    c, h, w = SHAPES[dataset]
+    return f"{h}x{w}" + (f"x{c}" if c > 1 else "")

@@ -194,13 +194,26 @@ def apply(wl: Workload, assignments: list[str]) -> Workload:
     """Apply `--set` assignments in order, except that a `device.name=PRESET` (the last, if several)
     is applied first and a `device.curve=FILE` (the last) next: the preset replaces the device, the
     table gives it its curve, then the other `device.*` overrides edit it, whatever their order on
-    the command line."""
+    the command line. A `dataset` and a `network.sizes` (the last of each) are applied together, since
+    the network's inputs must match the dataset's images (`--set dataset=cifar10 --set
+    network.sizes=3072,256,10`)."""
     assignments = list(assignments)
     first = (DEVICE_NAME, DEVICE_CURVE)
     for key in first:
         chosen = [a for a in assignments if _split(a)[0] == key]
         if chosen:
             wl = override(wl, chosen[-1])
+    paired = {key: [a for a in assignments if _split(a)[0] == key] for key in ("dataset", "network.sizes")}
+    if all(paired.values()):
+        dataset, sizes = (_split(paired[key][-1])[1] for key in ("dataset", "network.sizes"))
+        fields = attrs.fields_dict(attrs.resolve_types(Workload))
+        value = _convert(dataset, fields["dataset"].type, "dataset")
+        network = _set(wl.network, ["sizes"], sizes, "network.sizes")
+        try:
+            wl = attrs.evolve(wl, dataset=value, network=network)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"--set dataset and network.sizes: {one_line(exc)}") from None
+        first += ("dataset", "network.sizes")
     for a in assignments:
         if _split(a)[0] not in first:
             wl = override(wl, a)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cyclesim import data
+from cyclesim import data, terms
 from cyclesim.errors import DataError
 
 REAL_DATA = os.environ.get("CYCLESIM_DATA", "")
@@ -360,8 +360,10 @@ def test_no_download_gives_one_line(tmp_path):
 def test_find_rejects_synthetic_and_unknown():
     with pytest.raises(DataError, match="has no files"):
         data.find("synthetic")
-    with pytest.raises(DataError, match="unknown dataset 'cifar10': choose one of mnist, fashion-mnist, synthetic"):
-        data.load("cifar10")
+    with pytest.raises(
+        DataError, match="unknown dataset 'cifar100': choose one of mnist, fashion-mnist, cifar10, synth"
+    ):
+        data.load("cifar100")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -609,3 +611,111 @@ def test_broken_files_in_a_data_folder_end_in_one_error_line(capsys, tmp_path, m
     out, err = capsys.readouterr()
     assert code == 2 and len(err.splitlines()) == 1 and err.startswith("error: ") and "Traceback" not in out + err
     assert "train-labels-idx1-ubyte" in err
+
+
+# ----------------------------------------------------------------------------------------------
+# CIFAR-10 (binary version), from small files in the real format
+
+
+@pytest.fixture
+def cifar(monkeypatch, tmp_path):
+    """Six tiny CIFAR-10 batch files of 4 records each (the real record layout: a label byte, then
+    1024 red, 1024 green and 1024 blue bytes), their md5 sums in place of the real ones, and the
+    archive holding them (`cifar.archive`, its md5 in place of the published one)."""
+    import io
+    import tarfile
+
+    rng = np.random.default_rng(11)
+    monkeypatch.setattr(data, "CIFAR_RECORDS", 4)
+    images = {n: rng.integers(0, 256, size=(4, 3, 32, 32), dtype=np.uint8) for n in data.CIFAR_FILES}
+    labels = {n: rng.integers(0, 10, size=4, dtype=np.uint8) for n in data.CIFAR_FILES}
+    blobs = {
+        n: np.concatenate([labels[n][:, None], images[n].reshape(4, 3072)], axis=1).tobytes() for n in data.CIFAR_FILES
+    }
+    monkeypatch.setattr(data, "CIFAR_MD5", {n: md5(b) for n, b in blobs.items()})
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for n, b in blobs.items():
+            info = tarfile.TarInfo(f"{data.CIFAR_ARCHIVE_DIR}/{n}")
+            info.size = len(b)
+            tar.addfile(info, io.BytesIO(b))
+    archive = buffer.getvalue()
+    monkeypatch.setattr(data, "CIFAR_ARCHIVE_MD5", md5(archive))
+
+    def put(folder: Path, form: str = "files") -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        if form == "archive":
+            (folder / data.CIFAR_ARCHIVE).write_bytes(archive)
+        else:
+            for n, b in blobs.items():
+                (folder / n).write_bytes(b)
+        return folder
+
+    put.images, put.labels, put.blobs, put.archive = images, labels, blobs, archive
+    return put
+
+
+@pytest.mark.parametrize("form", ["files", "archive"])
+def test_cifar10_is_read_channel_major_from_its_batch_files_or_its_archive(cifar, tmp_path, form):
+    folder = cifar(tmp_path / "d" / ("cifar10" if form == "archive" else data.CIFAR_ARCHIVE_DIR), form)
+    ds = data.load("cifar10", tmp_path / "d")
+    assert ds.shape == (3, 32, 32) and ds.values == 3072 == terms.input_values("cifar10")
+    train = [n for n in data.CIFAR_FILES if n != "test_batch.bin"]
+    np.testing.assert_array_equal(ds.train_x, np.concatenate([cifar.images[n].reshape(4, 3072) for n in train]))
+    np.testing.assert_array_equal(ds.train_y, np.concatenate([cifar.labels[n] for n in train]))
+    np.testing.assert_array_equal(ds.test_x.reshape(4, 3, 32, 32), cifar.images["test_batch.bin"])
+    np.testing.assert_array_equal(ds.test_y, cifar.labels["test_batch.bin"])
+    assert ds.test_x[0, 1024] == cifar.images["test_batch.bin"][0, 1, 0, 0]  # green plane after red
+    expected = folder / data.CIFAR_ARCHIVE if form == "archive" else folder
+    assert data.find("cifar10", tmp_path / "d") == expected and ds.source == str(expected)
+
+
+def test_cifar10_archive_in_the_cache_is_used_and_downloads_are_verified(cifar, tmp_path, monkeypatch):
+    served = cifar(tmp_path / "web", "archive")
+    with serve(served) as (base, requests):
+        monkeypatch.delenv("CYCLESIM_NO_DOWNLOAD")
+        monkeypatch.setenv("CYCLESIM_DATA_URL", base)
+        first = data.find("cifar10")
+        assert first == tmp_path / "cache" / "cifar10" / data.CIFAR_ARCHIVE
+        fetched = list(requests)
+        assert data.find("cifar10") == first and requests == fetched  # the second call finds it in the cache
+    monkeypatch.setattr(data, "CIFAR_ARCHIVE_MD5", "0" * 32)
+    first.unlink()
+    with serve(served) as (base, _requests):
+        monkeypatch.setenv("CYCLESIM_DATA_URL", base)
+        with pytest.raises(DataError, match="md5 mismatch; deleted it"):
+            data.find("cifar10")
+    assert not first.exists()
+
+
+def test_bad_cifar10_files_are_one_line_errors(cifar, tmp_path, monkeypatch):
+    cifar(tmp_path / "md5", "archive")
+    monkeypatch.setattr(data, "CIFAR_ARCHIVE_MD5", "f" * 32)
+    with pytest.raises(DataError, match="is corrupt or not the standard cifar-10-binary.tar.gz"):
+        data.load("cifar10", tmp_path / "md5")
+    truncated = tmp_path / "cut" / data.CIFAR_ARCHIVE
+    truncated.parent.mkdir()
+    truncated.write_bytes(cifar.archive[: len(cifar.archive) // 2])
+    monkeypatch.setattr(data, "CIFAR_ARCHIVE_MD5", md5(truncated.read_bytes()))  # a copy cut short
+    with pytest.raises(DataError, match="corrupt or truncated archive"):
+        data.load("cifar10", tmp_path / "cut")
+    folder = cifar(tmp_path / "short")
+    (folder / "data_batch_3.bin").write_bytes(cifar.blobs["data_batch_3.bin"][:-5])
+    monkeypatch.setitem(data.CIFAR_MD5, "data_batch_3.bin", md5(cifar.blobs["data_batch_3.bin"][:-5]))
+    with pytest.raises(DataError, match="holds 12287 bytes, not 4 records of 3073 bytes"):
+        data.load("cifar10", folder)
+    (folder / "test_batch.bin").unlink()
+    with pytest.raises(DataError, match="missing test_batch.bin"):
+        data.load("cifar10", folder)
+    with pytest.raises(DataError) as caught:
+        data.load("cifar10")  # nowhere: no data folder, an empty cache, downloads disabled
+    message = str(caught.value)
+    assert "\n" not in message and data.CIFAR_ARCHIVE in message and "CYCLESIM_NO_DOWNLOAD" in message
+
+
+def test_a_network_must_take_the_datasets_images():
+    from cyclesim.config import Network, Workload
+
+    with pytest.raises(ValueError, match=r"3072 inputs for cifar10 \(32x32x3 images\), got 784"):
+        Workload(dataset="cifar10")
+    assert Workload(dataset="cifar10", network=Network(sizes=(3072, 64, 10))).network.sizes[0] == 3072

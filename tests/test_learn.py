@@ -215,3 +215,21 @@ def test_epochs_report_live_dead_saturated_units_and_the_reads_error():
     assert out.live is None and hidden.read_error is None  # no ADC, no read error
     assert 0 < stats["adc6"][0].read_error < stats["adc2"][0].read_error
     assert stats["floor"][0].read_offset < -abs(stats["adc6"][0].read_offset)  # -1/2 LSB per plane
+
+
+@pytest.mark.parametrize("mode", ["ideal", "hardware"])
+def test_images_with_channels_train_in_every_mode(mode):
+    """A 32x32x3 dataset (CIFAR-10's shape, channel-major) flows through an MLP that takes its 3072
+    values, in ideal and hardware mode."""
+    rng = np.random.default_rng(5)
+    ds = data.Dataset(
+        name="cifar10", train_x=rng.integers(0, 256, (60, 3072), dtype=np.uint8),
+        train_y=rng.integers(0, 10, 60, dtype=np.uint8), test_x=rng.integers(0, 256, (20, 3072), dtype=np.uint8),
+        test_y=rng.integers(0, 10, 20, dtype=np.uint8), shape=(3, 32, 32),
+    )  # fmt: skip
+    wl = Workload(
+        dataset="cifar10", mode=mode, network=Network(sizes=(3072, 24, 10)),
+        training=Training(epochs=1, batch_size=20),
+    )  # fmt: skip
+    stats = Trainer(wl, ds, np.random.SeedSequence(0)).run_epoch(1)[0]
+    assert np.isfinite(stats.train_loss) and 0 <= stats.test_accuracy <= 1 and (mode == "ideal" or stats.pulses > 0)

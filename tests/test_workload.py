@@ -103,6 +103,17 @@ def test_override_tuple_tolerates_spaces(dfa):
     assert wf.override(dfa, "network.sizes= 784, 64 ,10").network.sizes == (784, 64, 10)
 
 
+@pytest.mark.parametrize("order", [0, 1])
+def test_a_dataset_and_its_networks_inputs_are_set_together(dfa, order):
+    sets = ["dataset=cifar10", "network.sizes=3072,128,10"]
+    wl = wf.apply(dfa, sets[order:] + sets[:order])
+    assert (wl.dataset, wl.network.sizes) == ("cifar10", (3072, 128, 10))
+    with pytest.raises(ConfigError, match=r"^--set dataset and network.sizes: .*3072 inputs for cifar10"):
+        wf.apply(dfa, ["dataset=cifar10", "network.sizes=784,10"])
+    with pytest.raises(ConfigError, match=r"^--set dataset: .*3072 inputs for cifar10 \(32x32x3 images\), got 784"):
+        wf.apply(dfa, ["dataset=cifar10"])
+
+
 def test_override_top_level_str(dfa):
     wl = wf.override(dfa, "rule=bp")
     assert wl.rule == "bp"
