@@ -35,7 +35,7 @@ import attrs
 import numpy as np
 
 from cyclesim.errors import DataError, one_line
-from cyclesim.terms import DATASETS, SHAPES
+from cyclesim.terms import DATASETS, SHAPES, input_values
 
 IMAGE_SIDE = 28
 """Images are IMAGE_SIDE x IMAGE_SIDE pixels."""
@@ -571,12 +571,7 @@ def _not_found_message(key: str, download_hint: str, tried: list[str]) -> str:
 
 def _idx_bytes(path: Path) -> bytes:
     """The IDX content of `path`, decompressed if it is gzip; DataError if unreadable or corrupt."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path} does not exist: check the path or re-download the file") from None
-    except OSError as error:
-        raise DataError(f"cannot read {path} ({error.strerror or error}): check its permissions") from None
+    raw = _read_bytes(path)
     if raw[:2] != _GZIP_MAGIC:
         if path.suffix == ".gz":
             raise DataError(f"{path} is not a gzip file; {_REFETCH}")
@@ -850,6 +845,8 @@ def _read_bytes(path: Path) -> bytes:
     """A file's bytes; DataError naming it if it cannot be read."""
     try:
         return path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist: check the path or re-download the file") from None
     except OSError as error:
         raise DataError(f"cannot read {path} ({error.strerror or error}): check its permissions") from None
 
@@ -857,7 +854,7 @@ def _read_bytes(path: Path) -> bytes:
 def _cifar_records(blob: bytes, where: str) -> tuple[np.ndarray, np.ndarray]:
     """(images (N, 3072) uint8, labels (N,) uint8) of one batch file: N = `CIFAR_RECORDS` records of a
     label byte and 3072 pixel bytes (channel-major). DataError for a file of another size or labels."""
-    record = 1 + math.prod(SHAPES["cifar10"])
+    record = 1 + input_values("cifar10")
     if len(blob) != CIFAR_RECORDS * record:
         raise DataError(
             f"{where} holds {len(blob)} bytes, not {CIFAR_RECORDS} records of {record} bytes (CIFAR-10's binary "
