@@ -1,4 +1,4 @@
-"""cyclesim: event-driven, cycle-level simulator of compute-in-memory chips that train MLPs on chip.
+"""cyclesim: event-driven, cycle-level simulator of compute-in-memory chips that train neural networks on chip.
 
 `cyclesim.run(workload)` trains a `Workload` and returns its `Result` (see `cyclesim.api`); the
 configuration classes are importable from here. Every name loads its module on first use, so
@@ -9,11 +9,17 @@ stays light.
 from cyclesim.version import __version__
 
 _CONFIG = ("Chip", "Device", "Effects", "Network", "Precision", "Sim", "Training", "Workload")
+_LAYERS = ("AvgPool2d", "Conv2d", "Dense", "Flatten", "MaxPool2d")
 
 __all__ = [
+    "AvgPool2d",
     "Chip",
+    "Conv2d",
+    "Dense",
     "Device",
     "Effects",
+    "Flatten",
+    "MaxPool2d",
     "Network",
     "Precision",
     "Result",
@@ -30,6 +36,10 @@ def __getattr__(name: str):
         from cyclesim import config
 
         return getattr(config, name)
+    if name in _LAYERS:
+        from cyclesim import layers
+
+        return getattr(layers, name)
     if name == "run":
         from cyclesim.api import run
 

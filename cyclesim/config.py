@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 from attrs import field, frozen
 
+from cyclesim import layers as layer_types
 from cyclesim import rules, tech, terms
 from cyclesim.errors import show
 from cyclesim.rules import base as rule_base
@@ -133,10 +134,17 @@ def _rule(inst, attribute, value):
             raise ValueError(f"workload.rule: rule {type(value).__name__} needs a `name` (a non-empty string)")
         check_text(f"workload.rule: the name of rule {type(value).__name__}", value.name)
         return
-    if not isinstance(value, str) or value not in rules.NAMES:
+    if not isinstance(value, str):
         raise ValueError(
             f"workload.rule must be one of {', '.join(rules.NAMES)} or a cyclesim.rules.Rule; got {show(value)}"
         )
+    try:
+        rules.get(value)
+    except ValueError:
+        raise ValueError(
+            f"workload.rule must be one of {', '.join(rules.NAMES)}, conv:<rule>,dense:<rule> (e.g. "
+            f"conv:bp,dense:dfa) or a cyclesim.rules.Rule; got {show(value)}"
+        ) from None
 
 
 def _opt(validator):
@@ -153,19 +161,53 @@ def _sizes(value) -> tuple:
     return value
 
 
+def _layers(value):
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def _shape(value):
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+DEFAULT_SIZES = (784, 256, 256, 10)
+
+
 @frozen
 class Network:
-    """An MLP: `sizes` = (inputs, hidden..., outputs); ReLU hidden layers, linear output.
+    """A network, given one of two ways:
 
-    Hidden activations are ReLU outputs in fixed point on [0, 1] (WAGE's activation range, as
-    NeuroSim's wrapper quantizes them): min(max(a, 0), 1).
+    - `sizes` = (inputs, hidden..., outputs): an MLP of Dense layers on the flattened images;
+    - `layers`: a sequence of layer objects (`cyclesim.layers`: Conv2d, MaxPool2d, AvgPool2d, Flatten,
+      Dense) on the dataset's images (channels, height, width), the last a Dense layer of the classes.
+
+    Without either, the MLP 784-256-256-10. ReLU hidden layers, linear outputs: hidden activations are
+    ReLU outputs in fixed point on [0, 1] (WAGE's activation range, as NeuroSim's wrapper quantizes
+    them): min(max(a, 0), 1). `input_shape` (channels, height, width) sets the synthetic set's images
+    (the other datasets have their own shape, which it must then match).
     """
 
-    sizes: tuple[int, ...] = field(default=(784, 256, 256, 10), converter=_sizes)
+    sizes: tuple[int, ...] | None = field(default=None, converter=_sizes)
+    layers: tuple | None = field(default=None, converter=_layers)
+    input_shape: tuple[int, int, int] | None = field(default=None, converter=_shape)
     activation: str = field(default="relu", validator=_one_of(("relu",)))
+
+    def __attrs_post_init__(self):
+        if self.sizes is not None and self.layers is not None:
+            raise ValueError(
+                "network.sizes and network.layers are both given: an MLP needs only sizes, any other "
+                "network only layers (set the other to None)"
+            )
+        if self.sizes is None and self.layers is None:
+            object.__setattr__(self, "sizes", DEFAULT_SIZES)
 
     @sizes.validator
     def _check_sizes(self, attribute, value):
+        if value is None:
+            return
         if not isinstance(value, tuple):
             raise ValueError(f"network.sizes must be a tuple of layer widths like (784, 256, 10), got {show(value)}")
         if len(value) < 2:
@@ -181,9 +223,45 @@ class Network:
                     f"use narrower layers"
                 )
 
+    @layers.validator
+    def _check_layers(self, attribute, value):
+        if value is None:
+            return
+        if not isinstance(value, tuple) or not value:
+            raise ValueError(f"network.layers must be a non-empty sequence of layers, got {show(value)}")
+        for number, layer in enumerate(value, 1):
+            if not isinstance(layer, layer_types.LAYER_TYPES):
+                names = ", ".join(t.__name__ for t in layer_types.LAYER_TYPES)
+                raise ValueError(f"network.layers: entry {number} is {show(layer)}, not a layer ({names})")
+        weights = sum(layer.has_weights for layer in value)
+        if weights > MAX_LAYERS:
+            raise ValueError(f"network.layers has {weights} layers with weights, at most {MAX_LAYERS} allowed")
+
+    @input_shape.validator
+    def _check_input_shape(self, attribute, value):
+        if value is None:
+            return
+        if (
+            not isinstance(value, tuple)
+            or len(value) != 3
+            or any(isinstance(n, bool) or not isinstance(n, int) for n in value)
+            or not (1 <= value[0] <= 64 and 4 <= value[1] <= 512 and 4 <= value[2] <= 512)
+        ):
+            raise ValueError(
+                "network.input_shape must be (channels, height, width) with 1-64 channels and sides of "
+                f"4-512 pixels, got {show(value)}"
+            )
+
     @property
-    def layers(self) -> int:
-        return len(self.sizes) - 1
+    def layer_objects(self) -> tuple:
+        """The layers, an MLP's `sizes` as Dense layers."""
+        return layer_types.dense(self.sizes) if self.layers is None else self.layers
+
+    def describe(self) -> str:
+        """784-256-256-10 for an MLP; the layers in words otherwise."""
+        if self.layers is None:
+            return "-".join(map(str, self.sizes))
+        return " ".join(layer.describe() for layer in self.layers)
 
 
 @frozen
@@ -509,14 +587,33 @@ class Workload:
     sim: Sim = field(factory=Sim, validator=_section(Sim))
 
     def __attrs_post_init__(self):
-        inputs = terms.input_values(self.dataset)
-        if self.network.sizes[0] != inputs:
+        net, shape = self.network, self.image_shape
+        if (
+            net.input_shape is not None
+            and self.dataset != "synthetic"
+            and net.input_shape != terms.SHAPES[self.dataset]
+        ):
             raise ValueError(
-                f"network.sizes must start with {inputs} inputs for {self.dataset} "
-                f"({terms.describe_shape(self.dataset)} images), got {self.network.sizes[0]}"
+                f"network.input_shape {show(net.input_shape)} does not match {self.dataset}'s "
+                f"{terms.describe_shape(self.dataset)} images {show(terms.SHAPES[self.dataset])}: leave it unset "
+                "(it only shapes the synthetic set)"
             )
-        if self.network.sizes[-1] != 10:
-            raise ValueError(f"network.sizes must end with 10 outputs for {self.dataset}, got {self.network.sizes[-1]}")
+        what = (
+            f"{self.dataset} ({'x'.join(map(str, shape[1:]))}" + (f"x{shape[0]}" if shape[0] > 1 else "") + " images)"
+        )
+        if net.layers is None:
+            inputs = math.prod(shape)
+            if net.sizes[0] != inputs:
+                raise ValueError(f"network.sizes must start with {inputs} inputs for {what}, got {net.sizes[0]}")
+        if self.geometry.stages[-1].units != 10:
+            key = "network.sizes must end with" if net.layers is None else "network.layers must end with Dense(10),"
+            raise ValueError(f"{key} 10 outputs for {self.dataset}, got {self.geometry.stages[-1].units}")
+        for stage in self.geometry.stages:
+            if max(stage.rows, stage.cols) > MAX_WIDTH:
+                raise ValueError(
+                    f"network.layers: layer {stage.number} ({stage.layer.describe()}) has a weight matrix of "
+                    f"{stage.rows} x {stage.cols}, larger than {MAX_WIDTH:,} on a side: use fewer channels or units"
+                )
         if (1 << self.precision.weight) > self.device.levels:
             raise ValueError(
                 f"precision.weight={self.precision.weight} needs {1 << self.precision.weight} conductance "
@@ -525,11 +622,11 @@ class Workload:
             )
 
         sigs = self.signals  # checks the rule against the network (one clear error if it does not fit)
-        needs_store = bool(rule_base.feedback_shapes(sigs, self.network.sizes))
+        needs_store = bool(rule_base.feedback_shapes(sigs, self.geometry))
         if self.chip.feedback_store != "auto" and not needs_store:
             what = (
                 "keeps sign(W) in its SRAM sign store"
-                if rule_base.sign_bits(sigs, self.network.sizes)
+                if rule_base.sign_bits(sigs, self.geometry)
                 else ("uses no feedback matrices")
             )
             raise ValueError(f"rule {self.rule_object.name} {what}; chip.feedback_store does not apply (leave it auto)")
@@ -545,9 +642,25 @@ class Workload:
         return rules.get(self.rule)
 
     @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(channels, height, width) of the dataset's images: the synthetic set's `network.input_shape`
+        if given, else the dataset's own."""
+        if self.dataset == "synthetic" and self.network.input_shape is not None:
+            return self.network.input_shape
+        return terms.SHAPES[self.dataset]
+
+    @property
+    def geometry(self) -> layer_types.Geometry:
+        """The network on its inputs (`layers.Geometry`): every weight layer's shapes. An MLP reads the
+        flattened images."""
+        net = self.network
+        shape = (net.sizes[0],) if net.layers is None else self.image_shape
+        return layer_types.geometry(net.layer_objects, shape)
+
+    @property
     def signals(self) -> list:
         """The rule's learning signal of every hidden layer (`rules.Signal`), checked against the network."""
-        return rule_base.signals(self.rule_object, self.network.sizes)
+        return rule_base.signals(self.rule_object, self.geometry.kinds)
 
     @property
     def wgu(self) -> str:
@@ -561,7 +674,7 @@ class Workload:
     def feedback_store(self) -> str:
         """Where the rule's fixed random matrices live ("none" when it has none): `chip.feedback_store`,
         else SRAM for an iso chip, else the rule's own choice."""
-        if not rule_base.feedback_shapes(self.signals, self.network.sizes):
+        if not rule_base.feedback_shapes(self.signals, self.geometry):
             return "none"
         if self.chip.feedback_store != "auto":
             return self.chip.feedback_store
@@ -575,5 +688,14 @@ def _plain(_inst, _field, value):
 
 
 def to_dict(obj) -> dict:
-    """A config as plain JSON-able data (tuples become lists, a rule object its name)."""
-    return attrs.asdict(obj, recurse=True, value_serializer=_plain)
+    """A config as plain JSON-able data (tuples become lists, a rule object its name, a layer
+    {"type": "Conv2d", its fields}); a network lists only the way it is given (`sizes` or `layers`)."""
+    out = attrs.asdict(obj, recurse=True, value_serializer=_plain)
+    net, doc = (obj.network, out["network"]) if isinstance(obj, Workload) else (obj, out)
+    if isinstance(net, Network):
+        for key in ("sizes", "layers", "input_shape"):
+            if getattr(net, key) is None:
+                del doc[key]
+        if net.layers is not None:
+            doc["layers"] = [{"type": layer.name, **attrs.asdict(layer)} for layer in net.layers]
+    return out

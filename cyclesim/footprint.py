@@ -89,8 +89,10 @@ class Estimate:
     def advice(self, workload: Workload) -> str:
         """What to lower, from the largest part of the peak."""
         top = next(iter(self.parts), "")
-        widest = max(workload.network.sizes[1:-1], default=workload.network.sizes[-1])
-        sizes = f"network.sizes (the widest layer has {widest} units)"
+        units = workload.geometry.units
+        widest = max(units[1:-1], default=units[-1])
+        key = "network.sizes" if workload.network.layers is None else "network.layers"
+        sizes = f"{key} (the widest layer has {widest} units)"
         if top == "partial sums":
             batch = workload.training.batch_size
             return f"lower training.batch_size (now {batch}; the partial sums grow with it) or {sizes}"
@@ -119,8 +121,8 @@ def psum_bytes(rows: int, cols: int, batch: int, planes: int, sub: int, per_plan
 def dataset_bytes(workload: Workload) -> tuple[int, int]:
     """(resident, transient while loading) bytes of the workload's dataset."""
     if workload.dataset == "synthetic":
-        n = sum(SYNTHETIC_COUNTS.values())
-        return n * (PIXELS + 1), n * PIXELS * SYNTHETIC_WORK
+        n, values = sum(SYNTHETIC_COUNTS.values()), math.prod(workload.image_shape)
+        return n * (values + 1), n * values * SYNTHETIC_WORK
     if workload.dataset == "cifar10":  # the batch files' bytes, then the arrays cut from them
         n = len(CIFAR_FILES) * CIFAR_RECORDS
         return n * (input_values("cifar10") + 1), 2 * n * (input_values("cifar10") + 1)
@@ -131,17 +133,18 @@ def dataset_bytes(workload: Workload) -> tuple[int, int]:
 def estimate(workload: Workload) -> Estimate:
     """The run's peak resident memory above the starting process, in bytes (see the module doc)."""
     wl = workload
-    sizes = wl.network.sizes
+    stages = wl.geometry.stages
     mode, fx, dev, chip, prec = wl.mode, wl.effects, wl.device, wl.chip, wl.precision
     hw = mode == "hardware"
     crossbar = mode != "ideal"
     adc = hw and fx.adc
     batch = wl.training.batch_size
     sub = chip.subarray
-    layers = [(r, c) for r, c in zip(sizes[:-1], sizes[1:])]
+    layers = [(s.rows, s.cols) for s in stages]
+    reads = [batch * s.positions for s in stages]  # read rows per batch: a convolution's positions too
     n = [r * c for r, c in layers]
     sigs = wl.signals
-    fb_shapes = rule_base.feedback_shapes(sigs, sizes)
+    fb_shapes = rule_base.feedback_shapes(sigs, wl.geometry)
     in_rram = wl.feedback_store == "rram"
 
     # -- state -------------------------------------------------------------------------------
@@ -181,32 +184,36 @@ def estimate(workload: Workload) -> Estimate:
         "previous pulses": 4 * total if crossbar else 0,
         "recorded iterations": trace,
     }
-    activations = 4 * batch * sum(sizes) * 8  # inputs, pre-activations, outputs, deltas per layer
+    # inputs, pre-activations, outputs, deltas per layer; a convolution's patches (and their copy as rows)
+    activations = 4 * batch * sum(wl.geometry.units) * 8 + sum(
+        8 * r * s.rows for r, s in zip(reads, stages) if s.is_conv
+    )
     transient = {}
 
-    def read(key: str, rows: int, cols: int, weights: int, bits: int, signed: bool, through_adc: bool, copies: int):
+    def read(key, rows, cols, weights, bits, signed, through_adc, copies, samples=batch):
         if not crossbar:
             return
         if through_adc:
-            ps = psum_bytes(rows, cols, batch, _planes(bits, signed), sub, chip.adc_model == "neurosim")
+            ps = psum_bytes(rows, cols, samples, _planes(bits, signed), sub, chip.adc_model == "neurosim")
             cost = max(8 * weights, 4 * copies * weights + ps)
             transient[key] = (cost, ps)
         else:
             transient[key] = (8 * weights, 0)
 
     for layer, ((r, c), k) in enumerate(zip(layers, n)):
-        read(f"forward{layer}", r, c, k, prec.activation, False, adc, 1)
+        read(f"forward{layer}", r, c, k, prec.activation, False, adc, 1, reads[layer])
         earlier = 4 * sum(n[:layer]) if crossbar else 0
         transient[f"update{layer}"] = (earlier + (UPDATE_BYTES if crossbar else 8) * k, 0)
     for s in sigs:
         if s.via == "transposed":
             r, c = layers[s.layer + 1]
-            read(f"transposed{s.layer + 1}", c, r, r * c, prec.error, True, adc, 2)
+            read(f"transposed{s.layer + 1}", c, r, r * c, prec.error, True, adc, 2, reads[s.layer + 1])
         elif s.via == "sign_transposed":
             transient[f"signs{s.layer + 1}"] = (12 * n[s.layer + 1], 0)
         else:
             rows, cols = fb_shapes[s.layer]
-            read(f"feedback{s.layer}", rows, cols, rows * cols, prec.error, True, adc and in_rram, 1)
+            samples = reads[s.layer + 1] if s.mirrors_next else batch
+            read(f"feedback{s.layer}", rows, cols, rows * cols, prec.error, True, adc and in_rram, 1, samples)
     _key, (worst, worst_psum) = max(transient.items(), key=lambda kv: kv[1][0])
     update_per = UPDATE_BYTES if crossbar else 8
     heap = max((update_per * k for k in n if 4 * k < HEAP_BLOCK_BYTES), default=0)
@@ -225,7 +232,8 @@ def estimate(workload: Workload) -> Estimate:
         engine_parts = {
             "state": state,
             "recorded iterations": trace,
-            "transient": 24 * batch * max(sizes[:-1]),  # int64 operand copy, its shifted bits, the sums
+            # int64 operand copy, its shifted bits, the sums
+            "transient": 24 * max(r * s.rows for r, s in zip(reads, stages)),
             "heap": heap,
             "activations": activations,
         }

@@ -130,9 +130,9 @@ class Result:
         }
 
     def macs_per_image(self) -> int:
-        """Multiply-accumulates of one forward pass of one image: sum over layers of fan_in x fan_out."""
-        sizes = self.workload.network.sizes
-        return sum(a * b for a, b in zip(sizes, sizes[1:]))
+        """Multiply-accumulates of one forward pass of one image: sum over layers of positions x fan_in x
+        fan_out (a dense layer has one position)."""
+        return self.workload.geometry.macs
 
     def performance(self) -> dict | None:
         """Throughput, energy efficiency and leakage power of the simulated iterations (means over

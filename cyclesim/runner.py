@@ -78,7 +78,7 @@ def run(workload: Workload, *, data_dir: str | None = None, observers: Iterable[
     fp = floorplan_mod.plan(workload)
     inv = inventory.build(workload, fp)  # the chip, built once: the area and the engine read it
     result = Result(workload=workload, floorplan=fp, area=area_mod.roll_up(inv))
-    dataset = data.load(workload.dataset, data_dir, seed=workload.training.seed)
+    dataset = data.load(workload.dataset, data_dir, seed=workload.training.seed, shape=workload.image_shape)
     result.data_source = dataset.source
     check_batch(workload, len(dataset.train_x), dataset.name)  # before any file is written
     engine = engine_applies(workload)

@@ -860,3 +860,18 @@ def test_device_table_refuses_what_it_cannot_write_or_make(capsys, tmp_path):
     assert "curve table already" in line
     line = expect_user_error(capsys, ["device", "table", "--out", tmp_path / "t.csv", "--set", "chip.adc_bits=3"])
     assert "only device.* settings" in line
+
+
+@pytest.mark.slow
+def test_vgg8_offline_estimate_reports_the_chip_and_one_iteration(tmp_path):
+    """NeuroSim's VGG-8 mapped, priced and one batch-16 iteration simulated offline (the synthetic set
+    in the network's 32x32x3 shape): area by category, tiles, utilisation, latency and energy per phase."""
+    root = Path(__file__).resolve().parents[1]
+    args = ["--set", "training.epochs=0", "--set", "dataset=synthetic", "--quiet", "--out", str(tmp_path / "vgg8")]
+    assert cli.main([str(root / "workloads" / "vgg8_cifar10.py"), *args]) == 0
+    doc = json.loads((tmp_path / "vgg8" / "results.json").read_text())
+    assert doc["config"]["network"]["input_shape"] == [3, 32, 32] and len(doc["floorplan"]["per_layer"]) == 8
+    assert doc["floorplan"]["tiles"] > 0 and 0 < doc["floorplan"]["utilization"] <= 1
+    assert all(v > 0 for k, v in doc["area"]["breakdown_um2"].items() if k != "dram")
+    assert all(doc["latency"]["per_phase_s"][p] > 0 for p in ("fw", "ag", "wg", "wu"))
+    assert all(doc["energy"]["per_phase_j"][p] > 0 for p in ("fw", "ag", "wg", "wu"))

@@ -28,6 +28,7 @@ from cyclesim.config import (
     to_dict,
 )
 from cyclesim.errors import TechError, UserError
+from cyclesim.layers import AvgPool2d, Conv2d, Dense, Flatten, MaxPool2d
 
 # ----------------------------------------------------------------------------------------------
 # Defaults: DNN+NeuroSim V2.0's training baseline
@@ -241,8 +242,95 @@ def test_feedback_store_that_does_not_apply_is_an_error(rule, needle):
         Workload(rule=rule, chip=Chip(feedback_store="rram"))
 
 
-def test_layers():
-    assert Network(sizes=(784, 256, 256, 10)).layers == 3
+def test_sizes_are_dense_layers():
+    wl = Workload(network=Network(sizes=(784, 256, 256, 10)))
+    assert wl.geometry.layers == 3
+    assert wl.geometry.units == (784, 256, 256, 10)
+    assert Network(sizes=(784, 256, 10)).layer_objects == (Dense(256), Dense(10))
+
+
+def test_network_layers_on_the_dataset_images():
+    lenet = (Conv2d(6, 5, padding=2), MaxPool2d(2), Conv2d(16, 5), AvgPool2d(2), Flatten(), Dense(84), Dense(10))
+    wl = Workload(network=Network(layers=lenet))
+    assert [(s.rows, s.cols, s.positions) for s in wl.geometry.stages] == [
+        (25, 6, 784),
+        (150, 16, 100),
+        (400, 84, 1),
+        (84, 10, 1),
+    ]
+    assert wl.geometry.units == (784, 6 * 28 * 28, 16 * 10 * 10, 84, 10)
+    doc = to_dict(wl)["network"]
+    assert "sizes" not in doc and doc["layers"][0] == {
+        "type": "Conv2d",
+        "out_channels": 6,
+        "kernel": 5,
+        "stride": 1,
+        "padding": 2,
+    }
+    assert "layers" not in to_dict(Workload())["network"]  # an MLP's document is unchanged
+
+
+@pytest.mark.parametrize(
+    ("network", "dataset", "needle"),
+    [
+        (
+            Network(layers=(Conv2d(4, 5), Flatten(), Conv2d(3, 3), Dense(10))),
+            "mnist",
+            "layer 3 (Conv2d(3, 3)): Conv2d needs (channels, height, width) inputs",
+        ),
+        (
+            Network(layers=(Conv2d(4, 29), Flatten(), Dense(10))),
+            "mnist",
+            "layer 1 (Conv2d(4, 29)): Conv2d's 29x29 kernel is larger than its 28x28 input",
+        ),
+        (
+            Network(layers=(Conv2d(4, 3), Dense(10))),
+            "mnist",
+            "layer 2 (Dense(10)): Dense needs flat inputs but gets a 4x26x26 feature map: put Flatten() before it",
+        ),
+        (
+            Network(layers=(Conv2d(4, 3), *[MaxPool2d(2)] * 5, Flatten(), Dense(10))),
+            "mnist",
+            "layer 6 (MaxPool2d(2)): MaxPool2d's 2x2 window is larger than its 1x1 input",
+        ),
+        (Network(layers=(Flatten(), Dense(64), Dense(12))), "mnist", "must end with Dense(10), 10 outputs"),
+        (
+            Network(layers=(Flatten(), Dense(64), Dense(10), Flatten())),
+            "mnist",
+            "the last layer (Flatten()) has no weights",
+        ),
+        (
+            Network(layers=(Conv2d(4, 3), Flatten(), Dense(10)), input_shape=(1, 28, 28)),
+            "cifar10",
+            "network.input_shape (1, 28, 28) does not match cifar10's 32x32x3 images",
+        ),
+        (
+            Network(sizes=(784, 10)),
+            "cifar10",
+            "network.sizes must start with 3072 inputs for cifar10 (32x32x3 images), got 784",
+        ),
+    ],
+)
+def test_impossible_networks_name_the_layer(network, dataset, needle):
+    with pytest.raises(ValueError, match=re.escape(needle)):
+        Workload(network=network, dataset=dataset)
+
+
+def test_a_network_is_given_one_way():
+    with pytest.raises(ValueError, match="both given"):
+        Network(sizes=(784, 10), layers=(Flatten(), Dense(10)))
+    with pytest.raises(ValueError, match="entry 2 is 'relu', not a layer"):
+        Network(layers=(Flatten(), "relu", Dense(10)))
+    with pytest.raises(ValueError, match="Conv2d.kernel must be an integer from 1 to 64"):
+        Conv2d(4, 0)
+
+
+def test_the_synthetic_set_takes_the_networks_input_shape():
+    wl = Workload(
+        dataset="synthetic", network=Network(layers=(Conv2d(8, 3), Flatten(), Dense(10)), input_shape=(3, 16, 16))
+    )
+    assert wl.image_shape == (3, 16, 16)
+    assert wl.geometry.stages[0].rows == 27
 
 
 def test_to_dict_is_json_serialisable():

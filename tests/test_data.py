@@ -12,6 +12,7 @@ import functools
 import gzip
 import hashlib
 import http.server
+import math
 import os
 import struct
 import threading
@@ -719,3 +720,108 @@ def test_a_network_must_take_the_datasets_images():
     with pytest.raises(ValueError, match=r"3072 inputs for cifar10 \(32x32x3 images\), got 784"):
         Workload(dataset="cifar10")
     assert Workload(dataset="cifar10", network=Network(sizes=(3072, 64, 10))).network.sizes[0] == 3072
+
+
+# ----------------------------------------------------------------------------------------------
+# The synthetic set in other image shapes
+
+
+def arrays_sha256(dataset: data.Dataset) -> str:
+    return hashlib.sha256(
+        dataset.train_x.tobytes() + dataset.train_y.tobytes() + dataset.test_x.tobytes() + dataset.test_y.tobytes()
+    ).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "seed, digest",
+    [
+        # Computed with the 28x28-only generator before `shape` existed: the default set must not change.
+        (0, "5296d354a575bf07817b48e69898eb82612142a7a49caf857ae50b52f1352381"),
+        (3, "4e7c2a2e6ba98979dec79d70395aca122a50d388dd7e406e95c0b18c1a2176dd"),
+    ],
+)
+def test_synthetic_28x28_is_unchanged_bit_for_bit(seed, digest):
+    for dataset in (data.synthetic(seed), data.synthetic(seed, shape=(1, 28, 28)), data.load("synthetic", seed=seed)):
+        assert dataset.shape == (1, 28, 28) and dataset.train_x.shape == (2000, 784)
+        assert arrays_sha256(dataset) == digest
+
+
+def test_synthetic_small_28x28_is_unchanged_bit_for_bit():
+    """Other counts too (the examples are generated in chunks; the draws must not change)."""
+    dataset = data.synthetic(5, n_train=37, n_test=11, shape=[1, np.int64(28), 28])
+    assert arrays_sha256(dataset) == "eaa6e9b2d8bbca9c67cecebe28f84339efbc3667df4a92f82d9a87ee0af40f14"
+
+
+def class_means(dataset: data.Dataset) -> np.ndarray:
+    x = dataset.train_x.astype(np.float64)
+    return np.stack([x[dataset.train_y == k].mean(axis=0) for k in range(dataset.classes)])
+
+
+def test_synthetic_in_colour():
+    dataset = data.synthetic(seed=2, n_train=400, n_test=100, shape=(3, 32, 32))
+    assert dataset.shape == (3, 32, 32) and dataset.values == 3072
+    assert dataset.train_x.shape == (400, 3072) and dataset.test_x.shape == (100, 3072)
+    for array in (dataset.train_x, dataset.train_y, dataset.test_x, dataset.test_y):
+        assert array.dtype == np.uint8
+    assert set(np.unique(dataset.train_y)) == set(range(10))
+    assert dataset == data.synthetic(seed=2, n_train=400, n_test=100, shape=(3, 32, 32))
+    other = data.synthetic(seed=3, n_train=400, n_test=100, shape=(3, 32, 32))
+    assert not np.array_equal(dataset.train_x, other.train_x)
+    assert data.load("synthetic", seed=2, shape=(3, 32, 32)) == data.synthetic(2, shape=(3, 32, 32))
+    means = class_means(dataset)
+    distances = np.sqrt(((means[:, None] - means[None]) ** 2).sum(axis=2))
+    assert distances[~np.eye(10, dtype=bool)].min() > 100  # every two classes' mean images differ clearly
+    # Channel-major: each class's channels are the same strokes, weighted differently per class.
+    planes = means.reshape(10, 3, 1024).sum(axis=2)
+    shares = planes / planes.sum(axis=1, keepdims=True)
+    assert np.ptp(shares, axis=0).max() > 0.1  # the colour of a class tells something about it
+
+
+@pytest.mark.parametrize("shape", [(1, 4, 4), (2, 8, 8), (1, 16, 64), (3, 40, 24), (64, 4, 4), (1, 4, 512)])
+def test_synthetic_shapes_are_learnable(shape):
+    dataset = data.synthetic(seed=1, n_train=500, n_test=200, shape=shape)
+    assert dataset.shape == shape and dataset.train_x.shape == (500, math.prod(shape))
+    centroids = class_means(dataset)
+    test = dataset.test_x.astype(np.float64)
+    predicted = np.argmin(((test[:, None, :] - centroids[None]) ** 2).sum(axis=2), axis=1)
+    assert (predicted == dataset.test_y).mean() > 0.85
+
+
+@pytest.mark.parametrize(
+    "shape, needle",
+    [
+        ((0, 28, 28), "shape channels must be an integer from 1 to 64, got 0"),
+        ((65, 8, 8), "shape channels must be an integer from 1 to 64, got 65"),
+        ((1, 3, 28), "shape height must be an integer from 4 to 512, got 3"),
+        ((1, 28, 513), "shape width must be an integer from 4 to 512, got 513"),
+        ((1, 28.0, 28), "shape height must be an integer from 4 to 512, got 28.0"),
+        ((True, 8, 8), "shape channels must be an integer from 1 to 64, got True"),
+        ((28, 28), "shape must be (channels, height, width), got (28, 28)"),
+        (784, "shape must be (channels, height, width), got 784"),
+    ],
+)
+def test_synthetic_bad_shapes_are_one_line_errors(shape, needle):
+    for call in (lambda: data.synthetic(shape=shape), lambda: data.load("synthetic", shape=shape)):
+        with pytest.raises(DataError) as caught:
+            call()
+        message = str(caught.value)
+        assert needle in message and "\n" not in message
+
+
+def test_load_ignores_shape_for_datasets_in_files(tmp_path, tiny):
+    tiny(tmp_path / "d" / "mnist")
+    dataset = data.load("mnist", tmp_path / "d", shape=(3, 32, 32))
+    assert dataset.shape == (1, 28, 28) and dataset == data.load("mnist", tmp_path / "d")
+
+
+def test_reusing_keys_the_synthetic_set_by_shape():
+    with data.reusing():
+        default = data.load("synthetic", seed=1)
+        assert data.load("synthetic", seed=1, shape=(1, 28, 28)) is default
+        colour = data.load("synthetic", seed=1, shape=(3, 32, 32))
+        assert colour is not default and colour.shape == (3, 32, 32) and default.shape == (1, 28, 28)
+        assert data.load("synthetic", seed=1, shape=[3, 32, 32]) is colour
+        assert data.load("synthetic", seed=1) is default
+        assert len(data._kept.datasets) == 2
+    assert data._reuse_key("synthetic", None, 1) == data._reuse_key("synthetic", None, 1, (1, 28, 28))
+    assert data._reuse_key("synthetic", None, 1) != data._reuse_key("synthetic", None, 1, (3, 32, 32))

@@ -13,7 +13,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "cyclesim"
 
 LAYERS = (
-    {"errors", "kernels", "terms", "version"},  # vocabulary and numerics, no cyclesim imports
+    {"errors", "kernels", "layers", "terms", "version"},  # vocabulary and numerics, no cyclesim imports
     {"tech", "rules", "irdrop"},  # technology files -> SI records; learning rules as declarations; wire physics
     {"config"},  # the frozen workload description
     {"data", "device", "workload"},  # datasets, the cell model, workload files and overrides

@@ -7,6 +7,7 @@ import pytest
 from cyclesim import data
 from cyclesim.config import Chip, Device, Effects, Network, Training, Workload
 from cyclesim.device import CellArray, a_norm, ltp_curve
+from cyclesim.layers import AvgPool2d, Conv2d, Dense, Flatten, MaxPool2d
 from cyclesim.learn import network, quant, signals
 from cyclesim.learn.network import NetworkState as Net
 from cyclesim.learn.train import Trainer
@@ -233,3 +234,78 @@ def test_images_with_channels_train_in_every_mode(mode):
     )  # fmt: skip
     stats = Trainer(wl, ds, np.random.SeedSequence(0)).run_epoch(1)[0]
     assert np.isfinite(stats.train_loss) and 0 <= stats.test_accuracy <= 1 and (mode == "ideal" or stats.pulses > 0)
+
+
+SMALL_CONV = (Conv2d(6, 5), MaxPool2d(2), Conv2d(8, 3, padding=1), AvgPool2d(2), Flatten(), Dense(24), Dense(10))
+
+
+def _conv(mode="ideal", rule="bp", **t):
+    t = {"epochs": 3, "batch_size": 50, "lr": 0.05, **t}
+    return Workload(
+        network=Network(layers=SMALL_CONV), rule=rule, mode=mode, dataset="synthetic", training=Training(**t)
+    )
+
+
+@pytest.mark.parametrize("mode", ["ideal", "quantized", "hardware"])
+def test_a_convolutional_network_learns_in_every_mode(mode):
+    tr = Trainer(_conv(mode), data.synthetic(0, 1000, 300), np.random.SeedSequence(0))
+    acc = [tr.run_epoch(e)[0].test_accuracy for e in (1, 2, 3)]
+    assert acc[-1] > 0.6, acc
+
+
+@pytest.mark.parametrize("rule", ["fa", "dfa", "drtp", "sign_symmetry"])
+@pytest.mark.parametrize("mode", ["ideal", "hardware"])
+def test_every_rule_reaches_the_convolutions(rule, mode):
+    """Every rule's signal reaches the convolutions (DFA and DRTP onto every unit of their output maps,
+    FA through a fixed random kernel, sign-symmetry through the kernels' signs): nonzero deltas on every
+    layer, every layer's weights moved, outputs finite. (How well each rule learns a convolutional
+    network is measured on LeNet and MNIST, not in a unit test.)"""
+    wl = _conv(mode, rule, epochs=1, train_limit=200)
+    tr = Trainer(wl, data.synthetic(0, 300, 50), np.random.SeedSequence(0))
+    before = tr.net.effective_weights()
+    _stats, traces = tr.run_epoch(1, record=[1])
+    assert all(np.count_nonzero(d.q) > 0 for d in traces[0].step.deltas)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, tr.net.effective_weights()))
+    assert np.isfinite(tr.net.forward(data.synthetic(0, 10, 10).train_x).y).all()
+
+
+def test_backpropagation_through_convolutions_and_pooling_is_the_gradient():
+    """Ideal-mode BP's weight gradient X_l^T delta_l (before WAGE's normalisation) of every layer equals
+    the loss's finite-difference derivative: im2col, col2im, max and average pooling and the clipped
+    ReLU differentiate as they should."""
+    wl = _conv("ideal", "bp", loss="ce")
+    net = Net(wl, np.random.SeedSequence(1))
+    ds = data.synthetic(0, 20, 10)
+    x, labels = ds.train_x[:8], ds.train_y[:8].astype(np.int64)
+
+    def loss():
+        y = net.forward(x).y.astype(np.float64)
+        z = y - y.max(axis=1, keepdims=True)
+        return float(-(z[np.arange(8), labels] - np.log(np.exp(z).sum(axis=1))).sum())
+
+    p = net.forward(x)
+    signals.backward(net, p, signals.output_error(p.y, labels, "ce"), labels, wl.signals)
+    rng = np.random.default_rng(0)
+    for l, stage in enumerate(net.stages):
+        grad = p.inputs[l].q.T.astype(np.float64) @ stage.rows_of(p.deltas[l].q).astype(np.float64)
+        w = net.float_w[l]
+        for i, j in zip(rng.integers(0, w.shape[0], 4), rng.integers(0, w.shape[1], 4)):
+            if abs(grad[i, j]) < 1e-3:
+                continue
+            keep, eps = w[i, j], np.float32(1e-2 * max(abs(float(w[i, j])), 0.1))
+            w[i, j] = keep + eps
+            up = loss()
+            w[i, j] = keep - eps
+            down = loss()
+            w[i, j] = keep
+            assert (up - down) / (2 * float(eps)) == pytest.approx(grad[i, j], rel=0.05, abs=2e-3), (l, i, j)
+
+
+def test_conv_deltas_have_the_shape_of_the_output_maps():
+    net = Net(_conv("quantized", "dfa"), np.random.SeedSequence(0))
+    x = data.synthetic(0, 100, 10).train_x[:5]
+    p = net.forward(x)
+    labels = np.zeros(5, np.int64)
+    signals.backward(net, p, signals.output_error(p.y, labels, "sse"), labels, net.workload.signals)
+    assert [d.q.shape for d in p.deltas] == [(5, 6 * 24 * 24), (5, 8 * 12 * 12), (5, 24), (5, 10)]
+    assert [x.q.shape for x in p.inputs] == [(5 * 576, 25), (5 * 144, 54), (5, 288), (5, 24)]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cyclesim import Chip, Network, Training, Workload, cli, rules
+from cyclesim import Chip, Network, Training, Workload, cli, layers, rules
 from cyclesim.rules import Rule, Signal
 from cyclesim.rules import base as rule_base
 from cyclesim.workload import load
@@ -19,6 +19,8 @@ from cyclesim.workload import load
 ROOT = Path(__file__).resolve().parents[1]
 SPARSE = ROOT / "workloads" / "sparse_dfa.py"
 SIZES = (784, 256, 128, 64, 10)
+GEOMETRY = layers.geometry(layers.dense(SIZES), SIZES[:1])
+KINDS = GEOMETRY.kinds
 TINY = [
     "--set",
     "dataset=synthetic",
@@ -46,25 +48,25 @@ TINY = [
     ],
 )
 def test_built_in_declarations(name, vias, sources):
-    sigs = rule_base.signals(rules.get(name), SIZES)
+    sigs = rule_base.signals(rules.get(name), KINDS)
     assert [s.layer for s in sigs] == [0, 1, 2]
     assert {s.via for s in sigs} == vias and [s.source for s in sigs] == sources
 
 
 def test_chains_follow_the_dependencies():
     def chain(name):
-        return [[s.layer for s in c] for c in rule_base.chains(rule_base.signals(rules.get(name), SIZES), 4)]
+        return [[s.layer for s in c] for c in rule_base.chains(rule_base.signals(rules.get(name), KINDS), 4)]
 
     assert chain("bp") == chain("fa") == chain("sign_symmetry") == [[2, 1, 0]]  # sequential from the top
     assert chain("dfa") == chain("drtp") == [[0], [1], [2]]  # every layer on its own
 
 
 def test_hardware_follows_from_the_declaration():
-    sigs = {n: rule_base.signals(rules.get(n), SIZES) for n in rules.NAMES}
+    sigs = {n: rule_base.signals(rules.get(n), KINDS) for n in rules.NAMES}
     assert [n for n in rules.NAMES if rule_base.needs_transposable(sigs[n])] == ["bp"]
-    assert rule_base.feedback_shapes(sigs["fa"], SIZES) == {0: (128, 256), 1: (64, 128), 2: (10, 64)}
-    assert rule_base.feedback_shapes(sigs["drtp"], SIZES) == {0: (10, 256), 1: (10, 128), 2: (10, 64)}
-    assert rule_base.sign_bits(sigs["sign_symmetry"], SIZES) == 256 * 128 + 128 * 64 + 64 * 10
+    assert rule_base.feedback_shapes(sigs["fa"], GEOMETRY) == {0: (128, 256), 1: (64, 128), 2: (10, 64)}
+    assert rule_base.feedback_shapes(sigs["drtp"], GEOMETRY) == {0: (10, 256), 1: (10, 128), 2: (10, 64)}
+    assert rule_base.sign_bits(sigs["sign_symmetry"], GEOMETRY) == 256 * 128 + 128 * 64 + 64 * 10
 
 
 def test_readme_shows_the_user_rule_file_as_it_is():
@@ -196,3 +198,27 @@ def test_iso_chip_differs_from_tailored_only_in_the_periphery():
     iso = Workload(rule="bp", network=Network(sizes=(784, 64, 10)), chip=Chip(provision="iso"))
     assert (tailored.wgu, iso.wgu) == ("shared", "per_layer")
     assert Training() == tailored.training == iso.training
+
+
+def test_one_rule_for_the_convolutions_and_another_for_the_dense_layers():
+    """conv:bp,dense:dfa (Crafton et al. 2019): BP's transposed reads through the convolutions, DFA's
+    projections of the error onto the dense layers; the chip is DFA's."""
+    rule = rules.get("conv:bp,dense:dfa")
+    assert isinstance(rule, rules.ByLayerType) and rule.name == "conv:bp,dense:dfa"
+    sigs = rule_base.signals(rule, ("conv", "conv", "dense", "dense", "dense"))
+    assert [(s.source, s.via) for s in sigs] == [
+        (1, "transposed"),
+        (2, "transposed"),
+        ("error", "feedback"),
+        ("error", "feedback"),
+    ]
+    assert (rule.default_wgu, rule.default_feedback_store) == (rules.DFA.default_wgu, rules.DFA.default_feedback_store)
+    assert rule == rules.get("conv:bp,dense:dfa") and len({rule, rules.get("conv:bp,dense:dfa")}) == 1
+    wl = Workload(rule="conv:bp,dense:dfa")  # on an MLP every layer is dense: DFA
+    assert [s.via for s in wl.signals] == ["feedback", "feedback"]
+
+
+@pytest.mark.parametrize("name", ["conv:bp,dense:xx", "conv:bp", "conv:bp,dense:dfa,extra:fa", "dense:dfa,conv:bp"])
+def test_unknown_rule_pairs_are_refused(name):
+    with pytest.raises(ValueError, match="conv:<rule>,dense:<rule>"):
+        Workload(rule=name)

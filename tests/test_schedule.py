@@ -10,21 +10,29 @@ from cyclesim.config import Chip, Effects, Network, Training, Workload
 from cyclesim.engine import schedule
 from cyclesim.errors import ConfigError
 from cyclesim.hw import inventory
+from cyclesim.layers import AvgPool2d, Conv2d, Dense, Flatten, MaxPool2d
 from cyclesim.learn import quant, signals
+from cyclesim.learn.network import Operand
 from cyclesim.learn.train import Trainer
 from cyclesim.terms import IDLE, PHASES
 
 DS = data.synthetic(0, 600, 100)
 
 
-def traced(rule, sizes=(784, 96, 64, 10), batch=20, **chip):
+def traced(rule, sizes=(784, 96, 64, 10), batch=20, layers=None, **chip):
+    network = Network(sizes=sizes) if layers is None else Network(layers=layers)
     wl = Workload(
-        rule=rule, network=Network(sizes=sizes), dataset="synthetic", chip=Chip(**chip),
+        rule=rule, network=network, dataset="synthetic", chip=Chip(**chip),
         training=Training(epochs=1, batch_size=batch, train_limit=200),
     )  # fmt: skip
     tr = Trainer(wl, DS, np.random.SeedSequence(0))
     _, traces = tr.run_epoch(1, record=[3])
     return wl, tr, traces[0]
+
+
+CONV = (Conv2d(8, 5), MaxPool2d(2), Conv2d(12, 3, padding=1), AvgPool2d(2), Flatten(), Dense(32), Dense(10))
+"""A small convolutional network: a 25-row kernel, a 72-row one (two row-subarrays of 64), pooling of
+both kinds, and dense layers after Flatten."""
 
 
 def chip_read(model, l, x, g, transposed, feedback=False):
@@ -142,36 +150,55 @@ def test_reads_through_resistive_wires_charge_the_currents_they_carry(transposed
         assert e == pytest.approx(ideal[s, j] - cell_j * lost, rel=1e-6)
 
 
-def _check_chip_computes_iteration(rule, **chip):
-    wl, tr, trace = traced(rule, sizes=(784, 150, 140, 10), subarray=64, **chip)
+def _check_chip_computes_iteration(rule, layers=None, **chip):
+    wl, tr, trace = traced(rule, sizes=(784, 150, 140, 10), subarray=64, layers=layers, **chip)
     model = schedule.Iteration(inventory.of(wl), tr.net, trace).model
-    step, net, n = trace.step, tr.net, len(wl.network.sizes) - 1
-    for l in range(n):
+    step, net, stages = trace.step, tr.net, wl.geometry.stages
+    n = len(stages)
+    for l, stage in enumerate(stages):
         a = chip_read(model, l, step.inputs[l], trace.conductances[l], transposed=False)
-        assert np.array_equal(a, step.pre[l])
+        assert np.array_equal(a, stage.rows_of(step.pre[l]))
         if l < n - 1:
-            q, scale = quant.unsigned(np.clip(a, 0, 1), wl.precision.activation)
-            assert scale == step.inputs[l + 1].scale and np.array_equal(q, step.inputs[l + 1].q)
+            h, _memos = stage.pool(np.clip(stage.unrows(a), 0, 1))
+            q, scale = quant.unsigned(h, wl.precision.activation)
+            assert scale == step.inputs[l + 1].scale and np.array_equal(stages[l + 1].patches(q), step.inputs[l + 1].q)
     e = net.error_operand(signals.output_error(step.pre[-1], trace.labels, wl.training.loss))
     assert e.scale == step.deltas[-1].scale and np.array_equal(e.q, step.deltas[-1].q)
     for sig in wl.signals:
         l = sig.layer
         source = signals.source_operand(net, sig, step.deltas, trace.labels)
+        if sig.reads_weights is not None or sig.mirrors_next:  # read at every position of layer l + 1
+            source = Operand(stages[l + 1].rows_of(source.q), source.scale)
         if sig.via == "transposed":
-            back = chip_read(model, l + 1, source, trace.conductances[l + 1], transposed=True)
+            back = stages[l + 1].fold(chip_read(model, l + 1, source, trace.conductances[l + 1], transposed=True))
         elif sig.via == "sign_transposed":
-            back = net.sign_read(l + 1, source, trace.conductances[l + 1])
+            signs = np.sign(trace.conductances[l + 1] - np.float32(net.xbars[l + 1].cells.g_ref))
+            back = stages[l + 1].fold((source.q.astype(np.float32) @ signs.T) * np.float32(source.scale))
         elif wl.feedback_store == "rram":
             back = chip_read(model, l, source, net.feedback[l].cells.conductance(), False, feedback=True)
+            back = stages[l + 1].fold(back) if sig.mirrors_next else back
         else:
-            back = net.feedback_read(l, source)
+            back = net.feedback_read(l, signals.source_operand(net, sig, step.deltas, trace.labels))
+        if sig.reads_weights is not None or sig.mirrors_next:
+            back = net.unpool(l, back, step)
         d = net.error_operand(back * net.derivative(step.pre[l]))
         assert d.scale == step.deltas[l].scale and np.array_equal(d.q, step.deltas[l].q)
-    for x, d in zip(step.inputs, step.deltas):
-        want = kernels.outer_product_ref(x.q, d.q).astype(np.float32)  # the WGU's exact sums, rounded once
-        assert np.array_equal(kernels.outer_product_blas(x.q, d.q), want)
+    for stage, x, d in zip(stages, step.inputs, step.deltas):
+        dq = stage.rows_of(d.q)  # a convolution's gradient: the sum over positions of patch (x) delta
+        want = kernels.outer_product_ref(x.q, dq).astype(np.float32)  # the WGU's exact sums, rounded once
+        assert np.array_equal(kernels.outer_product_blas(x.q, dq), want)
     r = schedule.simulate(inventory.of(wl), tr.net, trace)
     r.probe.check(r.cycles)
+
+
+@pytest.mark.parametrize("rule", rules.NAMES)
+@pytest.mark.parametrize("feedback_store", ["auto", "rram"])
+def test_the_chip_computes_a_convolutional_iteration_bit_for_bit(rule, feedback_store):
+    """Convolutions read at every output position (im2col), pooled, and their errors read transposed and
+    folded back (col2im): the engine's subarrays still compute the functional iteration bit for bit."""
+    if feedback_store != "auto" and Workload(rule=rule).feedback_store == "none":
+        pytest.skip(f"{rule} has no feedback matrices")
+    _check_chip_computes_iteration(rule, layers=CONV, feedback_store=feedback_store)
 
 
 @pytest.mark.parametrize("rule", rules.NAMES)

@@ -516,3 +516,23 @@ def test_apply_device_takes_device_settings_only():
     assert d.name == "ag_asi" and d.nl_ltp == 2.5
     assert wf.apply_device(Device(), ["device.levels=8"]).levels == 8  # no workload's precision applies
     assert "only device.*" in one_line_config_error(lambda: wf.apply_device(Device(), ["chip.adc_bits=3"]))
+
+
+@pytest.mark.parametrize(
+    "name", ["lenet_mnist", "lenet_mnist_dfa", "lenet_fashion", "lenet_fashion_dfa", "vgg8_cifar10", "vgg8_cifar10_dfa"]
+)
+def test_convolutional_workloads_load_and_differ_only_in_what_they_say(name):
+    wl = wf.load(WORKLOADS / f"{name}.py")
+    base = wf.load(WORKLOADS / ("vgg8_cifar10.py" if name.startswith("vgg8") else "lenet_mnist.py"))
+    assert wl.name == name and wl.rule == ("dfa" if name.endswith("_dfa") else "bp")
+    assert wl.dataset == {"lenet_m": "mnist", "lenet_f": "fashion-mnist", "vgg8_ci": "cifar10"}[name[:7]]
+    assert attrs.evolve(wl, name=base.name, rule=base.rule, dataset=base.dataset) == base
+
+
+def test_vgg8_is_neurosims():
+    """NeuroSim V2.0's VGG-8: 2x conv128, pool, 2x conv256, pool, 2x conv512, pool, dense 1024, dense 10."""
+    g = wf.load(WORKLOADS / "vgg8_cifar10.py").geometry
+    assert [(s.rows, s.cols, s.positions) for s in g.stages] == [
+        (27, 128, 1024), (1152, 128, 1024), (1152, 256, 256), (2304, 256, 256),
+        (2304, 512, 64), (4608, 512, 64), (8192, 1024, 1), (1024, 10, 1),
+    ]  # fmt: skip

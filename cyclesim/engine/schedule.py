@@ -34,6 +34,7 @@ from cyclesim.engine.components import (
 from cyclesim.engine.probe import Probe
 from cyclesim.errors import ConfigError
 from cyclesim.learn import signals
+from cyclesim.learn.network import Operand
 from cyclesim.rules import base as rule_base
 from cyclesim.terms import IDLE, PHASES
 
@@ -364,7 +365,8 @@ class Iteration:
         self.env = simpy.Environment()
         self.probe = Probe()
         self.model = ChipModel(self.env, inv, net, self.probe)
-        self.n = len(workload.network.sizes) - 1
+        self.stages = workload.geometry.stages
+        self.n = len(self.stages)
         self.signals = workload.signals
         self.fw_done = None  # per layer, when its forward output exists (only if a signal waits for it)
         self.read_done = None  # per layer, when the backward reads of its weights are over
@@ -377,13 +379,17 @@ class Iteration:
         wl, model, tr = self.wl, self.model, self.trace
         prec = wl.precision
         batch = len(tr.labels)
-        for l in range(self.n):
-            fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
+        for l, stage in enumerate(self.stages):
+            # A convolution's input map goes to its tiles once; its patches are read from the tile
+            # buffer at every output position (`read_layer`, one read row per sample and position).
+            fan_in, fan_out = stage.inputs, stage.outputs
             if l == 0:  # the batch's images come from DRAM
                 yield from model.dram.transfer(batch * fan_in * prec.activation, "fw", l)
             yield from model.transfer(batch * fan_in * prec.activation, "fw", l)
             yield from model.read_layer(l, tr.step.inputs[l], tr.conductances[l], "fw", transposed=False)
-            yield from model.activation.run(batch * fan_out, "fw", l)
+            yield from model.activation.run(batch * stage.units, "fw", l)
+            if stage.post:  # pooling: one comparison or addition per activation, in the same units
+                yield from model.activation.run(batch * stage.units, "fw", l)
             yield from model.gbuf.write(batch * fan_out * prec.activation, "fw", l)
             if l < self.n - 1:  # the next layer's inputs are kept in DRAM for its weight gradient
                 yield from model.dram.transfer(batch * fan_out * prec.activation, "fw", l)
@@ -409,7 +415,13 @@ class Iteration:
     def _stage(self, l: int, reads: list, src: simpy.Store, dst: simpy.Store, batch: int):
         wl, model = self.wl, self.model
         prec = wl.precision
-        fan_in, fan_out = wl.network.sizes[l], wl.network.sizes[l + 1]
+        stage = self.stages[l]
+        if stage.is_conv:
+            raise ConfigError(
+                "sim.dataflow pipelined streams one sample per stage, but a convolution reads many "
+                "positions per sample: use sim.dataflow layer for networks with Conv2d layers"
+            )
+        fan_in, fan_out = stage.inputs, stage.units
         for _key, _sa, energy, _c in reads:  # the batch's read energy, charged once
             for category, joules in energy.items():
                 self.probe.charge(category, "fw", joules)
@@ -434,23 +446,30 @@ class Iteration:
     def weight_update(self, l: int, ready: simpy.Event | None):
         """WG of layer l per sample (WGU + DRAM accumulation), then WU once `ready` fires."""
         wl, model = self.wl, self.model
-        a = self.fp.weights[l]
+        a, stage = self.fp.weights[l], self.stages[l]
         batch = len(self.trace.labels)
         words = model.words
         # The batch's errors of this layer do not fit the global buffer (it holds one sample): they
         # go to DRAM, to be read back sample by sample with the inputs kept there by the forward pass.
-        yield from model.dram.transfer(batch * a.cols * words.error, "wg", l)
+        yield from model.dram.transfer(batch * stage.units * words.error, "wg", l)
         # The running sums: words of `words.gradient` bits (the exact sum of the batch's products by
         # default), in DRAM ("dram": read back with the sample's operands and written per sample) or
         # held in the WGU ("on_chip").
         in_dram = wl.chip.gradient_accumulation == "dram"
+        # A sample's operands: its input map and its errors (a convolution's patches are re-formed on
+        # chip); a convolution's gradient is one outer product per output position.
         sum_bits = a.rows * a.cols * words.gradient
-        operand_bits = a.rows * words.activation + a.cols * words.error
+        operand_bits = stage.inputs * words.activation + stage.units * words.error
         cost = model.wgu_costs[l]
         first_read = model.dram.step(operand_bits, "wg", l)
         read = model.dram.step(operand_bits + (sum_bits if in_dram else 0), "wg", l)
         outer = model.wgus[l].step(
-            a.rows, a.cols, phase="wg", layer=l, cycles=to_cycles(cost.delay_cycles), energy_j=cost.energy_j
+            a.rows,
+            a.cols,
+            phase="wg",
+            layer=l,
+            cycles=stage.positions * to_cycles(cost.delay_cycles),
+            energy_j=stage.positions * cost.energy_j,
         )
         write = model.dram.step(sum_bits, "wg", l) if in_dram else None  # write the updated sums
         steps = []
@@ -557,27 +576,33 @@ class Iteration:
         via names (transposed arrays, the sign store and digital unit, feedback SRAM or crossbars). The
         values are the recorded iteration's (`learn.signals.backward`); the read energy depends on them."""
         wl, net, model, tr = self.wl, self.net, self.model, self.trace
-        l, sizes, batch = sig.layer, wl.network.sizes, len(tr.labels)
+        l, batch = sig.layer, len(tr.labels)
+        here = self.stages[l]
         source = signals.source_operand(net, sig, tr.step.deltas, tr.labels)
+        if sig.reads_weights is not None or sig.mirrors_next:  # read at every position of layer l + 1
+            nxt = self.stages[l + 1]
+            source = Operand(nxt.rows_of(source.q), source.scale)
         if sig.via == "transposed":
-            yield from model.transfer(batch * sizes[l + 2] * wl.precision.error, "ag", l + 1)
+            yield from model.transfer(batch * nxt.units * wl.precision.error, "ag", l + 1)
             yield from model.read_layer(l + 1, source, tr.conductances[l + 1], "ag", transposed=True)
             self.read_done[l + 1].succeed()
-            yield from model.activation.run(batch * sizes[l + 1], "ag", l)
+            yield from model.activation.run(batch * here.units, "ag", l)
         elif sig.via == "sign_transposed":  # additions of delta with the stored signs
-            yield from model.feedback_store.read(sizes[l + 2] * sizes[l + 1], "ag", l)  # sign(W), once per batch
-            yield from model.feedback_mac.run(batch * sizes[l + 2] * sizes[l + 1], "ag", l)
+            weights = nxt.rows * nxt.cols
+            yield from model.feedback_store.read(weights, "ag", l)  # sign(W), once per batch
+            yield from model.feedback_mac.run(batch * nxt.positions * weights, "ag", l)
             self.read_done[l + 1].succeed()
-            yield from model.activation.run(batch * sizes[l + 1], "ag", l)
+            yield from model.activation.run(batch * here.units, "ag", l)
         elif wl.feedback_store == "rram":
             g = net.feedback[l].cells.conductance()  # fixed: B is never reprogrammed
             yield from model.transfer(batch * g.shape[0] * wl.precision.error, "ag", l)
             yield from model.read_layer(l, source, g, "ag", transposed=False, feedback=True)
         else:  # B_l in SRAM, a digital MAC; a one-hot target selects one row of B_l
-            rows = 1 if sig.source == "target" else source.q.shape[1]
-            entries = source.q.shape[1] * sizes[l + 1]  # B_l (source entries x layer width), once per batch
-            yield from model.feedback_store.read(entries * wl.precision.weight, "ag", l)
-            yield from model.feedback_mac.run(batch * rows * sizes[l + 1], "ag", l)
+            rows, cols = source.q.shape[1], nxt.rows if sig.mirrors_next else here.units
+            reads = 1 if sig.source == "target" else rows
+            samples = len(source.q)  # samples, or samples x positions for B standing in for W_{l+1}
+            yield from model.feedback_store.read(rows * cols * wl.precision.weight, "ag", l)  # B_l, once
+            yield from model.feedback_mac.run(samples * reads * cols, "ag", l)
         if l in self.delta_ready:
             self.delta_ready[l].succeed()
 

@@ -279,14 +279,14 @@ def plan(workload: Workload) -> Floorplan:
     mapping needs more tiles.
     """
     chip = workload.chip
-    sizes = workload.network.sizes
+    geometry = workload.geometry
     sigs = workload.signals
     transposable = rule_base.needs_transposable(sigs)
     duplication = chip.duplication
     if duplication is None:
         duplication = "fill" if chip.floorplan == "network" else 1
 
-    shapes = [(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
+    shapes = [(stage.rows, stage.cols) for stage in geometry.stages]  # a convolution's unrolled kernel
     if chip.floorplan == "network":
         # The search weighs the weight layers only, and a rule's feedback matrices then take the tile
         # chosen: NeuroSim (whose rule this is) has none, and so every rule gets the same tile for the
@@ -302,8 +302,8 @@ def plan(workload: Workload) -> Floorplan:
     ]
 
     feedback_store = workload.feedback_store
-    feedback = rule_base.feedback_shapes(sigs, sizes)
-    feedback_sram_bits = rule_base.sign_bits(sigs, sizes)
+    feedback = rule_base.feedback_shapes(sigs, geometry)
+    feedback_sram_bits = rule_base.sign_bits(sigs, geometry)
     if feedback_store == "rram":
         arrays += [
             map_array(f"feedback{l + 1}", "feedback", r, c, duplication=1, transposable=False, **geom)
@@ -331,9 +331,9 @@ def plan(workload: Workload) -> Floorplan:
         else:
             tile = f"or enlarge chip.tile_size/pe_size/subarray (now {tile_size}/{pe_size}/{chip.subarray})"
         raise MappingError(
-            f"network {'-'.join(map(str, sizes))} ({workload.rule_object.name}) needs {tiles} tiles but "
+            f"network {workload.network.describe()} ({workload.rule_object.name}) needs {tiles} tiles but "
             f"chip.max_tiles allows {chip.max_tiles}; raise chip.max_tiles to >= {tiles}, "
-            f"shrink network.sizes{lower}, {tile}"
+            f"shrink {'network.sizes' if workload.network.layers is None else 'network.layers'}{lower}, {tile}"
         )
 
     cells_mapped = sum(a.cells_mapped for a in arrays)

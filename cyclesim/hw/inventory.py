@@ -305,15 +305,17 @@ def adc_lanes(workload, fp: Floorplan) -> int:
 
 def global_buffer_bits(workload) -> int:
     """Global buffer: every layer's activations and errors of one sample, double-buffered:
-    bits = 2 * sum over layers of n_l * (activation + error bits)."""
+    bits = 2 * sum over layers of n_l * (activation + error bits), n_l the inputs and each layer's units
+    (a convolution's whole output map)."""
     prec = workload.precision
-    return 2 * sum(workload.network.sizes) * (prec.activation + prec.error)
+    return 2 * sum(workload.geometry.units) * (prec.activation + prec.error)
 
 
 def chip_accumulator_bits(workload) -> int:
-    """Cross-tile partial sums: bits = adc_bits + activation bits + ceil(log2(widest layer))."""
+    """Cross-tile partial sums: bits = adc_bits + activation bits + ceil(log2(most rows of a layer)),
+    the products one column sum adds (a layer's inputs; a convolution's k*k*C_in)."""
     chip, prec = workload.chip, workload.precision
-    return chip.adc_bits + prec.activation + math.ceil(math.log2(max(workload.network.sizes)))
+    return chip.adc_bits + prec.activation + math.ceil(math.log2(max(s.rows for s in workload.geometry.stages)))
 
 
 FEEDBACK_GUARD_BITS = 4

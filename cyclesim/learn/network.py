@@ -1,6 +1,7 @@
-"""An MLP whose weight matrices live in crossbar arrays.
+"""A network whose weight matrices live in crossbar arrays.
 
-Each layer's weights are the conductances of a `CellArray`, scaled by a fixed per-layer factor
+Each weight layer (`layers.Stage`: a dense layer, or a convolution read at every output position with
+its input patch, im2col) has its weights are the conductances of a `CellArray`, scaled by a fixed per-layer factor
 (the digital gain after the ADCs); a forward read drives quantized activations bit-serially into
 the arrays, a BP backward read drives quantized errors into the same arrays transposed, and DFA
 reads its fixed random feedback matrices instead. Three modes share one code path: `ideal` (float32,
@@ -39,12 +40,13 @@ class Operand:
 class Pass:
     """What one iteration computed: inputs of every layer, pre-activations, output, errors."""
 
-    inputs: list  # Operand per layer: the activations it reads
-    pre: list  # float32 pre-activations per layer
+    inputs: list  # Operand per layer: the activations it reads, as read rows (a convolution's patches)
+    pre: list  # float32 pre-activations per layer (samples x units, feature maps channel-major)
     y: np.ndarray  # network output (float32, batch x classes)
     deltas: list = attrs.field(factory=list)  # Operand per layer: its error (delta)
     error: Operand | None = None  # output error e as driven into DFA's feedback arrays
     pulses: list = attrs.field(factory=list)  # int32 pulse counts per layer (hardware/quantized)
+    memos: list = attrs.field(factory=list)  # per layer, what its pooling needs to run backward
 
 
 def adc_spec(chip, bits: int) -> kernels.AdcSpec:
@@ -125,7 +127,8 @@ class NetworkState:
     def __init__(self, workload, seeds: np.random.SeedSequence):
         self.workload = workload
         self.mode = workload.mode
-        self.sizes = workload.network.sizes
+        self.stages = workload.geometry.stages
+        self.sizes = workload.geometry.units  # (inputs, units of every layer): an MLP's network.sizes
         init_seed, device_seed, feedback_seed, noise_seed = seeds.spawn(4)
         self._rng_c2c = np.random.default_rng(noise_seed)
         rng_init = np.random.default_rng(init_seed)
@@ -140,10 +143,10 @@ class NetworkState:
         self.xbars: list[Crossbar] = []
         self.velocity = []
         self.ranges = []  # real weight = range * w, w in [-1, 1]
-        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
-            limit = math.sqrt(6.0 / (fan_in + fan_out))
-            w0 = rng_init.uniform(-limit, limit, size=(fan_in, fan_out)).astype(_F32)
-            self.velocity.append(np.zeros((fan_in, fan_out), dtype=_F32))
+        for stage in self.stages:
+            limit = math.sqrt(6.0 / sum(stage.fans))
+            w0 = rng_init.uniform(-limit, limit, size=(stage.rows, stage.cols)).astype(_F32)
+            self.velocity.append(np.zeros((stage.rows, stage.cols), dtype=_F32))
             scale = WEIGHT_RANGE * limit
             self.ranges.append(scale)
             if self.mode == "ideal":
@@ -172,7 +175,9 @@ class NetworkState:
         hw = self.mode == "hardware"
         fx = self.workload.effects
         rule = self.workload.rule_object
-        for layer, (rows, cols) in sorted(rule_base.feedback_shapes(self.workload.signals, self.sizes).items()):
+        for layer, (rows, cols) in sorted(
+            rule_base.feedback_shapes(self.workload.signals, self.workload.geometry).items()
+        ):
             b = rule.feedback_matrix(rng_fb, rows, cols)
             scale = 1.0 / math.sqrt(rows)
             if self.mode == "ideal":
@@ -203,27 +208,39 @@ class NetworkState:
                 xbar.recalibrate()
 
     def forward(self, images_u8: np.ndarray, testing: bool = False) -> Pass:
-        """h_0 = pixels / 255; a_l = h_{l-1} W_l; h_l = min(max(a_l, 0), 1) for hidden layers; y = a_N.
+        """h_0 = pixels / 255; a_l = read(patches_l(h_{l-1}), W_l); h_l = pool_l(min(max(a_l, 0), 1)) for
+        hidden layers; y = a_N. A dense layer's patches are its inputs; a convolution's, the input patch
+        of every output position (im2col), its read rows put back into feature maps.
 
         Hidden activations are ReLU outputs held in fixed point on [0, 1] (WAGE's activation range,
         as NeuroSim's wrapper quantizes them), so values above 1 saturate.
         """
         prec = self.workload.precision
         h = images_u8.astype(_F32) * _F32(1.0 / 255.0)
-        inputs, pre = [], []
-        n = len(self.sizes) - 1
-        for l in range(n):
+        inputs, pre, memos = [], [], []
+        n = len(self.stages)
+        for l, stage in enumerate(self.stages):
             if self.mode == "ideal":
-                x = Operand(h, 1.0)
-                a = h @ self.float_w[l]
+                x = Operand(stage.patches(h), 1.0)
+                a = x.q @ self.float_w[l]
             else:
                 q, sc = quant.unsigned(h, prec.activation)
-                x = Operand(q, sc)
+                x = Operand(stage.patches(q), sc)
                 a = self.xbars[l].read(x, prec.activation, signed=False, testing=testing)
+            a = stage.unrows(a)
             inputs.append(x)
             pre.append(a)
-            h = a if l == n - 1 else np.clip(a, _F32(0.0), _F32(1.0))
-        return Pass(inputs=inputs, pre=pre, y=h)
+            if l == n - 1:
+                h = a
+            else:
+                h, memo = stage.pool(np.clip(a, _F32(0.0), _F32(1.0)))
+                memos.append(memo)
+        return Pass(inputs=inputs, pre=pre, y=h, memos=memos)
+
+    def unpool(self, layer: int, g: np.ndarray, p: Pass) -> np.ndarray:
+        """A gradient on what layer `layer + 1` reads, back through layer `layer`'s pooling onto its
+        units (identity without pooling)."""
+        return self.stages[layer].unpool(g, p.memos[layer])
 
     def derivative(self, a: np.ndarray) -> np.ndarray:
         """f'(a) of the hidden activation: 1 where it passes a through (0 < a < 1), else 0."""
@@ -239,30 +256,45 @@ class NetworkState:
         return Operand(q, sc)
 
     def backward_read(self, layer: int, delta: Operand) -> np.ndarray:
-        """BP's transposed read: W_layer^T delta (real units), through the same arrays."""
+        """BP's transposed read: W_layer^T delta (real units), through the same arrays, at every output
+        position of a convolution, the patches added back onto its input (col2im)."""
+        stage = self.stages[layer]
+        rows = Operand(stage.rows_of(delta.q), delta.scale)
         if self.mode == "ideal":
-            return delta.q @ self.float_w[layer].T
-        return self.xbars[layer].read(delta, self.workload.precision.error, signed=True, transposed=True)
+            return stage.fold(rows.q @ self.float_w[layer].T)
+        return stage.fold(self.xbars[layer].read(rows, self.workload.precision.error, signed=True, transposed=True))
 
     def feedback_read(self, layer: int, source: Operand) -> np.ndarray:
         """The projection B_layer s of a source (the error, the target or a delta) through the layer's
-        fixed random matrix (real units)."""
+        fixed random matrix (real units). A matrix standing in for W_{layer+1} (`Signal.mirrors_next`:
+        it has W_{layer+1}^T's shape) is read as that layer's transposed weights are, at every output
+        position, and folded back onto its inputs; any other projects the source onto every unit."""
+        stage = self.stages[layer + 1] if self._mirrors(layer) else None
+        if stage is not None:
+            source = Operand(stage.rows_of(source.q), source.scale)
         if self.mode == "ideal":
-            return source.q @ self.feedback[layer]
-        return self.feedback[layer].read(source, self.workload.precision.error, signed=True)
+            out = source.q @ self.feedback[layer]
+        else:
+            out = self.feedback[layer].read(source, self.workload.precision.error, signed=True)
+        return out if stage is None else stage.fold(out)
+
+    def _mirrors(self, layer: int) -> bool:
+        return any(s.layer == layer and s.mirrors_next for s in self.workload.signals)
 
     def sign_read(self, layer: int, delta: Operand, conductance: np.ndarray | None = None) -> np.ndarray:
         """Sign-symmetry's projection sign(W_layer)^T delta (real units), the signs applied to the
-        integer delta exactly. On chip the sign store holds sign(G - Gref) of every cell, what a
-        comparator against the reference column reads (of `conductance`, G/Gmax, when given: the
-        engine passes the iteration's recorded conductances); in ideal mode the signs of the weights."""
+        integer delta exactly (at every output position of a convolution, then folded). On chip the sign
+        store holds sign(G - Gref) of every cell, what a comparator against the reference column reads
+        (of `conductance`, G/Gmax, when given: the engine passes the iteration's recorded conductances);
+        in ideal mode the signs of the weights."""
         if self.mode == "ideal":
             signs = np.sign(self.float_w[layer])
         else:
             cells = self.xbars[layer].cells
             g = cells.conductance() if conductance is None else conductance
             signs = np.sign(g - _F32(cells.g_ref))
-        return (delta.q.astype(_F32) @ signs.T) * _F32(delta.scale)
+        stage = self.stages[layer]
+        return stage.fold((stage.rows_of(delta.q).astype(_F32) @ signs.T) * _F32(delta.scale))
 
     def target_operand(self, labels: np.ndarray) -> Operand:
         """The one-hot target y* as an operand (integers 0/1, scale 1)."""
@@ -275,8 +307,11 @@ class NetworkState:
     def update(self, p: Pass, rng: np.random.Generator, lr: float) -> None:
         """SGD with momentum on shift-normalised gradients (WAGE, as NeuroSim V2 trains):
 
-            g_l = h_{l-1}^T delta_l,   g^_l = g_l / 2^ceil(log2 max|g_l|),
+            g_l = X_l^T delta_l,   g^_l = g_l / 2^ceil(log2 max|g_l|),
             v_l <- mu v_l + g^_l,      w_l <- w_l - lr * range_l * v_l
+
+        with X_l the layer's read rows (h_{l-1}; for a convolution the patches, so g_l is the sum over
+        positions of patch (x) delta) and delta_l as rows alike;
 
         so `lr` is the largest step of one iteration as a fraction of the layer's weight range,
         whatever the size of the error. On chip g_l is formed exactly from the integer operands
@@ -287,6 +322,7 @@ class NetworkState:
         p.pulses = []
         for l, (x, d) in enumerate(zip(p.inputs, p.deltas)):
             v = self.velocity[l]
+            d = Operand(self.stages[l].rows_of(d.q), d.scale)  # a convolution: sum over positions
             if self.mode == "ideal":
                 g = x.q.T @ d.q
                 g *= _F32(1.0 / quant.pow2_scale(max(float(g.max(initial=0.0)), -float(g.min(initial=0.0)))))

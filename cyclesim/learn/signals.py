@@ -30,13 +30,17 @@ def output_error(y: np.ndarray, labels: np.ndarray, loss: str) -> np.ndarray:
     return (y - t).astype(_F32)
 
 
-def project(net: NetworkState, signal: rule_base.Signal, source: Operand) -> np.ndarray:
-    """via(source) of one signal in real units: W_{l+1}^T s, sign(W_{l+1})^T s or B_l s."""
+def project(net: NetworkState, signal: rule_base.Signal, source: Operand, p: Pass) -> np.ndarray:
+    """via(source) of one signal in real units, on layer l's units: W_{l+1}^T s, sign(W_{l+1})^T s or
+    B_l s (through layer l's pooling back onto its units where the projection lands on what layer l + 1
+    reads)."""
+    l = signal.layer
     if signal.via == "transposed":
-        return net.backward_read(signal.layer + 1, source)
+        return net.unpool(l, net.backward_read(l + 1, source), p)
     if signal.via == "sign_transposed":
-        return net.sign_read(signal.layer + 1, source)
-    return net.feedback_read(signal.layer, source)
+        return net.unpool(l, net.sign_read(l + 1, source), p)
+    back = net.feedback_read(l, source)
+    return net.unpool(l, back, p) if signal.mirrors_next else back
 
 
 def source_operand(net: NetworkState, signal: rule_base.Signal, deltas: list, labels: np.ndarray) -> Operand:
@@ -55,6 +59,6 @@ def backward(net: NetworkState, p: Pass, e: np.ndarray, labels: np.ndarray, sigs
     deltas[n - 1] = net.error_operand(e)
     p.error = deltas[n - 1]
     for s in rule_base.order(sigs, n):
-        back = project(net, s, source_operand(net, s, deltas, labels))
+        back = project(net, s, source_operand(net, s, deltas, labels), p)
         deltas[s.layer] = net.error_operand(back * net.derivative(p.pre[s.layer]))
     p.deltas = deltas

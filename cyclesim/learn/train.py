@@ -237,7 +237,7 @@ class Trainer:
         for c in range(0, w.shape[1], EXACT_COLUMNS):  # a float64 copy of a slice of columns at a time
             exact[:, c : c + EXACT_COLUMNS] = q @ w[:, c : c + EXACT_COLUMNS].astype(np.float64)
         exact *= x.scale * xbar.scale
-        err = p.pre[layer].astype(np.float64) - exact
+        err = self.net.stages[layer].rows_of(p.pre[layer]).astype(np.float64) - exact
         rms = float(np.sqrt(np.mean(exact**2)))
         if not rms > 0:
             return None, None

@@ -29,7 +29,7 @@ def sparkline(values: list[float]) -> str:
 
 
 def header(wl: Workload) -> Panel:
-    sizes = "-".join(map(str, wl.network.sizes))
+    sizes = wl.network.describe()
     d, c, p = wl.device, wl.chip, wl.precision
     text = (
         f"[bold]{wl.name}[/]  {wl.rule_object.name.upper()}  {sizes}  {wl.dataset}  mode={wl.mode}  "
@@ -220,7 +220,7 @@ def headline(result) -> Panel:
     wl = result.workload
     acc = result.accuracy()
     parts = [
-        f"[bold]{wl.name}[/] {wl.rule_object.name.upper()} {'-'.join(map(str, wl.network.sizes))} {wl.dataset} "
+        f"[bold]{wl.name}[/] {wl.rule_object.name.upper()} {wl.network.describe()} {wl.dataset} "
         f"mode={wl.mode} seed={wl.training.seed} status={result.status}"
     ]
     if acc["final_test"] is not None:

@@ -229,7 +229,7 @@ def epochs_csv(result: Result) -> str:
     names = [f.name for f in attrs.fields(EpochStats) if f.name != "layers"]
     names += ["simulated_iterations", "iteration_s", "iteration_j"]
     stats = [f.name for f in attrs.fields(LayerStats)]
-    layers = len(result.workload.network.sizes) - 1
+    layers = result.workload.geometry.layers
     cells = [
         [r[n] for n in names] + [(r["layers"][l][s] if r["layers"] else None) for l in range(layers) for s in stats]
         for r in rows

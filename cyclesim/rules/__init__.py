@@ -7,6 +7,7 @@ file may pass its own `Rule` subclass instance as `Workload(rule=...)`.
 
 from cyclesim.rules.base import Rule, Signal
 from cyclesim.rules.bp import BP
+from cyclesim.rules.by_layer_type import ByLayerType
 from cyclesim.rules.dfa import DFA
 from cyclesim.rules.drtp import DRTP
 from cyclesim.rules.fa import FA
@@ -16,14 +17,23 @@ BUILT_IN = {r.name: r for r in (BP(), DFA(), FA(), DRTP(), SignSymmetry())}
 NAMES = tuple(BUILT_IN)
 """The built-in rules' names, as `--set rule=NAME` takes them."""
 
-__all__ = ["BUILT_IN", "NAMES", "Rule", "Signal", "get"]
+__all__ = ["BUILT_IN", "NAMES", "ByLayerType", "Rule", "Signal", "get"]
 
 
 def get(rule: str | Rule) -> Rule:
-    """The rule named `rule` (a built-in name), or `rule` itself when it is a Rule."""
+    """The rule named `rule` (a built-in name, or "conv:<name>,dense:<name>" for a `ByLayerType` of
+    two built-in rules), or `rule` itself when it is a Rule."""
     if isinstance(rule, Rule):
         return rule
     try:
+        if isinstance(rule, str) and rule.startswith("conv:"):
+            parts = dict(part.split(":", 1) for part in rule.split(","))
+            if set(parts) == {"conv", "dense"}:
+                return ByLayerType(BUILT_IN[parts["conv"]], BUILT_IN[parts["dense"]])
+            raise KeyError(rule)
         return BUILT_IN[rule]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown rule {rule!r}; use one of {', '.join(NAMES)} or a cyclesim.rules.Rule") from None
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(
+            f"unknown rule {rule!r}; use one of {', '.join(NAMES)}, conv:<rule>,dense:<rule> (e.g. conv:bp,dense:dfa) "
+            "or a cyclesim.rules.Rule"
+        ) from None

@@ -43,6 +43,14 @@ class Signal:
     via: str
 
     @property
+    def mirrors_next(self) -> bool:
+        """Whether B_layer stands in for W_{layer+1} (a feedback signal from the next layer's delta, as
+        FA's): it has the shape of W_{layer+1}^T and is read as the transposed weights are, at every
+        output position of a convolution. Any other feedback projects its source directly onto every
+        unit of the layer."""
+        return self.via == "feedback" and self.source == self.layer + 1
+
+    @property
     def reads_weights(self) -> int | None:
         """The weight layer this signal reads in the backward pass (W_{layer+1}), or None."""
         return self.layer + 1 if self.via in ("transposed", "sign_transposed") else None
@@ -63,6 +71,11 @@ class Rule:
         """The learning signal of hidden layer `layer` (0-based) of a network of `layers` weight layers."""
         raise NotImplementedError
 
+    def declare(self, layer: int, kinds: tuple[str, ...]) -> Signal:
+        """The signal of hidden layer `layer` in a network whose weight layers are of `kinds` ("conv" or
+        "dense" each): `signal(layer, len(kinds))` unless the rule depends on the layers' kinds."""
+        return self.signal(layer, len(kinds))
+
     def feedback_matrix(self, rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
         """A fixed random feedback matrix (rows = source entries, cols = the layer's units), entries
         in [-1, 1] (scaled by 1/sqrt(rows) where it is used): uniform, as Lillicrap et al. and
@@ -73,16 +86,16 @@ class Rule:
         return f"<rule {self.name}>"
 
 
-def signals(rule: Rule, sizes: tuple[int, ...]) -> list[Signal]:
-    """The rule's signals for a network of `sizes` (inputs, hidden..., outputs), checked: one per
-    hidden layer, each well formed, and every delta reachable from the error or the target (no
+def signals(rule: Rule, kinds: tuple[str, ...]) -> list[Signal]:
+    """The rule's signals for a network whose weight layers are of `kinds` ("conv" or "dense"), checked:
+    one per hidden layer, each well formed, and every delta reachable from the error or the target (no
     cycle). Raises ValueError naming the problem (the workload loader turns it into one `error:` line)."""
-    layers = len(sizes) - 1
     who = f"rule {rule.name or type(rule).__name__!r}"
+    layers = len(kinds)
     out = []
     for l in range(layers - 1):
         try:
-            s = rule.signal(l, layers)
+            s = rule.declare(l, tuple(kinds))
         except NotImplementedError:
             raise ValueError(f"{who} defines no `signal(layer, layers)`; return a cyclesim.rules.Signal") from None
         if not isinstance(s, Signal):
@@ -164,17 +177,27 @@ def needs_transposable(sigs: list[Signal]) -> bool:
     return any(s.via == "transposed" for s in sigs)
 
 
-def feedback_shapes(sigs: list[Signal], sizes: tuple[int, ...]) -> dict[int, tuple[int, int]]:
-    """Layer -> (rows, cols) of its fixed random matrix B_l: rows the source's entries (the classes
-    for the error or the target, the units of layer k for delta_k), cols the layer's units."""
+def feedback_shapes(sigs: list[Signal], geometry) -> dict[int, tuple[int, int]]:
+    """Layer -> (rows, cols) of its fixed random matrix B_l on a network's `layers.Geometry`. A matrix
+    standing in for W_{l+1} (`Signal.mirrors_next`) has W_{l+1}^T's shape: rows its columns, cols its
+    rows (for a convolution, output channels x k*k*C_in). Any other has rows the source's entries (the
+    classes for the error or the target, the units of layer k for delta_k) and cols the layer's units
+    (for a convolution, every output unit C x H x W)."""
+    stages = geometry.stages
     out = {}
     for s in sigs:
-        if s.via == "feedback":
-            src = source_layer(s, len(sizes) - 1)
-            out[s.layer] = (sizes[-1] if src is None else sizes[src + 1], sizes[s.layer + 1])
+        if s.via != "feedback":
+            continue
+        if s.mirrors_next:
+            nxt = stages[s.layer + 1]
+            out[s.layer] = (nxt.cols, nxt.rows)
+        else:
+            src = source_layer(s, len(stages))
+            out[s.layer] = (stages[-1].units if src is None else stages[src].units, stages[s.layer].units)
     return out
 
 
-def sign_bits(sigs: list[Signal], sizes: tuple[int, ...]) -> int:
+def sign_bits(sigs: list[Signal], geometry) -> int:
     """Bits of the digital sign store: one per weight of every W read as sign(W)^T."""
-    return sum(sizes[s.layer + 1] * sizes[s.layer + 2] for s in sigs if s.via == "sign_transposed")
+    stages = geometry.stages
+    return sum(stages[s.layer + 1].rows * stages[s.layer + 1].cols for s in sigs if s.via == "sign_transposed")

@@ -24,7 +24,7 @@ def cost(wl: Workload) -> float:
     n_train: training examples (`training.train_limit`, at most the dataset's 60000 or the synthetic
     set's 2000); s: iterations the engine replays (`runner.engine_applies`: `sim.iterations_per_epoch`
     per epoch, at most ("all": exactly) its n_train // batch_size batches; one with zero epochs), each
-    costing about one more batch; M = sum_i sizes[i] * sizes[i+1], the multiply-accumulates per
+    costing about one more batch; M = `layers.Geometry.macs`, the multiply-accumulates per
     image; f, the mode's bit planes: 1 ideal, `QUANTIZED_FACTOR` quantized, hardware
     `precision.activation` plus 2 * (`precision.error` - 1) for a rule that reads W^T through the
     arrays (BP), the bit-serial reads of every product.
@@ -36,8 +36,7 @@ def cost(wl: Workload) -> float:
     replayed = 0
     if runner.engine_applies(wl):
         replayed = tr.epochs * wl.sim.recorded(train // tr.batch_size) if tr.epochs else 1
-    sizes = wl.network.sizes
-    macs = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    macs = wl.geometry.macs
     if wl.mode == "ideal":
         planes = 1
     elif wl.mode == "quantized":
