@@ -608,6 +608,11 @@ class Workload:
         if self.geometry.stages[-1].units != 10:
             key = "network.sizes must end with" if net.layers is None else "network.layers must end with Dense(10),"
             raise ValueError(f"{key} 10 outputs for {self.dataset}, got {self.geometry.stages[-1].units}")
+        if self.sim.dataflow == "pipelined" and self.geometry.has_conv:
+            raise ValueError(
+                "sim.dataflow pipelined streams one sample at a time through dense stages, but a convolution "
+                "reads many positions per sample: use sim.dataflow layer_sequential with Conv2d layers"
+            )
         for stage in self.geometry.stages:
             if max(stage.rows, stage.cols) > MAX_WIDTH:
                 raise ValueError(

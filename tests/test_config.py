@@ -316,6 +316,11 @@ def test_impossible_networks_name_the_layer(network, dataset, needle):
         Workload(network=network, dataset=dataset)
 
 
+def test_pipelined_dataflow_is_for_dense_layers():
+    with pytest.raises(ValueError, match="use sim.dataflow layer_sequential with Conv2d layers"):
+        Workload(network=Network(layers=(Conv2d(4, 3), Flatten(), Dense(10))), sim=Sim(dataflow="pipelined"))
+
+
 def test_a_network_is_given_one_way():
     with pytest.raises(ValueError, match="both given"):
         Network(sizes=(784, 10), layers=(Flatten(), Dense(10)))

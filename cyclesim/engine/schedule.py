@@ -415,12 +415,7 @@ class Iteration:
     def _stage(self, l: int, reads: list, src: simpy.Store, dst: simpy.Store, batch: int):
         wl, model = self.wl, self.model
         prec = wl.precision
-        stage = self.stages[l]
-        if stage.is_conv:
-            raise ConfigError(
-                "sim.dataflow pipelined streams one sample per stage, but a convolution reads many "
-                "positions per sample: use sim.dataflow layer for networks with Conv2d layers"
-            )
+        stage = self.stages[l]  # dense: config refuses pipelined convolutions
         fan_in, fan_out = stage.inputs, stage.units
         for _key, _sa, energy, _c in reads:  # the batch's read energy, charged once
             for category, joules in energy.items():
