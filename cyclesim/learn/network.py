@@ -163,6 +163,8 @@ class NetworkState:
             test_only = chip.adc_where == "test"
             self.xbars.append(Crossbar(cells, scale, chip.subarray, adc, ag, test_only, self.circuit))
         self.feedback = self._make_feedback(rng_fb, rng_dev)
+        # layers whose B stands in for W_{l+1} (`Signal.mirrors_next`), decided once, not per read
+        self._mirrored = {s.layer for s in workload.signals if s.mirrors_next}
 
     def _make_feedback(self, rng_fb, rng_dev) -> dict:
         """The rule's fixed random matrices: layer l -> B_l (source entries x units of layer l), drawn by
@@ -269,7 +271,7 @@ class NetworkState:
         fixed random matrix (real units). A matrix standing in for W_{layer+1} (`Signal.mirrors_next`:
         it has W_{layer+1}^T's shape) is read as that layer's transposed weights are, at every output
         position, and folded back onto its inputs; any other projects the source onto every unit."""
-        stage = self.stages[layer + 1] if self._mirrors(layer) else None
+        stage = self.stages[layer + 1] if layer in self._mirrored else None
         if stage is not None:
             source = Operand(stage.rows_of(source.q), source.scale)
         if self.mode == "ideal":
@@ -277,9 +279,6 @@ class NetworkState:
         else:
             out = self.feedback[layer].read(source, self.workload.precision.error, signed=True)
         return out if stage is None else stage.fold(out)
-
-    def _mirrors(self, layer: int) -> bool:
-        return any(s.layer == layer and s.mirrors_next for s in self.workload.signals)
 
     def sign_read(self, layer: int, delta: Operand, conductance: np.ndarray | None = None) -> np.ndarray:
         """Sign-symmetry's projection sign(W_layer)^T delta (real units), the signs applied to the
