@@ -357,7 +357,8 @@ def bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per
     """The bit-serial read y = adc_shift_add_ref(bitserial_sums_ref(x_int, g, ...), g_ref * count, ...)
     (the equations are those two references' docstrings), one row-subarray at a time: the column sums
     of subarray s are digitised and added to the output before those of s + 1 are formed, so only one
-    subarray's partial sums (planes x nj x B x cs float32) exist at once, in cache. The same float32
+    subarray's partial sums (planes x nj x B x cs float32; a layer of fewer than cs columns keeps only
+    those, which changes no range group: it has one column-subarray) exist at once. The same float32
     operations in the same order as the references, hence the same result bit for bit. `spans`
     (`span_shape`) receives the ADC ranges, or gives them when `spec.fixed`."""
     nb, nr = x_int.shape
@@ -367,13 +368,14 @@ def bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per
         ns = nr // rows_per_sub
     nj = (nc + cols_per_sub - 1) // cols_per_sub
     planes = 2 * (bits - 1) if signed else bits
-    psum = np.empty((planes, nj, nb, cols_per_sub), dtype=np.float32)
+    cw = min(cols_per_sub, nc)  # a layer narrower than one column-subarray stores only its own columns
+    psum = np.empty((planes, nj, nb, cw), dtype=np.float32)
     count = np.empty((planes, nb), dtype=np.float32)
     rows = np.empty((planes, rows_per_sub), dtype=np.int64)
     active = np.zeros(planes, dtype=np.int64)
-    total = np.zeros((nj, nb, cols_per_sub), dtype=np.float32)
-    plane_acc = _plane_sums(spec, planes, nj, nb, cols_per_sub)
-    scratch = _adc_scratch(nj, nb, cols_per_sub)
+    total = np.zeros((nj, nb, cw), dtype=np.float32)
+    plane_acc = _plane_sums(spec, planes, nj, nb, cw)
+    scratch = _adc_scratch(nj, nb, cw)
     ref = np.empty((planes, nj, nb), dtype=np.float32)
     gref = np.float32(g_ref)
     for s in range(ns):

@@ -28,7 +28,7 @@ def test_help_names_every_option(capsys):
         bench.main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--repeats", "--quick", "--profile", "--sweep-scaling", "--json"):
+    for option in ("--repeats", "--quick", "--profile", "--sweep-scaling", "--conv", "--json"):
         assert option in out
 
 
@@ -51,6 +51,17 @@ def test_target_table_is_issue_17s():
     assert bench.ALL_ITERATIONS_WORKLOAD.is_file()
     for figure in ("<= 5x", "<= 1.1x", "<= 0.5x", "<= 1.5x", "<= 1024 MiB"):  # the docstring states them
         assert figure in bench.__doc__, figure
+
+
+def test_conv_target_is_issue_14s():
+    """A hardware LeNet epoch <= 10x the ideal epoch of the same network, on the shipped LeNet workload."""
+    assert bench.CONV_TARGET == 10.0
+    targets = bench.__doc__.split("Targets (issue 14)")[1].split("\n\n")[0]
+    assert "<= 10x" in targets and "LeNet" in targets
+    hardware, ideal = (bench.lenet_workload(mode, 400, 200) for mode in ("hardware", "ideal"))
+    assert (hardware.mode, ideal.mode) == ("hardware", "ideal")
+    assert hardware.geometry.has_conv and hardware.network == ideal.network
+    assert hardware.training.epochs == 1 and hardware.training.train_limit == 400
 
 
 def test_ir_drop_target_is_issue_15s():

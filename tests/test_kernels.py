@@ -12,6 +12,7 @@ CASES = [
     (16, 256, 256, 8, True, 128, 1),  # 1-bit ADC, exact tiling
     (9, 64, 40, 8, False, 16, 6),  # many small subarrays
     (1, 10, 4, 3, False, 8, 3),  # a single sample
+    (12, 40, 20, 8, True, 128, 4),  # fewer columns than a column-subarray (a convolution's few channels)
 ]
 
 

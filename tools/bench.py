@@ -31,6 +31,12 @@ Network MNIST 784-256-256-10, batch 200, SGD with momentum, SSE loss (e = y - t)
   every iteration (``sim.iterations_per_epoch="all"``) against the same run with the engine off
   (``iterations_per_epoch=0``), the two alternating, after an untimed warm-up run. In the default
   run because it takes under 2 minutes (about 80 s: 3 repeats of about 6 s off and 20 s on).
+* ``conv_lenet_epoch`` -- the cost of training a convolutional network through the crossbars (issue
+  14): the LeNet-5-like network of ``workloads/lenet_mnist.py`` (BP), one hardware-mode epoch
+  against the ideal-mode epoch of the same network, the two alternating (fresh Trainers, after a
+  warm-up epoch of each), medians of ``--repeats``. Both train on the first 6000 images (30 batches;
+  quick mode too) and test on the first 1000: a full hardware LeNet epoch takes minutes, and both
+  sides do the same batches, so the ratio is the epoch's. ``--conv`` runs only this case.
 * ``memory_784-4096-4096-10`` -- the peak RSS of a hardware-mode run of the default workload with
   ``network.sizes=784,4096,4096,10`` (1 epoch, train_limit=400, test_limit=200, batch 200, MNIST)
   through ``cyclesim.runner.run`` in a fresh interpreter (``python -c``, the same cyclesim first on
@@ -72,6 +78,11 @@ All CPU time, medians of >= 3 runs, ratios against figures measured in the same 
 
 The cost model's 100 ms and the sweep's 1.7x are earlier issues' targets, kept.
 
+Targets (issue 14)
+------------------
+* a hardware-mode LeNet epoch <= 10x the ideal-mode epoch of the same network (CPU time, medians of
+  >= 3 alternating runs).
+
 Targets (issue 15)
 ------------------
 * a hardware-mode epoch with IR drop (``effects.ir_drop=true``) <= 3x the same epoch without, for bp
@@ -91,7 +102,7 @@ all-iterations runs and 30 batches for the reference; the test-set evaluation st
 both sides, so quick ratios are only indicative.
 
 Run from the repository root:
-  python tools/bench.py [--repeats N] [--quick] [--profile] [--sweep-scaling] [--json FILE]
+  python tools/bench.py [--repeats N] [--quick] [--profile] [--sweep-scaling | --conv] [--json FILE]
 The cyclesim measured is the one Python imports (printed in the header, ``cyclesim_dir`` in the JSON):
 with an editable install that is the installed tree, not necessarily this one; to bench another
 checkout, run its bench with ``PYTHONPATH=<checkout>``.
@@ -136,6 +147,9 @@ TARGETS = {(rule, mode): IDEAL_TARGET if mode == "ideal" else HARDWARE_TARGET fo
 ENGINE_TARGET = 0.5  # simulated iteration / Trainer.step
 ALL_ITERATIONS_TARGET = 1.5  # engine on every iteration / engine off
 IR_DROP_TARGET = 3.0  # hardware epoch with effects.ir_drop / the same epoch without (issue 15)
+CONV_TARGET = 10.0  # hardware LeNet epoch / ideal LeNet epoch (issue 14)
+CONV_TRAIN_LIMIT = 6000
+CONV_TEST_LIMIT = 1000
 ALL_ITERATIONS_WORKLOAD = Path(__file__).resolve().parents[1] / "workloads" / "dfa_3layer.py"
 MEMORY_SIZES = (784, 4096, 4096, 10)
 MEMORY_TARGET_MIB = 1024.0
@@ -255,6 +269,55 @@ def time_ir_drop(ds, train_limit: int | None, repeats: int) -> list[dict]:
             )  # fmt: skip
         )
     return rows
+
+
+def lenet_workload(mode: str, train_limit: int, test_limit: int) -> Workload:
+    """workloads/lenet_mnist.py (BP) in `mode`, one epoch on the first `train_limit` / `test_limit` images."""
+    from cyclesim.workload import load
+
+    wl = load(Path(__file__).resolve().parents[1] / "workloads" / "lenet_mnist.py")
+    training = attrs.evolve(wl.training, epochs=1, train_limit=train_limit, test_limit=test_limit)
+    return attrs.evolve(wl, mode=mode, training=training)
+
+
+def time_conv(ds, repeats: int) -> dict:
+    """CPU time of a hardware LeNet epoch against the ideal epoch of the same network (alternating;
+    `warm_up_conv` has compiled the reads)."""
+    cases = {
+        key: lenet_workload(mode, CONV_TRAIN_LIMIT, CONV_TEST_LIMIT)
+        for key, mode in (("off", "ideal"), ("on", "hardware"))
+    }
+    times, acc = {"off": [], "on": []}, {}
+    for _ in range(repeats):
+        for key, wl in cases.items():
+            t, acc[key] = time_cyclesim(ds, wl, 1)
+            times[key] += t
+    return on_off_row(
+        times,
+        CONV_TARGET,
+        case="conv_lenet_epoch",
+        train_limit=CONV_TRAIN_LIMIT,
+        test_limit=CONV_TEST_LIMIT,
+        test_accuracy_hardware=acc["on"],
+        test_accuracy_ideal=acc["off"],
+    )
+
+
+def warm_up_conv(ds) -> None:
+    for mode in ("ideal", "hardware"):
+        tr = Trainer(lenet_workload(mode, 400, 200), ds, np.random.SeedSequence(0))
+        with threadpool_limits(1):
+            tr.run_epoch(1)
+
+
+def print_conv(r: dict) -> None:
+    print(
+        f"{r['case']:<28} LeNet hardware epoch {r['median_on_s']:.2f} s, ideal {r['median_off_s']:.2f} s CPU "
+        f"({r['train_limit']} training, {r['test_limit']} test images): {r['ratio']:.2f}x "
+        f"(target <= {r['target']:g}x)  {verdict(r['passed'])}  "
+        f"test acc {r['test_accuracy_hardware']:.4f} / {r['test_accuracy_ideal']:.4f}"
+    )
+    print(f"{'':<28} runs (s) hardware: {runs(r['times_on'])}; ideal: {runs(r['times_off'])}")
 
 
 def on_off_row(times: dict, target: float, **fields) -> dict:
@@ -667,6 +730,7 @@ def main(argv=None) -> int:
         action="store_true",
         help="run only the sweep-scaling case (1 vs 2 local Dask workers; needs the dask extra)",
     )
+    ap.add_argument("--conv", action="store_true", help="run only the LeNet hardware / ideal epoch case")
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     args = ap.parse_args(argv)
     if args.repeats < 3:
@@ -679,6 +743,17 @@ def main(argv=None) -> int:
         sys.stdout.flush()
         r = time_sweep_scaling(args.repeats)
         print_sweep_scaling(r)
+        if args.json:
+            write_json(args.json, r)
+        return 0
+
+    if args.conv:
+        ds = data.load("mnist", None)
+        print(f"cyclesim benchmark [CONV]: LeNet (workloads/lenet_mnist.py), CPU time, median of {args.repeats}")
+        sys.stdout.flush()
+        warm_up_conv(ds)
+        r = time_conv(ds, args.repeats)
+        print_conv(r)
         if args.json:
             write_json(args.json, r)
         return 0
@@ -704,6 +779,7 @@ def main(argv=None) -> int:
         f"targets (issue 15): hardware epoch with effects.ir_drop=true <= {IR_DROP_TARGET:g}x the same epoch "
         f"without ({', '.join(ACCEPTED_RULES)})"
     )
+    print(f"targets (issue 14): hardware LeNet epoch <= {CONV_TARGET:g}x the ideal LeNet epoch")
     if args.quick:
         print("QUICK MODE: train_limit=6000 / 30 reference batches -- ratios indicative only")
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
@@ -757,6 +833,12 @@ def main(argv=None) -> int:
     print_all_iterations(all_iterations_row)
     sys.stdout.flush()
 
+    warm_up_conv(ds)
+    conv_row = time_conv(ds, args.repeats)
+    print()
+    print_conv(conv_row)
+    sys.stdout.flush()
+
     memory_row = measure_memory()
     print()
     print_memory(memory_row)
@@ -794,7 +876,7 @@ def main(argv=None) -> int:
             print_sweep_scaling(sweep_rows[0])
     print()
     print(f"peak memory of this process (ru_maxrss): {peak_mib:.1f} MiB")
-    counted = rows + ir_drop_rows + engine_rows + [all_iterations_row, memory_row] + cost_rows + sweep_rows
+    counted = rows + ir_drop_rows + engine_rows + [all_iterations_row, conv_row, memory_row] + cost_rows + sweep_rows
     all_pass = all(r["passed"] for r in counted if r["passed"] is not None and not r.get("informational"))
     print(f"overall [{label}]: {'PASS' if all_pass else 'FAIL'}")
 
@@ -816,6 +898,7 @@ def main(argv=None) -> int:
                 ir_drop=ir_drop_rows,
                 engine=engine_rows,
                 all_iterations=all_iterations_row,
+                conv=conv_row,
                 memory=memory_row,
                 cost_model=cost_rows,
                 profile=profile_rows,
