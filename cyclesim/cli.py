@@ -153,7 +153,8 @@ def _count(low: int, high: int):
 def parser() -> argparse.ArgumentParser:
     top = _Parser(
         prog="python -m cyclesim",
-        description="Train MLPs with BP or DFA through a model of an RRAM compute-in-memory chip. "
+        description="Train a neural network (an MLP or a convolutional network) with a learning rule (BP, DFA, FA, "
+        "DRTP, sign-symmetry or your own) through a model of an RRAM compute-in-memory chip. "
         "`python -m cyclesim WORKLOAD` is short for `python -m cyclesim run WORKLOAD`.",
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="{run,compare,sweep,device}")

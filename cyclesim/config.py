@@ -167,6 +167,11 @@ def _layers(value):
     return value
 
 
+def _duplication(value):
+    """chip.duplication as given, a list (from a JSON document) as a tuple."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _shape(value):
     if isinstance(value, list):
         return tuple(value)
@@ -429,9 +434,12 @@ class Chip:
     `pe_size` subarrays; "network" sizes them for the network as DNN+NeuroSim V2 does (the power-of-two
     tile side that maximises memory utilisation, 2 x 2 PEs of half that side; `pe_size` and `tile_size`
     are then not used, and `subarray` must be a power of two). `duplication` copies a layer's weights to
-    read several inputs at once: an int copies every layer that many times, each copy on its own tiles;
-    "fill" packs as many copies of a layer that fits one tile into that tile as its subarrays fit; None is
-    the floorplan's own choice (1 under "fixed", "fill" under "network"). Feedback matrices are held once.
+    read several inputs at once (a convolution: several output positions): an int copies every layer that
+    many times, each copy on its own tiles; a tuple gives each weight layer its own count (e.g. (4, 2, 1,
+    1, 1): the early convolutions, which read the most positions, four and two times); "fill" packs as
+    many copies of a layer that fits one tile into that tile as its subarrays fit; None is the
+    floorplan's own choice (1 under "fixed", "fill" under "network"). `max_tiles` is the chip-level budget
+    every copy counts against. Feedback matrices are held once.
     """
 
     node: str = field(default="32nm", validator=_text())  # a tech/nodes file (checked when the chip is priced)
@@ -446,7 +454,8 @@ class Chip:
     cols_per_adc: int = field(default=8, validator=_int_in(1, 4096))
     pe_size: int = field(default=2, validator=_int_in(1, 64))  # subarrays per PE side (PE = n x n)
     tile_size: int = field(default=4, validator=_int_in(1, 64))  # PEs per tile side (tile = n x n)
-    duplication: int | str | None = field(default=None)  # 1..64 copies of each layer, "fill", or None
+    # 1..64 copies of each layer, one count per weight layer, "fill", or None
+    duplication: int | tuple[int, ...] | str | None = field(default=None, converter=_duplication)
     floorplan: str = field(default="fixed")  # "fixed" (tile_size, pe_size) or "network" (sized for it)
     # None: sized to fit; 1e6 tiles is beyond any wafer (chip_area warns far earlier).
     max_tiles: int | None = field(default=None, validator=_opt(_int_in(1, 10**6)))
@@ -480,12 +489,15 @@ class Chip:
     def _check_duplication(self, attribute, value):
         if value is None or value == "fill":
             return
-        if isinstance(value, bool) or not isinstance(value, int):
+        counts = value if isinstance(value, tuple) else (value,)
+        if not counts or any(isinstance(v, bool) or not isinstance(v, int) for v in counts):
             raise ValueError(
-                f"chip.duplication must be an integer (copies of every layer), fill or None (the floorplan's "
-                f"own: 1 under fixed, fill under network); got {show(value)}"
+                f"chip.duplication must be an integer (copies of every layer), one integer per weight layer "
+                f"(e.g. 4,2,1,1,1), fill or None (the floorplan's own: 1 under fixed, fill under network); "
+                f"got {show(value)}"
             )
-        _int_in(1, 64)(self, attribute, value)
+        for v in counts:
+            _int_in(1, 64)(self, attribute, v)
 
     @adc_model.validator
     def _check_adc_model(self, attribute, value):
@@ -612,6 +624,12 @@ class Workload:
             raise ValueError(
                 "sim.dataflow pipelined streams one sample at a time through dense stages, but a convolution "
                 "reads many positions per sample: use sim.dataflow layer_sequential with Conv2d layers"
+            )
+        dup, layers = self.chip.duplication, len(self.geometry.stages)
+        if isinstance(dup, tuple) and len(dup) != layers:
+            raise ValueError(
+                f"chip.duplication gives {len(dup)} copy counts ({show(dup)}) but the network has {layers} weight "
+                f"layers: give one count per weight layer, or one integer for all"
             )
         for stage in self.geometry.stages:
             if max(stage.rows, stage.cols) > MAX_WIDTH:

@@ -645,8 +645,9 @@ def test_in_a_sweep_a_batch_too_large_is_a_failed_point_not_a_result(capsys, iso
 def test_floorplan_and_duplication_defaults_and_choices():
     c = Chip()
     assert (c.floorplan, c.duplication) == ("fixed", None)
-    for dup in (None, 1, 64, "fill"):
+    for dup in (None, 1, 64, "fill", (4, 2, 1)):
         assert Chip(duplication=dup, floorplan="network").duplication == dup
+    assert Chip(duplication=[4, 1]).duplication == (4, 1)  # as a JSON document gives it
     assert Chip(floorplan="network", subarray=4096, cols_per_adc=8).floorplan == "network"
 
 
@@ -659,6 +660,13 @@ def test_floorplan_and_duplication_defaults_and_choices():
         (lambda: Chip(duplication="full"), ["chip.duplication", "fill or None", "'full'"]),
         (lambda: Chip(duplication="2"), ["chip.duplication", "fill or None"]),
         (lambda: Chip(duplication=2.0), ["chip.duplication", "fill or None"]),
+        (lambda: Chip(duplication=(4, 0, 1)), ["chip.duplication", "between 1 and 64"]),
+        (lambda: Chip(duplication=(4, "fill")), ["chip.duplication", "one integer per weight layer"]),
+        (lambda: Chip(duplication=()), ["chip.duplication", "one integer per weight layer"]),
+        (
+            lambda: Workload(network=Network(sizes=(784, 100, 10)), chip=Chip(duplication=(2, 1, 1))),
+            ["chip.duplication gives 3 copy counts", "2 weight layers", "one count per weight layer"],
+        ),
         (lambda: Chip(floorplan="auto"), ["chip.floorplan", "fixed, network", "'auto'"]),
         (lambda: Chip(floorplan=None), ["chip.floorplan", "fixed, network"]),
         (lambda: Chip(floorplan="network", subarray=96), ["chip.floorplan", "power of two", "96"]),

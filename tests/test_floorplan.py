@@ -89,6 +89,22 @@ def test_duplication_multiplies_weight_arrays():
     assert two.duplication == 2
 
 
+def test_per_layer_duplication_copies_each_layer_its_own_count():
+    one = plan(wl((784, 100, 50, 10)))
+    mixed = plan(wl((784, 100, 50, 10), duplication=(3, 1, 2)))
+    assert [a.copies for a in mixed.arrays] == [3, 1, 2] and mixed.duplication == (3, 1, 2)
+    for a, b, n in zip(one.arrays, mixed.arrays, (3, 1, 2), strict=True):
+        assert shape(a) == shape(b) and (b.subarrays, b.tiles) == (n * a.subarrays, n * a.tiles)
+    assert mixed.tiles == 3 * one.arrays[0].tiles + one.arrays[1].tiles + 2 * one.arrays[2].tiles
+    same, every = plan(wl((784, 100, 50, 10), duplication=(2, 2, 2))), plan(wl((784, 100, 50, 10), duplication=2))
+    assert same.arrays == every.arrays and same.tiles == every.tiles
+
+
+def test_per_layer_duplication_counts_against_the_tile_budget():
+    msg = one_line_mapping_error(lambda: plan(wl((784, 100, 50, 10), duplication=(8, 1, 1), max_tiles=4)))
+    assert "chip.max_tiles" in msg and "chip.duplication (now 8,1,1)" in msg, msg
+
+
 def test_bp_arrays_transposable_shared_wgu():
     fp = plan(wl((784, 256, 256, 10), rule="bp"))
     assert [a.kind for a in fp.arrays] == ["weight"] * 3

@@ -35,6 +35,7 @@ EXPECTED = {
     "depth": (60, 60),
     "beyond": (19, 19),
     "rules": (240, 80),
+    "conv": (25, 25),
 }
 ORDER = list(EXPECTED)
 # training epochs of every point: (normal, quick); a set where a file mixes training and hardware-only points
@@ -45,6 +46,7 @@ EPOCHS = {
     "breakdown": (0, 0),
     "beyond": (0, 0),
     "rules": ({0, 10}, {0, 2}),
+    "conv": ({0, 10}, {0, 1}),
 }
 
 
@@ -515,3 +517,64 @@ def test_subarray_report_shows_the_trade_off_with_and_without_ir_drop(tmp_path, 
     assert "without IR drop -0.4, -0.4 points (BP, DFA) from 32 to 512 rows" in text
     assert "with IR drop -36.8, -36.8 points (BP, DFA) from 32 to 512 rows" in text
     assert "**Verdict: partly.**" in report(plain, tmp_path) and "run the IR-drop points" in report(plain, tmp_path)
+
+
+def _conv_doc(name: str, rule: str, dataset: str, acc: float, mode: str = "ideal", lr: float = 0.025, live=None):
+    layers = [{"dead": 1.0 - v, "saturated": 0.0} for v in (live or (1.0, 1.0, 1.0, 1.0))] + [{"dead": None}]
+    config = {"name": name, "rule": rule, "dataset": dataset, "mode": mode, "training": {"epochs": 10, "lr": lr}}
+    return {"config": config, "accuracy": {"final_test": acc}, "epochs": [{"layers": layers}]}
+
+
+def _vgg8_doc(rule: str, wall_s: float) -> dict:
+    config = {"name": f"vgg8_{rule}_estimate", "rule": rule, "dataset": "synthetic", "mode": "hardware"}
+    config["training"] = {"epochs": 0, "lr": 0.025}
+    return {
+        "config": config,
+        "accuracy": {"final_test": None},
+        "wall_s": wall_s,
+        "floorplan": {"tiles": 25, "subarrays": 800, "utilization": 0.495},
+        "area": {"total_um2": 107.85e6, "breakdown_um2": {"adc": 37.75e6, "buffer": 44.49e6}},
+        "latency": {"iteration_s": 0.5467, "per_phase_s": {"fw": 0.0176, "ag": 0.0109, "wg": 0.518, "wu": 0.00013}},
+        "energy": {"iteration_j": 0.0634, "per_phase_j": {"fw": 0.001, "ag": 0.0018, "wg": 0.0548, "wu": 0.0043}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("lenet_dfa", "verdict"), [(0.53, "reproduced"), (0.965, "not reproduced")], ids=["dfa_fails", "dfa_trains"]
+)
+def test_conv_report_judges_dfa_by_the_gap_against_the_mlp_of_equal_depth(tmp_path, monkeypatch, lenet_dfa, verdict):
+    monkeypatch.setattr("cyclesim.report.findings.pyplot_or_none", lambda: None)  # no figure
+    report = run_file(PAPER / "conv.py", "sweep")["report"]
+    docs = []
+    for ds in ("mnist", "fashion-mnist"):
+        collapsed = (0.97, 1.0, 0.18, 0.04) if lenet_dfa < 0.9 else None
+        docs += [
+            _conv_doc(f"lenet_{ds}_bp", "bp", ds, 0.99),
+            _conv_doc(f"lenet_{ds}_dfa", "dfa", ds, lenet_dfa, live=collapsed),
+            _conv_doc(f"mlp5_{ds}_bp", "bp", ds, 0.98),
+            _conv_doc(f"mlp5_{ds}_dfa", "dfa", ds, 0.96),
+        ]
+    docs += [_conv_doc("lenet_mnist_dfa_lr0.005", "dfa", "mnist", 0.9, lr=0.005)]
+    chip = {k: v for k, v in _vgg8_doc("bp", 1.0).items() if k in ("floorplan", "area", "latency", "energy")}
+    docs += [{**_conv_doc("lenet_mnist_hardware_bp", "bp", "mnist", 0.982, mode="hardware"), **chip}]
+    docs += [_vgg8_doc("bp", 14.0), _vgg8_doc("dfa", 75.0)]
+    text = report(docs, tmp_path)
+    rules, chip = text.split("## 2.")
+    assert rules.startswith("## 1. Learning rules on a convolutional network")
+    assert f"**Verdict: {verdict}.**" in rules
+    gap = 99.0 - 100 * lenet_dfa
+    assert f"| MNIST | {gap:.2f} | 2.00 | 0.87 |" in rules
+    assert "| LeNet | DFA | 90.00 |" not in rules and "| LeNet | DFA | " + f"{100 * lenet_dfa:.2f} | 90.00 |" in rules
+    if verdict == "reproduced":
+        assert "its dense layers have collapsed" in rules and "DFA 4 %" in rules
+    else:
+        assert "**Why:**" not in rules
+    assert (
+        "| LeNet, MNIST, batch 200 | BP | 25 | 800 | 49.5 | 107.85 | 546.700 (17.600 / 10.900 / 518.000 / 0.130)"
+        in chip
+    )
+    assert "| VGG-8, CIFAR-10 shape, batch 16 | BP | 25 | 800 | 49.5 | 107.85 | 546.700 " in chip
+    assert "| BP | 99.00 | 98.20 | 0.80 |" in chip
+    assert "**Verdict: partly.**" in chip  # VGG-8 DFA over its 60 s
+    assert "✓ LeNet trained by BP on the chip within 1 pt of ideal: 0.80 pt" in chip
+    assert "✗ VGG-8 (DFA) mapped, priced and one iteration simulated in ≤ 60 s: 75.0 s wall" in chip

@@ -300,6 +300,17 @@ def test_pipelined_forward_same_numbers_less_time(rule):
     pipe.probe.check(pipe.cycles)
 
 
+def _fw_busy(r, name: str) -> int:
+    """Cycles resource `name` is busy in the forward phase of simulated iteration `r`."""
+    return sum(e - s for s, e, phase, *_ in r.probe.intervals(name) if phase == "fw")
+
+
+def _same_forward_read_energy(one, other) -> None:
+    """Both iterations charge the same ADC energy to the forward reads (copies share the batch)."""
+    adc_fw_j = [r.probe.energy_table().get(("adc", "fw"), 0.0) for r in (one, other)]
+    assert adc_fw_j[0] > 0 and adc_fw_j[0] == pytest.approx(adc_fw_j[1], rel=1e-12)
+
+
 @pytest.mark.parametrize("rule", ["bp", "dfa"])
 @pytest.mark.parametrize("dataflow", ["layer_sequential", "pipelined"])
 def test_duplicated_layers_share_the_batch_and_keep_the_numbers(rule, dataflow):
@@ -313,19 +324,32 @@ def test_duplicated_layers_share_the_batch_and_keep_the_numbers(rule, dataflow):
     wl4 = attrs.evolve(wl, chip=attrs.evolve(wl.chip, duplication=4), sim=Sim(dataflow=dataflow))
     four = schedule.simulate(inventory.of(wl4), tr.net, trace)
     four.probe.check(four.cycles)
-    adc_fw_j = [r.probe.energy_table().get(("adc", "fw"), 0.0) for r in (one, four)]
-    assert adc_fw_j[0] > 0 and adc_fw_j[0] == pytest.approx(adc_fw_j[1], rel=1e-12)
-
-    def fw_busy(r, name):
-        return sum(e - s for s, e, phase, *_ in r.probe.intervals(name) if phase == "fw")
-
+    _same_forward_read_energy(one, four)
     batch = len(trace.labels)
-    base = fw_busy(one, "layer1.sub0.0")
+    base = _fw_busy(one, "layer1.sub0.0")
     assert base > 0
     for name in ("layer1.sub0.0", "layer1.copy1.sub0.0", "layer1.copy3.sub0.0"):
-        assert fw_busy(four, name) * batch == base * (-(-batch // 4))
+        assert _fw_busy(four, name) * batch == base * (-(-batch // 4))
     if dataflow == "layer_sequential":  # (pipelined stages are bound by the per-sample transfers)
         assert four.phase_time()["fw"] < one.phase_time()["fw"]
+
+
+def test_per_layer_duplication_speeds_up_the_layers_copied():
+    """chip.duplication per layer: the first convolution in 4 copies reads its batch on 4 arrays at once
+    (each copy a quarter of the samples, every position of them), the other layers once; the read energy
+    is the same and the forward phase shorter."""
+    wl, tr, trace = traced("bp", layers=CONV, subarray=64)
+    one = schedule.simulate(inventory.of(wl), tr.net, trace)
+    wl4 = attrs.evolve(wl, chip=attrs.evolve(wl.chip, duplication=(4, 1, 1, 1)))
+    four = schedule.simulate(inventory.of(wl4), tr.net, trace)
+    four.probe.check(four.cycles)
+    _same_forward_read_energy(one, four)
+    batch = len(trace.labels)
+    for name in ("layer1.sub0.0", "layer1.copy1.sub0.0", "layer1.copy3.sub0.0"):
+        assert _fw_busy(four, name) * batch == _fw_busy(one, "layer1.sub0.0") * (-(-batch // 4))
+    assert _fw_busy(four, "layer2.sub0.0") == _fw_busy(one, "layer2.sub0.0") > 0
+    assert "layer2.copy1.sub0.0" not in four.probe.resources()
+    assert four.phase_time()["fw"] < one.phase_time()["fw"]
 
 
 def test_shares_cover_the_batch():

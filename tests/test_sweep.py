@@ -495,6 +495,27 @@ def test_cost_follows_its_formula():
     assert cost.cost(tiny(network={"sizes": (784, 64, 10)})) > cost.cost(tiny())
 
 
+def test_table_has_the_fields_of_every_point_mlps_and_convolutional_networks(tmp_path):
+    """Points that differ in their fields (an MLP's network.sizes, a convolutional network's
+    network.layers) share one table with the union of the columns; a layer reads as its class."""
+    text = (
+        BASE
+        + """
+from cyclesim import Conv2d, Dense, Flatten
+name = "mixed"
+points = [base, attrs.evolve(base, network=Network(layers=(Conv2d(2, kernel=3), Flatten(), Dense(10))))]
+"""
+    )
+    sw = sweep_mod.load_sweep(write(tmp_path, text))
+    rows = sweep_mod.write_table(sw, tmp_path / "out")
+    with open(tmp_path / "out" / "table.csv", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert "network.sizes" in header and "network.layers" in header and header[-1] == "error"
+    assert rows[0]["network.sizes"] == "784-32-10" and "network.layers" not in rows[0]
+    assert rows[1]["network.layers"] == ("Conv2d(out_channels=2 kernel=3 stride=1 padding=0)-Flatten()-Dense(units=10)")
+    assert [r["status"] for r in rows] == ["missing", "missing"]
+
+
 def test_points_start_longest_first_and_the_table_keeps_key_order(tmp_path, monkeypatch):
     sw = sweep_mod.load_sweep(write(tmp_path, FOUR))
     keys = [k for k, _ in sw.points]

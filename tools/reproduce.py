@@ -34,6 +34,7 @@ PAPER = ROOT / "workloads" / "paper"
 TITLES = {
     "RESULTS.md": "cyclesim: reproduction of Wolters et al., MWSCAS 2023 (BP vs DFA on RRAM CIM)",
     "RULES.md": "cyclesim: which learning rule for an RRAM CIM chip (BP, DFA, FA, DRTP, sign-symmetry)",
+    "CONV.md": "cyclesim: convolutional networks on an RRAM CIM chip (learning rules on LeNet, VGG-8)",
 }
 """The reports, by file name: an experiment names its report with `document` (default RESULTS.md)."""
 

@@ -15,10 +15,10 @@ that side). Either way the sawtooth remains, at the chosen tile's boundary.
 Conventions:
 - W_l has rows = fan_in (inputs) and cols = fan_out (outputs); one cell per weight.
 - `chip.duplication` copies *weight* arrays: an int copies every layer that many times, each copy on
-  its own tiles; "fill" (the default under "network") packs a layer that fits one tile into that tile
-  as many times as its subarray footprint fits (`fill_grid`). A rule's feedback arrays are held once
-  (they are only read to project a learning signal, never on the forward path that duplication speeds
-  up).
+  its own tiles (a tuple gives each layer its own count); "fill" (the default under "network") packs a
+  layer that fits one tile into that tile as many times as its subarray footprint fits (`fill_grid`).
+  A rule's feedback arrays are held once (they are only read to project a learning signal, never on
+  the forward path that duplication speeds up).
 - The weight arrays of a rule that reads W^T (BP) need transposed-read periphery
   (`transposable=True`), all of them, as in NeuroSim; other rules' and feedback arrays never do.
 - The shared WGU is sized to the largest layer (most cells, first on ties); per-layer WGUs are
@@ -166,7 +166,7 @@ def map_array(
 
 
 def network_geometry(
-    shapes: list[tuple[int, int]], subarray: int, duplication: int | str
+    shapes: list[tuple[int, int]], subarray: int, duplication: int | tuple[int, ...] | str
 ) -> tuple[int, tuple[tuple[int, float], ...]]:
     """DNN+NeuroSim V2's tile for a network: the power-of-two side T (cells) that maximises memory
     utilisation, with 2 x 2 PEs of T/2 cells per side.
@@ -176,7 +176,8 @@ def network_geometry(
     (a PE of T/2 holds at least one subarray). Each candidate maps every layer (`map_array` with
     pe_size = T / 2 / subarray, tile_size = 2): a layer takes ceil(r_l / T) * ceil(c_l / T) tiles, and
     under duplication "fill" a layer that fits one tile holds copies_l = floor(t / s_r) * floor(t / s_c)
-    copies in it (t = T / subarray, s = its subarrays per side; `fill_grid`), else copies_l = 1. Then
+    copies in it (t = T / subarray, s = its subarrays per side; `fill_grid`), else copies_l = the layer's
+    count (`per_layer`), each copy on tiles of its own. Then
         U(T) = sum_l copies_l * r_l * c_l / (T^2 * sum_l tiles_l)
     and the chosen T maximises U, the smaller T on a tie. Returns (T, ((T, U(T)) per candidate)).
     Raises MappingError when no candidate is at least two subarrays wide.
@@ -186,8 +187,11 @@ def network_geometry(
     candidates = []
     side = max(_pow2ceil(min(sides)), 2 * subarray)
     while side <= hi:
-        geom = dict(subarray=subarray, pe_size=side // 2 // subarray, tile_size=2, duplication=duplication)
-        arrays = [map_array("", "weight", r, c, **geom) for r, c in shapes]
+        geom = dict(subarray=subarray, pe_size=side // 2 // subarray, tile_size=2)
+        arrays = [
+            map_array("", "weight", r, c, duplication=d, **geom)
+            for (r, c), d in zip(shapes, per_layer(duplication, len(shapes)), strict=True)
+        ]
         candidates.append((side, sum(a.cells_mapped for a in arrays) / sum(a.cells_allocated for a in arrays)))
         side *= 2
     if not candidates:
@@ -198,6 +202,11 @@ def network_geometry(
         )
     best = max(candidates, key=lambda c: (c[1], -c[0]))
     return best[0], tuple(candidates)
+
+
+def per_layer(duplication: int | tuple[int, ...] | str, layers: int) -> tuple:
+    """chip.duplication resolved per weight layer: a tuple as it is, an int or "fill" for every layer."""
+    return duplication if isinstance(duplication, tuple) else (duplication,) * layers
 
 
 @attrs.frozen
@@ -219,7 +228,7 @@ class Floorplan:
     subarray: int
     pe_size: int  # subarrays per PE side: chip.pe_size, or chosen under "network"
     tile_size: int  # PEs per tile side: chip.tile_size, or 2 under "network"
-    duplication: int | str  # chip.duplication resolved: copies of every layer, or "fill"
+    duplication: int | tuple[int, ...] | str  # chip.duplication resolved: copies of every layer, per layer, or "fill"
     candidates: tuple[tuple[int, float], ...]  # "network": (tile side in cells, utilisation) searched
 
     @property
@@ -297,8 +306,8 @@ def plan(workload: Workload) -> Floorplan:
         pe_size, tile_size, candidates = chip.pe_size, chip.tile_size, ()
     geom = dict(subarray=chip.subarray, pe_size=pe_size, tile_size=tile_size)
     arrays = [
-        map_array(f"layer{i + 1}", "weight", r, c, duplication=duplication, transposable=transposable, **geom)
-        for i, (r, c) in enumerate(shapes)
+        map_array(f"layer{i + 1}", "weight", r, c, duplication=d, transposable=transposable, **geom)
+        for i, ((r, c), d) in enumerate(zip(shapes, per_layer(duplication, len(shapes)), strict=True))
     ]
 
     feedback_store = workload.feedback_store
@@ -321,7 +330,8 @@ def plan(workload: Workload) -> Floorplan:
     tiles = sum(a.tiles for a in arrays)
     if chip.max_tiles is not None and tiles > chip.max_tiles:
         # "fill" adds no tiles (its copies share a layer's one tile), so only an int is worth lowering
-        lower = f", lower chip.duplication (now {duplication})" if duplication != "fill" else ""
+        shown = ",".join(map(str, duplication)) if isinstance(duplication, tuple) else duplication
+        lower = f", lower chip.duplication (now {shown})" if duplication != "fill" else ""
         if chip.floorplan == "network":
             side = tile_side // 2
             tile = (

@@ -37,7 +37,8 @@ def read_point(path: Path) -> dict | None:
 
 
 def flatten_config(wl: Workload) -> dict:
-    """Every scalar config field as `section.field` (top-level fields by name); tuples joined with "-"."""
+    """Every scalar config field as `section.field` (top-level fields by name); tuples joined with "-",
+    layers written as `Conv2d(out_channels=6 kernel=5 ...)` joined with "-"."""
     out = {}
 
     def walk(prefix: str, d: dict) -> None:
@@ -46,12 +47,20 @@ def flatten_config(wl: Workload) -> dict:
             if isinstance(v, dict):
                 walk(name + ".", v)
             elif isinstance(v, list):
-                out[name] = "-".join(str(x) for x in v)
+                out[name] = "-".join(_item(x) for x in v)
             else:
                 out[name] = v
 
     walk("", config.to_dict(wl))
     return out
+
+
+def _item(x) -> str:
+    """One element of a list field: a layer ({"type": "Conv2d", ...}) as `Conv2d(out_channels=6 ...)`."""
+    if isinstance(x, dict):
+        fields = " ".join(f"{k}={v}" for k, v in x.items() if k != "type")
+        return f"{x.get('type', '')}({fields})"
+    return str(x)
 
 
 def _get(doc, *path):
@@ -91,7 +100,10 @@ def write_table(sweep: Sweep, out_dir: str | Path) -> list[dict]:
     """Write `<out>/table.csv` and `<out>/table.json` for every point of `sweep`; returns the rows."""
     out_dir = Path(out_dir)
     rows = table_rows(sweep, out_dir)
-    columns = list(rows[0]) if rows else ["key", "status", *TABLE_RESULTS]
+    # the union of every row's fields (points differ in theirs: an MLP has network.sizes, a convolutional
+    # network network.layers), in order of first appearance, the result columns last
+    fields = dict.fromkeys(["key", "status"] + [k for r in rows for k in r if k not in TABLE_RESULTS])
+    columns = [*fields, *TABLE_RESULTS]
     files.write_table(out_dir, rows, columns)
     return rows
 
