@@ -131,10 +131,16 @@ def _pct(v: float | None) -> str:
     return "–" if v is None or math.isnan(v) else f"{v:.2f}"
 
 
-def _gaps(acc: dict) -> dict:
-    """{(network, dataset): BP − DFA in points} in ideal mode (nan when a point is missing)."""
+def _gaps(acc: dict, low: dict | None = None) -> dict:
+    """{(network, dataset): BP − DFA in points} in ideal mode, DFA at the better of its learning rates
+    (`acc` at the protocol's, `low` at `_LOW_LR` where that point exists); nan when a point is missing."""
+
+    def dfa(net: str, ds: str) -> float:
+        tried = [a[(net, "dfa", ds, "ideal")] for a in (acc, low or {}) if (net, "dfa", ds, "ideal") in a]
+        return max(tried, default=_NAN)
+
     return {
-        (net, ds): acc.get((net, "bp", ds, "ideal"), _NAN) - acc.get((net, "dfa", ds, "ideal"), _NAN)
+        (net, ds): acc.get((net, "bp", ds, "ideal"), _NAN) - dfa(net, ds)
         for net in ("lenet", "mlp5")
         for ds in _DATASETS
     }
@@ -199,13 +205,14 @@ def _rules_section(docs: list[dict], figures: Path) -> str:
         for net in ("lenet", "mlp5")
         for rule in ("bp", "fa", "dfa")
     ]
-    gaps = _gaps(acc)
+    protocol, gaps = _gaps(acc), _gaps(acc, low)
     gap_rows = [
-        "| dataset | BP − DFA, LeNet (pt) | BP − DFA, MLP of equal depth (pt) | BioTorch LeNet (pt) |",
-        "|---|---|---|---|",
+        f"| dataset | LeNet, lr {_LR:g} | MLP, lr {_LR:g} | LeNet, DFA's better lr | MLP, DFA's better lr | "
+        "BioTorch LeNet |",
+        "|---|---|---|---|---|---|",
     ] + [
-        f"| {_SETS[ds]} | {_pct(gaps[('lenet', ds)])} | {_pct(gaps[('mlp5', ds)])} | "
-        f"{BIOTORCH['dfa'][i] - BIOTORCH['bp'][i]:.2f} |"
+        f"| {_SETS[ds]} | {_pct(protocol[('lenet', ds)])} | {_pct(protocol[('mlp5', ds)])} | "
+        f"{_pct(gaps[('lenet', ds)])} | {_pct(gaps[('mlp5', ds)])} | {BIOTORCH['dfa'][i] - BIOTORCH['bp'][i]:.2f} |"
         for i, ds in enumerate(_DATASETS)
     ]
     epochs = sorted({cfg(d, "training.epochs") for d in docs if cfg(d, "training.epochs") > 0})
@@ -226,7 +233,9 @@ def _rules_section(docs: list[dict], figures: Path) -> str:
         note
         + "\n\n"
         + "\n".join(rows)
-        + "\n\n"
+        + f"\n\nBP − DFA (points); the verdict takes DFA at the better of the learning rates tried ({_LR:g} and "
+        f"{_LOW_LR:g} on MNIST, {_LR:g} on Fashion-MNIST), so a step size DFA cannot take is not counted as "
+        "DFA failing:\n\n"
         + "\n".join(gap_rows)
         + "\n\nThe feedback rules at a fifth of the learning rate (MNIST; BP only at the protocol's rate):\n\n"
         + "\n".join(lr_rows)
