@@ -35,5 +35,9 @@ def test_hardware_mnist():
     assert bp >= 0.93 and dfa >= 0.88 and bp >= dfa
 
 
-def test_one_bit_adc_stops_learning():
-    assert final("bp", chip__adc_bits=1, training__epochs=3) <= 0.20
+def test_one_bit_adc_stops_learning_only_with_a_digitised_reference():
+    """The paper's 1-bit finding holds where the reference column is digitised on its own (NeuroSim's
+    readout, whose levels go to the common-mode current); the default differential readout spends its one
+    bit on the signal and still learns (docs/RESULTS.md, ADC precision: 12.7 and 55.6 % over 3 seeds)."""
+    assert final("bp", chip__adc_bits=1, chip__readout="digital_reference", training__epochs=3) <= 0.20
+    assert final("bp", chip__adc_bits=1, training__epochs=3) > 0.30
