@@ -62,3 +62,12 @@ def test_figure_lines_writes_a_png_or_returns_none_without_matplotlib(tmp_path, 
     monkeypatch.setattr(findings, "pyplot_or_none", lambda: None)
     assert findings.figure_lines(acc, tmp_path / "y.png", "bits", "t") is None
     assert not (tmp_path / "y.png").exists()
+
+
+def test_clause_verdict_and_reason_count_only_decided_clauses():
+    held, failed, pending = ("a", True, "1 pt"), ("b", False, "2 pt"), ("c", None, "–")
+    assert findings.clause_verdict([held, pending]) == "reproduced"
+    assert findings.clause_verdict([failed, pending]) == "not reproduced"
+    assert findings.clause_verdict([held, failed]) == "partly"
+    assert findings.clause_verdict([pending]) == "pending (points missing)"
+    assert findings.clause_reason([held, failed, pending]) == "✓ a: 1 pt; ✗ b: 2 pt; … (pending) c: –."

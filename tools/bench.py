@@ -241,6 +241,17 @@ def time_cyclesim(ds, wl: Workload, repeats: int) -> tuple[list[float], float]:
     return times, acc
 
 
+def time_alternating(ds, cases: dict, repeats: int) -> tuple[dict, dict]:
+    """CPU times of one epoch of each of `cases` ({"off": workload, "on": workload}), the cases taking
+    turns `repeats` times (each a fresh Trainer), and each one's last test accuracy."""
+    times, acc = {key: [] for key in cases}, {}
+    for _ in range(repeats):
+        for key, wl in cases.items():
+            t, acc[key] = time_cyclesim(ds, wl, 1)
+            times[key] += t
+    return times, acc
+
+
 def ir_drop_workload(rule: str, train_limit: int | None, test_limit: int | None = None) -> Workload:
     """The ``<rule>_hardware`` case's workload with every subarray read through resistive wires."""
     wl = workload(rule, "hardware", train_limit, test_limit)
@@ -252,12 +263,8 @@ def time_ir_drop(ds, train_limit: int | None, repeats: int) -> list[dict]:
     alternate, each a fresh Trainer; the warm-up (`warm_up`) has compiled both reads."""
     rows = []
     for rule in ACCEPTED_RULES:
-        cases = (("off", workload(rule, "hardware", train_limit)), ("on", ir_drop_workload(rule, train_limit)))
-        times, acc = {"off": [], "on": []}, {}
-        for _ in range(repeats):
-            for key, wl in cases:
-                t, acc[key] = time_cyclesim(ds, wl, 1)
-                times[key] += t
+        cases = {"off": workload(rule, "hardware", train_limit), "on": ir_drop_workload(rule, train_limit)}
+        times, acc = time_alternating(ds, cases, repeats)
         rows.append(
             on_off_row(
                 times,
@@ -287,11 +294,7 @@ def time_conv(ds, repeats: int) -> dict:
         key: lenet_workload(mode, CONV_TRAIN_LIMIT, CONV_TEST_LIMIT)
         for key, mode in (("off", "ideal"), ("on", "hardware"))
     }
-    times, acc = {"off": [], "on": []}, {}
-    for _ in range(repeats):
-        for key, wl in cases.items():
-            t, acc[key] = time_cyclesim(ds, wl, 1)
-            times[key] += t
+    times, acc = time_alternating(ds, cases, repeats)
     return on_off_row(
         times,
         CONV_TARGET,

@@ -108,6 +108,23 @@ def save_figure(plt, fig, path: Path, title: str) -> str:
     return f"![{title}](figures/{path.name})"
 
 
+def clause_verdict(clauses: list[tuple[str, bool | None, str]]) -> str:
+    """The verdict of (clause, holds, measured) checks: "reproduced" when every decided clause holds,
+    "not reproduced" when none does, else "partly"; a clause whose points are missing (holds None) is not
+    decided, and with none decided the verdict is pending."""
+    decided = [ok for _c, ok, _m in clauses if ok is not None]
+    if not decided:
+        return "pending (points missing)"
+    held = sum(decided)
+    return "reproduced" if held == len(decided) else ("not reproduced" if held == 0 else "partly")
+
+
+def clause_reason(clauses: list[tuple[str, bool | None, str]]) -> str:
+    """The checks behind a `clause_verdict`, one line: "✓ clause: measured; ✗ ...; … (pending) ..."."""
+    mark = {True: "✓", False: "✗", None: "… (pending)"}
+    return "; ".join(f"{mark[None if ok is None else bool(ok)]} {c}: {m}" for c, ok, m in clauses) + "."
+
+
 def section(
     title: str, paper: str, body: str, verdict: str, reason: str, figure: str | None, why: str | None = None
 ) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 import attrs
 
 from cyclesim import Network
-from cyclesim.report.findings import cfg, final, pyplot_or_none, save_figure, section
+from cyclesim.report.findings import cfg, clause_reason, clause_verdict, final, pyplot_or_none, save_figure, section
 from cyclesim.sweep import grid
 from cyclesim.terms import PHASES
 from cyclesim.workload import load
@@ -167,19 +167,6 @@ def _holds(ok: bool, *figures: float) -> bool | None:
     return None if any(math.isnan(f) for f in figures) else bool(ok)
 
 
-def _verdict(clauses: list[tuple[str, bool | None, str]]) -> str:
-    decided = [ok for _c, ok, _m in clauses if ok is not None]
-    if not decided:
-        return "pending (points missing)"
-    held = sum(decided)
-    return "reproduced" if held == len(decided) else ("not reproduced" if held == 0 else "partly")
-
-
-def _reason(clauses: list[tuple[str, bool | None, str]]) -> str:
-    mark = {True: "✓", False: "✗", None: "… (pending)"}
-    return "; ".join(f"{mark[ok]} {c}: {m}" for c, ok, m in clauses) + "."
-
-
 def _rules_section(docs: list[dict], figures: Path) -> str:
     acc = _accuracy(docs)
     rows = [
@@ -222,7 +209,7 @@ def _rules_section(docs: list[dict], figures: Path) -> str:
         "max pool, dense 120, 84, 10, ReLU. BioTorch: 100 − its published LeNet test error."
     )
     clauses = _clauses(gaps)
-    verdict = _verdict(clauses)
+    verdict = clause_verdict(clauses)
     live = _live(docs)
     why = _why(acc, gaps, live)
     return section(
@@ -242,7 +229,7 @@ def _rules_section(docs: list[dict], figures: Path) -> str:
         + "\n\n"
         + _live_table(live),
         verdict,
-        _reason(clauses),
+        clause_reason(clauses),
         _figure(acc, figures),
         why,
     )
@@ -412,7 +399,7 @@ def _chip_section(docs: list[dict]) -> str:
         "Not in the paper. DNN+NeuroSim V2.0 benchmarks on-chip training with VGG-8 on CIFAR-10 (its C++ estimate of "
         "that network takes about 146 s).",
         note + "\n\n" + body,
-        _verdict(clauses),
-        _reason(clauses),
+        clause_verdict(clauses),
+        clause_reason(clauses),
         None,
     )

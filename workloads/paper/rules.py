@@ -26,7 +26,16 @@ from itertools import pairwise
 from pathlib import Path
 
 from cyclesim.report.console import critical_path
-from cyclesim.report.findings import cfg, final, pyplot_or_none, save_figure, section, stats
+from cyclesim.report.findings import (
+    cfg,
+    clause_reason,
+    clause_verdict,
+    final,
+    pyplot_or_none,
+    save_figure,
+    section,
+    stats,
+)
 from cyclesim.report.timeline import row_of
 from cyclesim.rules import NAMES
 from cyclesim.sweep import grid
@@ -153,15 +162,6 @@ def _accuracy_clauses(acc: dict) -> list[tuple[str, bool, str]]:
     return out
 
 
-def _verdict(clauses: list[tuple[str, bool, str]]) -> str:
-    held = sum(ok for _c, ok, _m in clauses)
-    return "reproduced" if held == len(clauses) else ("not reproduced" if held == 0 else "partly")
-
-
-def _reason(clauses: list[tuple[str, bool, str]]) -> str:
-    return "; ".join(f"{'✓' if ok else '✗'} {c}: {m}" for c, ok, m in clauses) + "."
-
-
 def _accuracy_section(docs: list[dict], figures: Path) -> str:
     acc = _accuracy(docs)
     sets = ("mnist", "fashion-mnist")
@@ -206,8 +206,8 @@ def _accuracy_section(docs: list[dict], figures: Path) -> str:
         "1.5 pt of BP on MNIST (Nøkland 2016: test error BP 1.60, FA 1.64, DFA 1.74 %), DRTP the lowest; SPOON "
         "loses 2.2 pt training DRTP on chip (97.5 → 95.3 %).",
         note + "\n\n" + "\n".join(rows),
-        _verdict(clauses),
-        _reason(clauses),
+        clause_verdict(clauses),
+        clause_reason(clauses),
         _accuracy_figure(acc, figures),
         why,
     )
@@ -493,11 +493,11 @@ def _cost_section(docs: list[dict], iterations: dict, figures: Path) -> str:
             if not ok
             for p in _PROVISIONS
             if ("drtp", p) in iterations and ("dfa", p) in iterations
-        ) or ("the measured clauses above: " + _reason([c for c in clauses if not c[1]]))
+        ) or ("the measured clauses above: " + clause_reason([c for c in clauses if not c[1]]))
         if paths:
             why += f". Critical paths where the orders differ: {paths}"
     reason = (
-        _reason(clauses)
+        clause_reason(clauses)
         + f" Energy per iteration at k = {ks[-1] if ks else '–'} spans "
         + (f"{1e3 * min(energies):.3f}–{1e3 * max(energies):.3f} mJ" if energies else "–")
         + (f", {100 * min(dram):.1f}–{100 * max(dram):.1f} % of it DRAM" if dram else "")
@@ -509,7 +509,7 @@ def _cost_section(docs: list[dict], iterations: dict, figures: Path) -> str:
         "weight gradients start during the forward pass); FA keeps BP's sequential chain but without "
         "transposed reads.",
         "\n\n".join(body),
-        _verdict(clauses),
+        clause_verdict(clauses),
         reason,
         _timeline_figures(iterations, figures),
         why,
