@@ -251,5 +251,4 @@ class Result:
 def forward_end(iteration) -> int:
     """The cycle at which an iteration's forward pass is over: the end of its last busy interval of
     phase "fw" (0 when nothing was busy in "fw")."""
-    probe = iteration.probe
-    return max((iv[1] for res in probe.resources() for iv in probe.intervals(res) if iv[2] == "fw"), default=0)
+    return max((iv[1] for iv in iteration.probe.every_interval() if iv[2] == "fw"), default=0)

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cyclesim.engine import (
     Buffer,
@@ -17,6 +19,7 @@ from cyclesim.engine import (
     Wgu,
     to_cycles,
 )
+from cyclesim.engine.components import Step, run_steps
 from cyclesim.hw.circuits import Cost
 
 
@@ -405,3 +408,80 @@ def test_components_register_their_kind_and_layer():
         "wgu3": ("weight_gradient", 2),
         "activation": ("digital", None),
     }
+
+
+# -- the queue and the step sequences against references ---------------------------------------------
+
+_arrivals = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 20)), min_size=1, max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(capacity=st.integers(1, 3), requests=_arrivals)
+def test_port_grants_one_unit_requests_as_a_fifo_simpy_resource(capacity, requests):
+    """Requests for one server each (arriving at a time, holding a number of cycles) are granted at
+    the times SimPy's own first-come first-served `simpy.Resource` grants them."""
+
+    def grants(port_kind: str) -> dict:
+        env, probe, out = simpy.Environment(), Probe(), {}
+        res = simpy.Resource(env, capacity) if port_kind == "simpy" else Port(env, "p", capacity, probe, kind="digital")
+
+        def user(i, arrival, cycles):
+            yield env.timeout(arrival)
+            if port_kind == "simpy":
+                with res.request() as req:
+                    yield req
+                    out[i] = env.now
+                    yield env.timeout(cycles)
+            else:
+                yield from res.use(cycles, "fw")
+                out[i] = env.now - cycles
+
+        for i, (arrival, cycles) in enumerate(requests):
+            env.process(user(i, arrival, cycles))
+        env.run()
+        return out
+
+    assert grants("port") == grants("simpy")
+
+
+_step = st.tuples(st.integers(0, 2), st.integers(1, 3), st.integers(1, 25), st.floats(0.0, 1e-9))
+_sequences = st.lists(st.tuples(st.integers(0, 40), st.lists(_step, min_size=1, max_size=8)), min_size=1, max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(capacities=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)), sequences=_sequences)
+def test_run_steps_gives_every_record_of_the_steps_run_one_by_one(capacities, sequences):
+    """Processes that each start at a time and run a list of steps (port, units, cycles, joules) on
+    three shared ports: `run_steps` gives the same busy intervals, waits, queue, energy (bit for bit,
+    charged in the same order) and end time as each step run on its own (`Port.run`)."""
+
+    def simulate(batched: bool):
+        env, probe = simpy.Environment(), Probe()
+        ports = [Port(env, f"p{k}", c, probe, kind="digital") for k, c in enumerate(capacities)]
+        cats = ("array", "adc", "dram")
+
+        def proc(start, specs):
+            yield env.timeout(start)
+            steps = [
+                Step(ports[k], cycles, "wg", 0, 8, min(units, ports[k].capacity), cats[k], joules)
+                for k, units, cycles, joules in specs
+            ]
+            if batched:
+                yield from run_steps(env, steps)
+            else:
+                for s in steps:
+                    yield from s.port.run(s)
+
+        for start, specs in sequences:
+            env.process(proc(start, specs))
+        env.run()
+        probe.check(env.now)
+        return (
+            env.now,
+            {p.name: (probe.intervals(p.name), probe.units(p.name), sorted(probe.waits(p.name))) for p in ports},
+            {p.name: probe.queue_series(p.name) for p in ports},
+            probe.energy_table(),
+            probe.total_energy_j,
+        )
+
+    assert simulate(True) == simulate(False)

@@ -168,8 +168,7 @@ def test_lanes_and_clipping_by_hand():
     p.busy("dram", 5, 15, "fw", 1, 64)
     p.busy("dram", 10, 20, "ag", None, 32)  # lane 0 is free again at 10
     p.busy("layer1.sub0.0", 0, 4, "fw", 0)
-    p.queue_depth("dram", 3, 1)
-    p.queue_depth("dram", 12, 0)
+    p.wait("dram", 3, 12)  # one request queued over [3, 12)
     doc = chrome_trace(_fake(p, 20))
     names = _threads(doc)
     lanes = defaultdict(list)

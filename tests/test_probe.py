@@ -132,13 +132,15 @@ def test_check_catches_busy_beyond_elapsed_and_energy_mismatch():
         q.check(0)
 
 
-def test_queue_depth_series():
+def test_queue_depth_series_from_the_waits():
     p = Probe()
-    p.queue_depth("dram", 3, 1)
-    p.queue_depth("dram", 4, 2)
-    p.queue_depth("dram", 9, 0)
-    assert p.queue_series("dram") == [(3, 1), (4, 2), (9, 0)]
-    assert p.contention(10)[0]["queue_max"] == 2
+    p.wait("dram", 3, 9)  # queued at 3, granted at 9
+    p.wait("dram", 4, 9)
+    p.wait("dram", 5, 5)  # granted at once: never in the queue
+    p.wait("dram", 9, 12)  # joins as the first two leave
+    assert p.queue_series("dram") == [(3, 1), (4, 2), (9, 1), (12, 0)]
+    assert p.contention(20)[0]["queue_max"] == 2
+    assert p.queue_series("sram") == []
 
 
 def test_registered_kind_and_layer():

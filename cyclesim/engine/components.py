@@ -2,22 +2,23 @@
 
 A CIM chip trains by moving operands between SRAM buffers, H-tree links and off-chip DRAM and by
 reading (or programming) crossbar subarrays, digitising, accumulating and forming weight gradients.
-Every such unit here is a plain class that owns a `Port` (a `simpy.Resource` with `capacity`
-servers); its action methods are generators that queue for the port, hold it for the operation's
-cycles, then record the busy interval and charge the energy to the `Probe`, which knows each port by
-its kind (`terms.RESOURCE_KINDS`) and layer. Use them from a process as
+Every such unit here is a plain class that owns a `Port` (a first-come first-served queue for
+`capacity` servers); its action methods are generators that queue for the port, hold it for the
+operation's cycles, then record the busy interval and charge the energy to the `Probe`, which knows
+each port by its kind (`terms.RESOURCE_KINDS`) and layer. Use them from a process as
 ``y = yield from sub.read(...)`` or spawn them with ``env.process(buf.read(...))``. Time is in clock
 cycles (integers); a component prices only its own operation, never a whole iteration.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import operator
 
 import simpy
 
-from cyclesim.engine.probe import Probe
+from cyclesim.engine.probe import _PHASE_SET, Probe, _check_phase
 from cyclesim.hw.circuits import Cost, to_cycles
 from cyclesim.terms import COMPONENTS
 
@@ -73,147 +74,66 @@ def _charge(probe: Probe, default: str, energy, phase: str) -> None:
         probe.charge(default, phase, energy)
 
 
-class _Release(simpy.Event):
-    """The event of a `_Tokens` put: when processed, the port's trigger grants what now fits."""
-
-    def __init__(self, tokens: _Tokens, amount: int):
-        super().__init__(tokens.env)
-        self.tokens = tokens
-        self.amount = amount
-
-
-class _Tokens:
-    """The servers of a `Port`: `capacity` tokens; a request takes its k tokens in ONE ``get(k)``
-    and gives them back in one ``put(k)``. The events are scheduled exactly as a `simpy.Container`
-    schedules them (a get succeeds when granted, a put at once and triggers the queue when
-    processed), without the container's generality.
-
-    Gets are granted strictly in arrival order (a trigger stops at the first queued get it cannot
-    meet). How many a trigger grants follows `simpy.Resource` exactly, so that one-token requests
-    are served as by a FIFO `simpy.Resource` of `capacity` servers, event for event: a trigger
-    grants the head if its tokens are free, and further gets only while their tokens are free
-    beyond those returned by puts whose own trigger is still pending (`_pending`; that trigger will
-    grant them, in the same cycle). No grant is ever lost: when the head fits it is granted at once
-    or by such a pending trigger.
-    """
-
-    def __init__(self, env: Env, capacity: int):
-        self.env = env
-        self.level = capacity
-        self.get_queue: list[simpy.Event] = []
-        self._pending = 0  # tokens put back whose put event has not been processed yet
-
-    def get(self, amount: int) -> simpy.Event:
-        """A request for `amount` tokens: an event that succeeds when they are granted."""
-        event = simpy.Event(self.env)
-        event.amount = amount
-        self.get_queue.append(event)
-        self._trigger(None)
-        return event
-
-    def cancel(self, event: simpy.Event) -> None:
-        """Withdraw a request not granted yet."""
-        if not event.triggered:
-            self.get_queue.remove(event)
-
-    def put(self, amount: int) -> _Release:
-        """Give `amount` tokens back; queued requests are granted when the put is processed."""
-        self.level += amount
-        event = _Release(self, amount)
-        event.callbacks.append(self._trigger)
-        event.succeed()
-        self._pending += amount
-        return event
-
-    def _trigger(self, put_event: _Release | None) -> None:
-        """Grant queued requests from the head while they fit: the first in full view of the free
-        tokens, each further one only within the tokens not still pending from unprocessed puts."""
-        if put_event is not None:  # a processed put: its tokens are no longer pending
-            self._pending -= put_event.amount
-        queue = self.get_queue
-        first = True
-        while queue:
-            event = queue[0]
-            room = self.level if first else self.level - self._pending
-            if event.amount > room:
-                return  # the head waits; nobody behind it may overtake it
-            first = False
-            self.level -= event.amount
-            event.succeed()
-            queue.pop(0)
-
-
-def horizon(env: Env) -> float:
-    """The time of the next event another process could act on: `env.peek()`, except that releases
-    nobody waits for (a `_Release` whose port has no queued request: processing it grants nothing
-    and resumes no one) do not count. The events due first form a subtree at the top of SimPy's
-    event heap; it is searched past such releases, and the earliest other entry's time returned."""
-    queue = env._queue
-    best = math.inf
-    todo = [0]
-    while todo:
-        i = todo.pop()
-        if i >= len(queue):
-            continue
-        time, _priority, _eid, event = queue[i]
-        if time >= best:
-            continue
-        if isinstance(event, _Release) and not event.tokens.get_queue:
-            todo += (2 * i + 1, 2 * i + 2)  # its children are due no sooner
-        else:
-            best = time
-    return best
-
-
 class Port:
     """`capacity` identical servers (units) behind one FIFO queue, with bookkeeping.
 
     The port is registered with the probe under `name` with its `kind` (one of
     `terms.RESOURCE_KINDS`) and `layer` (0-based, None when layers share it). Every request records
-    its wait (`Probe.wait`), every hold its busy interval and the units it held (`Probe.busy`); the
-    queue depth is sampled (`Probe.queue_depth`) whenever a request has to queue and whenever a
-    queued request is granted.
+    its wait and, if it waited, when it queued and when it was granted (`Probe.wait`, from which the
+    probe derives the queue depth), every hold its busy interval and the units it held (`Probe.busy`).
 
-    A request may hold several servers at once (``use(..., units=k)``, e.g. a DRAM transfer
-    striped over k channels). The servers are tokens in a `simpy.Container` (`_Tokens`): a request
-    takes all k in one get and returns them in one put, and requests are granted strictly in arrival
-    order (a request for k waits until k are free, and no later request, however small, overtakes
-    it: head-of-line blocking, as in an in-order memory controller). Hence
-      * no deadlock: nobody holds some servers while waiting for others (hold-and-wait is
-        impossible), and every holder gives its servers back after a finite hold;
-      * no starvation: the oldest request is served as soon as k servers are free, which happens
-        since k <= capacity (checked) and no one behind it can take the servers it waits for.
-    With one unit per request this is a FIFO `simpy.Resource` of `capacity` servers, event for event
-    (same grants in the same order at the same times).
+    A request may hold several servers at once (``use(..., units=k)``, e.g. a DRAM transfer striped
+    over k channels). Requests are granted strictly in arrival order: a request for k waits until k
+    servers are free, and no later request, however small, overtakes it (head-of-line blocking, as
+    in an in-order memory controller). Hence no deadlock (nobody holds some servers while waiting
+    for others, and every hold is finite) and no starvation (k <= capacity, checked).
+
+    Every request states how long it holds its servers, so the queue needs no events of its own: a
+    request made at time r for k servers is granted (`book`) at
+        g = min { t >= max(r, g_prev) : units held at t by earlier requests <= capacity - k }
+    with g_prev the grant of the request before it, and holds them over [g, g + cycles). The
+    requester sleeps once, until the end of its hold (a get, a timeout and a put each cost events:
+    the same grants at the same times).
     """
 
-    def __init__(
-        self,
-        env: Env,
-        name: str,
-        capacity: int,
-        probe: Probe,
-        *,
-        kind: str,
-        layer: int | None = None,
-        private: bool = False,
-    ):
+    def __init__(self, env: Env, name: str, capacity: int, probe: Probe, *, kind: str, layer: int | None = None):
         self.env = env
         self.name = name
         self.capacity = _positive_int(f"capacity of {name!r}", capacity)
         self.probe = probe
-        self.private = private  # one process only ever uses it (e.g. a layer's own WGU)
-        self.tokens = _Tokens(env, self.capacity)
+        self._ends: list[tuple[int, int]] = []  # heap of (end, units) of the holds booked so far
+        self._held = 0  # units of the holds in _ends
+        self._last = 0  # grant of the latest request: no later request is granted before it
         probe.register(name, self.capacity, kind=kind, layer=layer)
+        self._busy, self._units, self._waits, self._queued = probe.lists(name)
 
-    def use(self, cycles: int, phase: str, layer: int | None = None, bits: int = 0, units: int = 1):
-        """Generator: queue for `units` servers at once (1 <= units <= capacity), hold them
-        `cycles` cycles, release them.
+    def book(self, units: int, cycles: int, at: int) -> int:
+        """Queue a request made at time `at` (no earlier than any request booked before it) for
+        `units` servers held `cycles` cycles; returns its grant time."""
+        t = max(at, self._last)
+        ends, cap = self._ends, self.capacity - units
+        while True:
+            while ends and ends[0][0] <= t:  # holds over by t give their servers back
+                self._held -= heapq.heappop(ends)[1]
+            if self._held <= cap:
+                break
+            t = ends[0][0]
+        self._last = t
+        if cycles:
+            heapq.heappush(ends, (t + cycles, units))
+            self._held += units
+        return t
 
-        Records wait = grant - request time and the busy interval [grant, grant + cycles) with the
-        `units` it held. A request that nobody can observe (`unobserved`) holds its servers with
-        one timeout instead of a get, a timeout and a put: same times, same records.
-        """
+    def record(self, queued: int, granted: int, end: int, phase: str, layer: int | None, bits: int, units: int) -> None:
+        """Record one request with the probe: queued at `queued`, granted at `granted`, holding `units`
+        servers until `end` (figures this port checked: queued <= granted <= end, a known phase)."""
+        self._waits.append(granted - queued)
+        if granted > queued:
+            self._queued.append((queued, granted))
+        self._busy.append((granted, end, phase, layer, bits))
+        self._units.append(units)
+
+    def _check(self, cycles, units) -> tuple[int, int]:
         if type(cycles) is not int or cycles < 0:
             cycles = _count("cycles", cycles)
         if type(units) is not int or not 1 <= units <= self.capacity:
@@ -221,57 +141,22 @@ class Port:
             if n is None or not 1 <= n <= self.capacity:
                 raise ValueError(f"{self.name!r}: units must be an integer in [1, {self.capacity}], got {units!r}")
             units = n
-        env, probe, name, tokens = self.env, self.probe, self.name, self.tokens
+        return cycles, units
+
+    def use(self, cycles: int, phase: str, layer: int | None = None, bits: int = 0, units: int = 1):
+        """Generator: queue for `units` servers at once (1 <= units <= capacity), hold them
+        `cycles` cycles, release them. Records wait = grant - request time and the busy interval
+        [grant, grant + cycles) with the `units` it held."""
+        cycles, units = self._check(cycles, units)
+        if phase not in _PHASE_SET:
+            _check_phase(phase)
+        env = self.env
         queued = env.now
-        if tokens.level >= units and not tokens.get_queue and self.unobserved_now(units, queued + cycles):
-            probe.wait(name, queued, queued)
-            if cycles:
-                yield env.timeout(cycles)
-            probe.busy(name, queued, queued + cycles, phase, layer, bits, units)
-            return
-        req = tokens.get(units)
-        waited = not req.triggered
-        if waited:
-            probe.queue_depth(name, queued, len(tokens.get_queue))
-        try:
-            yield req
-        except BaseException:
-            if req.triggered:  # granted but not yet resumed: give the servers back
-                tokens.put(units)
-            else:
-                tokens.cancel(req)
-            raise
-        try:
-            granted = env.now
-            if waited:
-                probe.queue_depth(name, granted, len(tokens.get_queue))
-            probe.wait(name, queued, granted)
-            if cycles:
-                yield env.timeout(cycles)
-            probe.busy(name, granted, env.now, phase, layer, bits, units)
-        finally:
-            tokens.put(units)
-
-    def unobserved(self, units: int, end: int, horizon: float) -> bool:
-        """Whether a hold of `units` servers from now until `end` can be neither delayed nor seen by
-        anyone: the servers are free, nobody queues, and `end` comes before `horizon`, the time of the
-        next event anyone else could act on (`horizon`). Until then no other process runs, so none
-        can ask for these servers; the hold's get and put events would change nothing and are skipped.
-        """
-        return end < horizon and self.tokens.level >= units and not self.tokens.get_queue
-
-    def unobserved_now(self, units: int, end: int) -> bool:
-        """`unobserved` or `unobserved_start` for a hold from now until `end`, with the horizon
-        looked up (callers check first that the servers are free: the lookup costs more)."""
-        until = horizon(self.env)
-        return self.unobserved(units, end, until) or self.unobserved_start(units, until)
-
-    def unobserved_start(self, units: int, horizon: float) -> bool:
-        """For a `private` port (one process only ever uses it): whether a hold starting now, however
-        long, can be neither delayed nor seen: its servers are free and no other event is due now
-        (`horizon` > now), so its get would be granted at once with nothing before it; no one else
-        can ask for the port while it is held, and its put grants no one."""
-        return self.private and self.env.now < horizon and self.tokens.level >= units
+        granted = self.book(units, cycles, queued)
+        end = granted + cycles
+        if end > queued:
+            yield env.timeout(end - queued)
+        self.record(queued, granted, end, phase, layer, bits, units)
 
     def run(self, step: Step):
         """Generator: perform `step` on this port (hold, then charge)."""
@@ -283,58 +168,97 @@ class Step:
     """One hold of a port as a value: `cycles` on `units` of its servers in `phase`, then `joules`
     charged to `category`: what a component's action method does, for `run_steps`."""
 
-    __slots__ = ("port", "cycles", "phase", "layer", "bits", "units", "category", "joules")
+    __slots__ = ("port", "cycles", "phase", "layer", "bits", "units", "category", "joules", "key")
 
     def __init__(self, port: Port, cycles: int, phase: str, layer, bits: int, units: int, category: str, joules):
+        cycles, units = port._check(cycles, units)
+        _check_phase(phase)
+        if not 0.0 <= joules < math.inf:
+            raise ValueError(f"energy charged to {category!r} must be finite and >= 0, got {joules!r}")
         self.port, self.cycles, self.phase, self.layer = port, cycles, phase, layer
-        self.bits, self.units, self.category, self.joules = bits, units, category, joules
+        self.bits, self.units, self.category, self.joules = bits, units, _category(category), joules
+        self.key = (category, phase)  # where its energy goes (`Probe.add_energy`)
+
+    def perform(self, queued: int, granted: int, end: int) -> None:
+        """Record this step's hold (requested at `queued`, granted at `granted`, over at `end`) and
+        charge its energy."""
+        port = self.port
+        port.record(queued, granted, end, self.phase, self.layer, self.bits, self.units)
+        port.probe.add_energy(self.key, self.joules)
 
 
 def run_steps(env: Env, steps: list[Step]):
-    """Generator: perform `steps` one after another, exactly as ``yield from step.port.run(step)`` for
-    each would, with fewer events: a run of consecutive steps whose holds nobody can observe
-    (`Port.unobserved`: free servers, empty queues, and all over before the next event anyone else
-    could act on), possibly ended by one hold of a private port however long (`Port.unobserved_start`),
-    is held with one timeout. Each step is recorded and charged at the time step by step would do it
-    (every charge before the horizon is in order with no other charge between; a hold that ends after
-    it is charged when it ends), so every grant, record and joule is the one step by step gives.
-    """
-    i, n = 0, len(steps)
-    while i < n:
-        now = env.now
-        first = steps[i]
-        tokens = first.port.tokens
-        until = horizon(env) if tokens.level >= first.units and not tokens.get_queue else now
-        t, j = now, i
-        while j < n and steps[j].port.unobserved(steps[j].units, t + steps[j].cycles, until):
-            t += steps[j].cycles
-            j += 1
-        last = None  # a private hold that may end after the horizon
-        if j < n and t < until and steps[j].port.unobserved_start(steps[j].units, until):
-            last = steps[j]
-        if j == i and last is None:  # the next step may wait or be seen: one by one
-            st = steps[i]
-            yield from st.port.use(st.cycles, st.phase, st.layer, st.bits, st.units)
-            st.port.probe.charge(st.category, st.phase, st.joules)
-            i += 1
-            continue
-        t = now
-        for st in steps[i:j]:
+    """Generator: perform `steps` (each at least one cycle long) one after another, exactly as
+    ``yield from step.port.run(step)`` for each would, with fewer events. A step is requested when
+    the one before it ends; every step whose request comes before the next event anyone else could
+    act on (`env.peek()`) is booked at once, since no other request can come between. The steps
+    before the last one booked end before that event, so they are recorded and charged at once, in
+    the order step by step gives, with no other record or charge between; the last is recorded and
+    charged when it ends, and the next steps are booked then (`_Sequence`)."""
+    seq = _Sequence(env, steps)
+    if seq.book():
+        yield seq.done
+    seq.record()
+
+
+class _Sequence:
+    """The state of one `run_steps`: the steps, the next one to book, and the last one booked, which
+    is recorded when it ends. Between the owner's first and last booking the sequence wakes with no
+    process of its own: each wake-up is a bare entry of SimPy's event queue (`_Wake`) whose callback
+    books the next steps, scheduled where a timeout of the owner would be (the same time, priority
+    and order), so every event is processed in the order the owner sleeping step by step gives."""
+
+    __slots__ = ("env", "steps", "i", "last", "done")
+
+    def __init__(self, env: Env, steps: list[Step]):
+        if any(st.cycles < 1 for st in steps):
+            raise ValueError("run_steps: every step must hold its port at least one cycle")
+        self.env, self.steps, self.i, self.last = env, steps, 0, None
+        self.done = simpy.Event(env)  # the owner's wake-up when the last step ends
+
+    def book(self) -> bool:
+        """At `env.now`: book the next steps (see `run_steps`) and schedule the wake-up at the end of
+        the last one booked; whether there is anything to wait for."""
+        steps, n, env = self.steps, len(self.steps), self.env
+        if self.i == n:
+            return False
+        now, until = env.now, env.peek()
+        t, j = now, self.i
+        while True:
+            st = steps[j]
             port = st.port
-            port.probe.wait(port.name, t, t)
-            port.probe.busy(port.name, t, t + st.cycles, st.phase, st.layer, st.bits, st.units)
-            port.probe.charge(st.category, st.phase, st.joules)
-            t += st.cycles
-        if last is not None:
-            last.port.probe.wait(last.port.name, t, t)
-            t += last.cycles
+            granted = port.book(st.units, st.cycles, t)
+            queued, t = t, granted + st.cycles
             j += 1
-        if t > now:
-            yield env.timeout(t - now)
-        if last is not None:
-            last.port.probe.busy(last.port.name, t - last.cycles, t, last.phase, last.layer, last.bits, last.units)
-            last.port.probe.charge(last.category, last.phase, last.joules)
-        i = j
+            if j == n or t >= until:  # the last step booked: recorded and charged when it ends
+                break
+            st.perform(queued, granted, t)  # it ends before anyone else acts: recorded and charged now
+        self.i, self.last = j, (st, queued, granted, t)
+        if j < n:  # wake up at t to book the rest
+            heapq.heappush(env._queue, (t, simpy.events.NORMAL, next(env._eid), _Wake(self.wake)))
+        else:  # the owner wakes up at t
+            self.done._ok, self.done._value = True, None
+            env.schedule(self.done, simpy.events.NORMAL, t - now)
+        return True
+
+    def record(self) -> None:
+        """Record and charge the last step booked (it has just ended)."""
+        st, queued, granted, end = self.last
+        st.perform(queued, granted, end)
+
+    def wake(self, _entry) -> None:
+        self.record()
+        self.book()
+
+
+class _Wake:
+    """An entry of SimPy's event queue that only calls back (`Environment.step` needs `callbacks` and
+    `_ok` of what it pops)."""
+
+    __slots__ = ("callbacks", "_ok")
+
+    def __init__(self, callback):
+        self.callbacks, self._ok = [callback], True
 
 
 class Subarray:
@@ -546,7 +470,7 @@ class Wgu:
     def __init__(self, env: Env, name: str, probe: Probe, *, units: int = 1, layer: int | None = None):
         self.name = name
         self.probe = probe
-        self.port = Port(env, name, units, probe, kind="weight_gradient", layer=layer, private=layer is not None)
+        self.port = Port(env, name, units, probe, kind="weight_gradient", layer=layer)
 
     def outer(self, rows: int, cols: int, *, phase: str, layer: int | None = None, cycles: int, energy_j: float):
         """Generator: accumulate one rows x cols outer-product block, holding an engine `cycles`."""

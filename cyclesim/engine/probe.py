@@ -52,15 +52,15 @@ class Probe:
     Busy intervals are stored per resource as tuples ``(start, end, phase, layer, bits)``
     (half-open, [start, end) in cycles), and alongside them (`units`) how many of the resource's
     servers each interval held (1 unless a request held several at once, e.g. a DRAM transfer
-    striped over channels); waits as ``granted - queued``; energy per (category, phase); queue
-    depths as ``(time, depth)`` samples.
+    striped over channels); waits as ``granted - queued`` (and the queued and granted times of those
+    that waited, from which `queue_series` derives the queue depth); energy per (category, phase).
     """
 
     def __init__(self) -> None:
         self._busy: dict[str, list[tuple]] = defaultdict(list)
         self._units: dict[str, list[int]] = defaultdict(list)  # parallel to _busy
         self._waits: dict[str, list[int]] = defaultdict(list)
-        self._depth: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._queued: dict[str, list[tuple[int, int]]] = defaultdict(list)  # (queued, granted) of waits > 0
         self._energy: dict[tuple[str, str], float] = defaultdict(float)
         self._total_j = 0.0
         self.capacity: dict[str, int] = {}
@@ -109,11 +109,25 @@ class Probe:
         self._busy[resource].append((start, end, phase, layer, bits))
         self._units[resource].append(units)
 
+    def lists(self, resource: str) -> tuple[list, list, list, list]:
+        """The record lists of `resource` (busy intervals, their units, waits, (queued, granted) of
+        waits > 0), for a port that appends to them itself, having checked its figures: an interval
+        ``(start, end, phase, layer, bits)`` with start <= end and phase in `terms.PHASES`, units a
+        positive integer, queued <= granted (`Port.record`)."""
+        return self._busy[resource], self._units[resource], self._waits[resource], self._queued[resource]
+
+    def add_energy(self, key: tuple[str, str], energy_j: float) -> None:
+        """`charge(*key, energy_j)` for a (category, phase) and an energy checked already (`Step`)."""
+        self._energy[key] += energy_j
+        self._total_j += energy_j
+
     def wait(self, resource: str, queued: int, granted: int) -> None:
         """One request to `resource`: queued at `queued`, granted at `granted`."""
         if granted < queued:
             raise ValueError(f"request to {resource!r} granted ({granted}) before queued ({queued})")
         self._waits[resource].append(granted - queued)
+        if granted > queued:
+            self._queued[resource].append((queued, granted))
 
     def charge(self, component: str, phase: str, energy_j: float) -> None:
         """Add `energy_j` joules to a component category in a phase."""
@@ -126,15 +140,11 @@ class Probe:
         self._energy[component, phase] += energy_j
         self._total_j += energy_j
 
-    def queue_depth(self, resource: str, time: int, depth: int) -> None:
-        """A sample of how many requests wait for `resource` at `time` (a step series)."""
-        self._depth[resource].append((time, depth))
-
     # ------------------------------------------------------------------------------ accessors
 
     def resources(self) -> list[str]:
         """Every resource that was registered or recorded anything, sorted by name."""
-        return sorted(set(self.capacity) | set(self._busy) | set(self._waits) | set(self._depth))
+        return sorted(set(self.capacity) | set(self._busy) | set(self._waits))
 
     def kind(self, resource: str) -> str:
         """What `resource` is, as registered (one of `terms.RESOURCE_KINDS`)."""
@@ -160,6 +170,10 @@ class Probe:
         (the servers each held: `units`)."""
         return list(self._busy.get(resource, ()))
 
+    def every_interval(self) -> list[tuple]:
+        """The busy intervals of every resource, as `intervals` gives them, in one list."""
+        return [iv for ivs in self._busy.values() for iv in ivs]
+
     def units(self, resource: str) -> list[int]:
         """Servers held by each of `resource`'s busy intervals, in the order of `intervals`."""
         return list(self._units.get(resource, ()))
@@ -169,8 +183,18 @@ class Probe:
         return list(self._waits.get(resource, ()))
 
     def queue_series(self, resource: str) -> list[tuple[int, int]]:
-        """``(time, depth)`` samples of `resource`'s queue (empty: nobody ever waited)."""
-        return list(self._depth.get(resource, ()))
+        """`resource`'s queue as a step series: ``(time, depth)`` at every time a request joined or
+        left it, with depth(t) = #{requests queued at or before t and granted after t} (empty:
+        nobody ever waited)."""
+        changes: dict[int, int] = defaultdict(int)
+        for queued, granted in self._queued.get(resource, ()):
+            changes[queued] += 1
+            changes[granted] -= 1
+        series, depth = [], 0
+        for t in sorted(changes):
+            depth += changes[t]
+            series.append((t, depth))
+        return series
 
     def busy_cycles(self, resource: str) -> int:
         """Server-cycles of `resource`: each busy interval's length times the servers it held."""
@@ -209,7 +233,7 @@ class Probe:
                     "wait_max_cycles": float(w[-1]) if w else 0.0,
                     "busy_cycles": self.busy_cycles(r),
                     "bytes": sum(iv[4] for iv in self._busy.get(r, ())) / 8.0,
-                    "queue_max": max((d for _, d in self._depth.get(r, ())), default=0),
+                    "queue_max": max((d for _, d in self.queue_series(r)), default=0),
                 }
             )
         return rows

@@ -39,6 +39,7 @@ from cyclesim.rules import base as rule_base
 from cyclesim.terms import IDLE, PHASES
 
 _F32 = np.float32
+_PHASE_CODE = {p: k for k, p in enumerate(PHASES)}
 
 
 @attrs.frozen
@@ -62,22 +63,24 @@ class IterationResult:
             time[p] = sum over cycles t of [p busy at t] / max(1, number of phases busy at t).
         Summed piece by piece between consecutive interval edges, in time order (np.cumsum adds in
         order; a phase not busy in a piece adds an exact zero)."""
-        starts: dict = {p: [] for p in PHASES}
-        ends: dict = {p: [] for p in PHASES}
-        for res in self.probe.resources():
-            for start, end, phase, _layer, _bits in self.probe.intervals(res):
-                if end > start:
-                    starts[phase].append(start)
-                    ends[phase].append(end)
-        times = np.unique(np.concatenate([np.asarray(v, dtype=np.int64) for v in (*starts.values(), *ends.values())]))
+        ivs = self.probe.every_interval()
+        n = len(ivs)
+        start = np.fromiter((iv[0] for iv in ivs), dtype=np.int64, count=n)
+        end = np.fromiter((iv[1] for iv in ivs), dtype=np.int64, count=n)
+        phase = np.fromiter((_PHASE_CODE[iv[2]] for iv in ivs), dtype=np.int8, count=n)
+        held = end > start
+        starts = {p: start[held & (phase == k)] for k, p in enumerate(PHASES)}
+        ends = {p: end[held & (phase == k)] for k, p in enumerate(PHASES)}
+        times = np.sort(np.concatenate([*starts.values(), *ends.values()]))
+        times = times[np.concatenate([times[:1] == times[:1], times[1:] != times[:-1]])]  # distinct
         out = dict.fromkeys((*PHASES, IDLE), 0.0)
         if times.size == 0:
             out[IDLE] = float(self.cycles)
             return out
         # busy[p][i]: p keeps a resource busy in the piece [times[i], times[i + 1])
         busy = {
-            p: np.searchsorted(np.sort(np.asarray(starts[p], dtype=np.int64)), times[:-1], side="right")
-            > np.searchsorted(np.sort(np.asarray(ends[p], dtype=np.int64)), times[:-1], side="right")
+            p: np.searchsorted(np.sort(starts[p]), times[:-1], side="right")
+            > np.searchsorted(np.sort(ends[p]), times[:-1], side="right")
             for p in PHASES
         }
         count = sum(b.astype(np.int64) for b in busy.values())
@@ -667,10 +670,13 @@ def _degraded_currents(xbar, xq: np.ndarray, g: np.ndarray, bits: int, signed: b
 
 def _active_bits(xq: np.ndarray, bits: int, signed: bool) -> np.ndarray:
     """Set input bits per line over the batch and all planes (sign-magnitude when signed), float64:
-    active[i] = sum_b sum_k bit_k(|x[b, i]|)."""
-    v = np.abs(xq.astype(np.int64)) if signed else xq.astype(np.int64)
+    active[i] = sum_b popcount(|x[b, i]| mod 2^m), m the magnitude bits (bits, or bits - 1 signed)."""
+    v = np.abs(xq) if signed else xq  # integers of at most 16 bits (|x| < 2^15 signed)
     mag = bits - 1 if signed else bits
-    total = np.zeros(xq.shape[1], dtype=np.float64)
-    for k in range(mag):
-        total += ((v >> k) & 1).sum(axis=0)
-    return total
+    return _POPCOUNT[v & ((1 << mag) - 1)].sum(axis=0, dtype=np.int64).astype(np.float64)
+
+
+_POPCOUNT = np.zeros(1 << 16, dtype=np.uint8)
+for _k in range(16):
+    _POPCOUNT += ((np.arange(1 << 16) >> _k) & 1).astype(np.uint8)
+"""Set bits of every 16-bit value (inputs carry at most 16 bits, `config.Precision`)."""
