@@ -456,3 +456,45 @@ def test_phase_time_is_its_definition_cycle_by_cycle():
         got = it.phase_time()
         assert got == pytest.approx({k: float(v) for k, v in want.items()}, rel=1e-12, abs=1e-9)
         assert sum(got.values()) == pytest.approx(it.cycles)
+
+
+@pytest.mark.parametrize(("bits", "signed"), [(8, False), (5, False), (8, True), (16, True)])
+def test_active_bits_count_every_set_input_bit_of_every_plane(bits, signed):
+    """The bits a read drives per input line, over the batch and every plane: bit k of x (unsigned),
+    bit k of |x| (signed, sign-magnitude), k below the magnitude bits; counted bit by bit here."""
+    rng = np.random.default_rng(3)
+    mag = bits - 1 if signed else bits
+    lo = -(2**mag - 1) if signed else 0
+    x = rng.integers(lo, 2**mag, size=(50, 37)).astype(np.int32)
+    x[rng.random(x.shape) < 0.3] = 0
+    v = np.abs(x.astype(np.int64))
+    want = sum(((v >> k) & 1).sum(axis=0) for k in range(mag)).astype(np.float64)
+    got = schedule._active_bits(x, bits, signed)
+    assert got.dtype == np.float64 and np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("shape", [(256, 256), (300, 10), (784, 130)])
+def test_programming_counts_each_subarray_row_by_row(shape):
+    """Per 128 x 128 subarray of a pulse-count matrix: pulses of row-by-row programming (each row as
+    many as its most-programmed cell), pulses of every cell, and rows programmed, block by block."""
+    rng = np.random.default_rng(5)
+    pulses = (rng.integers(-4, 5, shape) * (rng.random(shape) < 0.2)).astype(np.int32)
+    row_pulses, cell_pulses, rows_programmed = schedule._programming(pulses, 128)
+    for s in range(-(-shape[0] // 128)):
+        for j in range(-(-shape[1] // 128)):
+            block = np.abs(pulses[s * 128 : (s + 1) * 128, j * 128 : (j + 1) * 128])
+            assert row_pulses[s, j] == block.max(axis=1).sum()
+            assert cell_pulses[s, j] == block.sum()
+            assert rows_programmed[s, j] == np.count_nonzero(block.max(axis=1))
+
+
+@pytest.mark.parametrize("shape", [(784, 256), (256, 784), (300, 10), (130, 129)])
+def test_line_sums_are_each_subarrays_row_sums_bit_for_bit(shape):
+    """The conductance every driven line sees in each column block equals the float64 row sum of that
+    block alone, bit for bit (values over a wide range, so the order of the additions would show)."""
+    rng = np.random.default_rng(7)
+    g = (rng.standard_normal(shape) * np.exp(rng.uniform(-30, 30, shape))).astype(np.float32)
+    sums = schedule._line_sums(g, 128)
+    for k in range(-(-shape[1] // 128)):
+        want = g[:, k * 128 : (k + 1) * 128].sum(axis=1, dtype=np.float64)
+        assert sums[k].flags.c_contiguous and np.array_equal(sums[k].view(np.int64), want.view(np.int64))

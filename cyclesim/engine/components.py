@@ -110,18 +110,19 @@ class Port:
     def book(self, units: int, cycles: int, at: int) -> int:
         """Queue a request made at time `at` (no earlier than any request booked before it) for
         `units` servers held `cycles` cycles; returns its grant time."""
-        t = max(at, self._last)
-        ends, cap = self._ends, self.capacity - units
-        while True:
-            while ends and ends[0][0] <= t:  # holds over by t give their servers back
-                self._held -= heapq.heappop(ends)[1]
-            if self._held <= cap:
-                break
+        last, ends, held, cap = self._last, self._ends, self._held, self.capacity - units
+        t = at if at > last else last
+        while ends and ends[0][0] <= t:  # holds over by t give their servers back
+            held -= heapq.heappop(ends)[1]
+        while held > cap:  # wait for the next hold to end
             t = ends[0][0]
+            while ends and ends[0][0] <= t:
+                held -= heapq.heappop(ends)[1]
         self._last = t
         if cycles:
             heapq.heappush(ends, (t + cycles, units))
-            self._held += units
+            held += units
+        self._held = held
         return t
 
     def record(self, queued: int, granted: int, end: int, phase: str, layer: int | None, bits: int, units: int) -> None:
@@ -182,8 +183,12 @@ class Step:
     def perform(self, queued: int, granted: int, end: int) -> None:
         """Record this step's hold (requested at `queued`, granted at `granted`, over at `end`) and
         charge its energy."""
-        port = self.port
-        port.record(queued, granted, end, self.phase, self.layer, self.bits, self.units)
+        port = self.port  # Port.record, inline
+        port._waits.append(granted - queued)
+        if granted > queued:
+            port._queued.append((queued, granted))
+        port._busy.append((granted, end, self.phase, self.layer, self.bits))
+        port._units.append(self.units)
         port.probe.add_energy(self.key, self.joules)
 
 
@@ -198,67 +203,69 @@ def run_steps(env: Env, steps: list[Step]):
     seq = _Sequence(env, steps)
     if seq.book():
         yield seq.done
-    seq.record()
+    seq.last.perform(seq.queued, seq.granted, seq.end)
 
 
 class _Sequence:
-    """The state of one `run_steps`: the steps, the next one to book, and the last one booked, which
-    is recorded when it ends. Between the owner's first and last booking the sequence wakes with no
-    process of its own: each wake-up is a bare entry of SimPy's event queue (`_Wake`) whose callback
-    books the next steps, scheduled where a timeout of the owner would be (the same time, priority
-    and order), so every event is processed in the order the owner sleeping step by step gives."""
+    """The state of one `run_steps`: the steps, the next one to book, and the last one booked (`last`,
+    requested at `queued`, granted at `granted`, over at `end`), which is recorded when it ends.
+    Between the owner's first and last booking the sequence wakes with no process of its own: each
+    wake-up is a bare entry of SimPy's event queue whose callback books the next steps, scheduled
+    where a timeout of the owner would be (the same time, priority and order), so every event is
+    processed in the order the owner sleeping step by step gives."""
 
-    __slots__ = ("env", "steps", "i", "last", "done")
+    __slots__ = ("env", "steps", "i", "last", "queued", "granted", "end", "done", "entry")
 
     def __init__(self, env: Env, steps: list[Step]):
-        if any(st.cycles < 1 for st in steps):
+        if min(st.cycles for st in steps) < 1:
             raise ValueError("run_steps: every step must hold its port at least one cycle")
-        self.env, self.steps, self.i, self.last = env, steps, 0, None
+        self.env, self.steps, self.i = env, steps, 0
         self.done = simpy.Event(env)  # the owner's wake-up when the last step ends
+        self.entry = _Wake(self.wake)  # the sequence's own wake-up (at most one is due at a time)
 
     def book(self) -> bool:
         """At `env.now`: book the next steps (see `run_steps`) and schedule the wake-up at the end of
         the last one booked; whether there is anything to wait for."""
-        steps, n, env = self.steps, len(self.steps), self.env
-        if self.i == n:
+        steps, env, j = self.steps, self.env, self.i
+        n = len(steps)
+        if j == n:
             return False
-        now, until = env.now, env.peek()
-        t, j = now, self.i
+        queue = env._queue
+        now = t = env._now
+        until = queue[0][0] if queue else math.inf  # env.peek()
         while True:
             st = steps[j]
-            port = st.port
-            granted = port.book(st.units, st.cycles, t)
+            granted = st.port.book(st.units, st.cycles, t)
             queued, t = t, granted + st.cycles
             j += 1
             if j == n or t >= until:  # the last step booked: recorded and charged when it ends
                 break
             st.perform(queued, granted, t)  # it ends before anyone else acts: recorded and charged now
-        self.i, self.last = j, (st, queued, granted, t)
+        self.i, self.last, self.queued, self.granted, self.end = j, st, queued, granted, t
         if j < n:  # wake up at t to book the rest
-            heapq.heappush(env._queue, (t, simpy.events.NORMAL, next(env._eid), _Wake(self.wake)))
+            entry = self.entry
+            entry.callbacks = entry.wake
+            heapq.heappush(queue, (t, simpy.events.NORMAL, next(env._eid), entry))
         else:  # the owner wakes up at t
             self.done._ok, self.done._value = True, None
             env.schedule(self.done, simpy.events.NORMAL, t - now)
         return True
 
-    def record(self) -> None:
-        """Record and charge the last step booked (it has just ended)."""
-        st, queued, granted, end = self.last
-        st.perform(queued, granted, end)
-
     def wake(self, _entry) -> None:
-        self.record()
+        """The last step booked has ended: record it, book the next."""
+        self.last.perform(self.queued, self.granted, self.end)
         self.book()
 
 
 class _Wake:
     """An entry of SimPy's event queue that only calls back (`Environment.step` needs `callbacks` and
-    `_ok` of what it pops)."""
+    `_ok` of what it pops, and empties `callbacks`; `wake` re-arms it)."""
 
-    __slots__ = ("callbacks", "_ok")
+    __slots__ = ("callbacks", "_ok", "wake")
 
     def __init__(self, callback):
-        self.callbacks, self._ok = [callback], True
+        self.wake = [callback]
+        self.callbacks, self._ok = None, True
 
 
 class Subarray:

@@ -117,6 +117,8 @@ class ChipModel:
     def __init__(self, env, inv, net, probe: Probe):
         workload, fp = inv.workload, inv.floorplan
         self.env, self.wl, self.fp, self.net, self.probe = env, workload, fp, net, probe
+        self.weight_maps = fp.weights  # the floorplan's entry of every weight array, layer order
+        self.feedback_maps = {int(a.name.removeprefix("feedback")) - 1: a for a in fp.feedback}  # by layer served
         chip = workload.chip
         sub = chip.subarray
         self.sub = sub
@@ -236,9 +238,8 @@ class ChipModel:
     def _array(self, l: int, feedback: bool):
         """(crossbar, floorplan entry, subarrays) of layer l's weights, or of its feedback matrix."""
         if feedback:
-            amap = next(a for a in self.fp.feedback if a.name == f"feedback{l + 1}")
-            return self.net.feedback[l], amap, self.feedback_subarrays[l]
-        return self.net.xbars[l], self.fp.weights[l], self.subarrays[l]
+            return self.net.feedback[l], self.feedback_maps[l], self.feedback_subarrays[l]
+        return self.net.xbars[l], self.weight_maps[l], self.subarrays[l]
 
     def reads(self, l: int, x, g: np.ndarray, transposed: bool, feedback: bool = False) -> list:
         """Every subarray's part of reading `x` through layer l's weights (or, `feedback`, its feedback
@@ -260,25 +261,29 @@ class ChipModel:
         op = self.read["ag" if transposed else "fw"]
         batch = x.q.shape[0]
         active = _active_bits(x.q, bits, signed)  # per input line, over the batch and every plane
+        driven = [float(active[b : b + sub].sum()) for b in range(0, active.size, sub)]  # per block (exact)
         degraded = _degraded_currents(xbar, x.q, g, bits, signed, transposed, sub)
+        # per driven line and subarray, the conductance it drives: sum of g over the subarray's columns
+        # (rows, for a transposed read)
+        line_sums = None if degraded is not None else _line_sums(np.ascontiguousarray(g.T) if transposed else g, sub)
         out = []
         for (s, j), sa in subs.items():
             rs, cs = slice(s * sub, (s + 1) * sub), slice(j * sub, (j + 1) * sub)
-            gs = g[rs, cs]
+            shape = g[rs, cs].shape
             # Data-dependent: every set input bit pulses its line's driver and its line's cells
             # conduct for the pulse; per plane, the output lines in use are precharged, multiplexed,
             # converted and accumulated.
-            if transposed:
-                act, line_g = active[cs], np.ascontiguousarray(gs.T).sum(axis=1, dtype=np.float64)
+            frac = (shape[0] if transposed else shape[1]) / sub * planes * batch
+            if degraded is None:
+                act, line_g = (active[cs], line_sums[s, cs]) if transposed else (active[rs], line_sums[j, rs])
+                current = float(act @ line_g)
             else:
-                act, line_g = active[rs], gs.sum(axis=1, dtype=np.float64)
-            frac = (gs.shape[0] if transposed else gs.shape[1]) / sub * planes * batch
-            current = float(act @ line_g) if degraded is None else degraded[s, j]
+                current = degraded[s, j]
             energy = {
                 "array": op.cell_j_per_gmax * current + op.precharge_j * frac,
                 "adc": op.convert_j * frac,
                 "accumulation": (op.shift_add_j + op.encode_j) * frac,
-                "other": op.drive_j_per_input * float(act.sum()) + op.mux_j * frac,
+                "other": op.drive_j_per_input * driven[j if transposed else s] + op.mux_j * frac,
             }
             out.append(((s, j), sa, energy, planes * op.cycles))
         return out
@@ -444,7 +449,7 @@ class Iteration:
     def weight_update(self, l: int, ready: simpy.Event | None):
         """WG of layer l per sample (WGU + DRAM accumulation), then WU once `ready` fires."""
         wl, model = self.wl, self.model
-        a, stage = self.fp.weights[l], self.stages[l]
+        a, stage = self.model.weight_maps[l], self.stages[l]
         batch = len(self.trace.labels)
         words = model.words
         # The batch's errors of this layer do not fit the global buffer (it holds one sample): they
@@ -470,10 +475,8 @@ class Iteration:
             energy_j=stage.positions * cost.energy_j,
         )
         write = model.dram.step(sum_bits, "wg", l) if in_dram else None  # write the updated sums
-        steps = []
-        for b in range(batch):
-            steps += (first_read if b == 0 else read, outer, write)
-        yield from run_steps(self.env, [st for st in steps if st is not None])
+        steps = [first_read, outer, write] + [read, outer, write] * (batch - 1)  # sample by sample
+        yield from run_steps(self.env, steps if in_dram else [st for st in steps if st is not None])
         if ready is not None:
             yield ready
         # WU: the update logic reads the batch's sums (from DRAM, or from the WGU that holds them)
@@ -484,21 +487,19 @@ class Iteration:
         yield from model.dram.transfer((sum_bits if in_dram else 0) + weights * words.momentum, "wu", l)
         yield from model.dram.transfer(weights * words.momentum, "wu", l)
         yield from model.htree.send(weights * words.pulse, "wu", l)
-        pulses = self.trace.step.pulses[l]
-        sub = model.sub
+        # Rows are programmed one after another, all columns of a row together; a row takes as many
+        # pulses as its most-programmed cell. Every copy of a duplicated layer is programmed alike,
+        # in parallel.
+        row_pulses, cell_pulses, rows_programmed = _programming(self.trace.step.pulses[l], model.sub)
+        prog = model.programming  # each programmed row is selected, each pulse charged
         procs = []
         for (s, j), sa in model.subarrays[l].items():
-            block = np.abs(pulses[s * sub : (s + 1) * sub, j * sub : (j + 1) * sub])
-            # Rows are programmed one after another, all columns of a row together; a row takes
-            # as many pulses as its most-programmed cell. Every copy of a duplicated layer is
-            # programmed alike, in parallel.
-            n_pulses = int(block.max(axis=1).sum()) if block.size else 0
+            n_pulses = int(row_pulses[s, j])
             if n_pulses == 0:
                 continue
-            prog = model.programming  # each programmed row is selected, each pulse charged
             energy = {
-                "array": prog.pulse_j * float(block.sum()),
-                "other": prog.row_select_j * int(np.count_nonzero(block.max(axis=1))),
+                "array": prog.pulse_j * float(cell_pulses[s, j]),
+                "other": prog.row_select_j * int(rows_programmed[s, j]),
             }
             for target in (sa, *(c[(s, j)] for c in model.copies[l])):
                 procs.append(
@@ -668,15 +669,43 @@ def _degraded_currents(xbar, xq: np.ndarray, g: np.ndarray, bits: int, signed: b
     return total.T if transposed else total
 
 
+def _line_sums(m: np.ndarray, sub: int) -> np.ndarray:
+    """Row sums of m (float32) over each block of `sub` columns, float64, one contiguous row per block:
+    out[k, i] = sum_{c in block k} m[i, c] (the ragged last block over its own columns), each summed
+    as numpy sums one block's rows (`m[:, block].sum(axis=1, dtype=float64)`), bit for bit."""
+    rows, cols = m.shape
+    full = cols // sub
+    out = np.empty((-(-cols // sub), rows), dtype=np.float64)
+    if full:
+        out[:full] = m[:, : full * sub].reshape(rows, full, sub).sum(axis=2, dtype=np.float64).T
+    if cols > full * sub:
+        out[full] = m[:, full * sub :].sum(axis=1, dtype=np.float64)
+    return out
+
+
+def _programming(pulses: np.ndarray, sub: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per subarray (s, j) of a layer's signed pulse counts n (sub x sub blocks), integers:
+    row pulses  P[s, j] = sum over its rows r of max_c |n[r, c]|  (a row is programmed at once),
+    cell pulses C[s, j] = sum over its cells of |n|,
+    rows programmed R[s, j] = #{rows r : max_c |n[r, c]| > 0}."""
+    rows, cols = pulses.shape
+    nj = -(-cols // sub)
+    magnitude = np.abs(pulses)
+    if cols != nj * sub:  # a ragged last column block: its missing cells take no pulse
+        magnitude = np.pad(magnitude, ((0, 0), (0, nj * sub - cols)))
+    by_block = magnitude.reshape(rows, nj, sub)
+    row_max = by_block.max(axis=2)  # (rows, nj): each row of each column block
+    starts = np.arange(0, rows, sub)  # the row blocks
+    return (
+        np.add.reduceat(row_max, starts, axis=0, dtype=np.int64),
+        np.add.reduceat(by_block.sum(axis=2, dtype=np.int64), starts, axis=0),
+        np.add.reduceat((row_max > 0).astype(np.int64), starts, axis=0),
+    )
+
+
 def _active_bits(xq: np.ndarray, bits: int, signed: bool) -> np.ndarray:
     """Set input bits per line over the batch and all planes (sign-magnitude when signed), float64:
     active[i] = sum_b popcount(|x[b, i]| mod 2^m), m the magnitude bits (bits, or bits - 1 signed)."""
-    v = np.abs(xq) if signed else xq  # integers of at most 16 bits (|x| < 2^15 signed)
+    v = np.abs(xq) if signed else xq  # integers of at most 16 bits (`config.Precision`)
     mag = bits - 1 if signed else bits
-    return _POPCOUNT[v & ((1 << mag) - 1)].sum(axis=0, dtype=np.int64).astype(np.float64)
-
-
-_POPCOUNT = np.zeros(1 << 16, dtype=np.uint8)
-for _k in range(16):
-    _POPCOUNT += ((np.arange(1 << 16) >> _k) & 1).astype(np.uint8)
-"""Set bits of every 16-bit value (inputs carry at most 16 bits, `config.Precision`)."""
+    return np.bitwise_count(v & ((1 << mag) - 1)).sum(axis=0, dtype=np.int32).astype(np.float64)

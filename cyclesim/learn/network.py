@@ -253,7 +253,7 @@ class NetworkState:
     def error_operand(self, delta: np.ndarray) -> Operand:
         """An error tensor as the chip carries it (`error` bits, signed), or float in ideal mode."""
         if self.mode == "ideal":
-            return Operand(delta.astype(_F32), 1.0)
+            return Operand(delta.astype(_F32, copy=False), 1.0)
         q, sc = quant.signed(delta, self.workload.precision.error)
         return Operand(q, sc)
 

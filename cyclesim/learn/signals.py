@@ -27,7 +27,7 @@ def output_error(y: np.ndarray, labels: np.ndarray, loss: str) -> np.ndarray:
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
         return (p - t).astype(_F32)
-    return (y - t).astype(_F32)
+    return (y - t).astype(_F32, copy=False)
 
 
 def project(net: NetworkState, signal: rule_base.Signal, source: Operand, p: Pass) -> np.ndarray:
