@@ -27,16 +27,20 @@ def pow2_scale(max_abs: float) -> float:
 def unsigned(x: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
     """x in [0, 1] in fixed point: q = clip(round(x (2^bits - 1)), 0, 2^bits - 1), x ~ q * scale."""
     top = (1 << bits) - 1
-    q = np.clip(np.rint(x * _F32(top)), 0, top).astype(np.int32)
-    return q, 1.0 / top
+    q = x * _F32(top)  # one array, worked in place
+    np.rint(q, out=q)
+    np.clip(q, 0, top, out=q)
+    return q.astype(np.int32), 1.0 / top
 
 
 def signed(x: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
     """x as integers q in [-(2^(bits-1) - 1), 2^(bits-1) - 1] with x ~ q * scale."""
     top = (1 << (bits - 1)) - 1
-    scale = pow2_scale(float(np.abs(x).max(initial=0.0))) / top
-    q = np.clip(np.rint(x / _F32(scale)), -top, top).astype(np.int32)
-    return q, scale
+    scale = pow2_scale(max(float(x.max(initial=0.0)), -float(x.min(initial=0.0)))) / top  # max |x|, no |x| copy
+    q = x / _F32(scale)  # one array, worked in place
+    np.rint(q, out=q)
+    np.clip(q, -top, top, out=q)
+    return q.astype(np.int32), scale
 
 
 def stochastic(x: np.ndarray, bits: int, uniform: np.ndarray) -> np.ndarray:
