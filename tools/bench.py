@@ -53,6 +53,14 @@ Network MNIST 784-256-256-10, batch 200, SGD with momentum, SSE loss (e = y - t)
   so the figure depends on the machine having 2 free cores: the load average is printed with it.
   Needs the ``dask`` extra; skipped by ``--quick``; ``--sweep-scaling`` runs only this case (no
   MNIST needed).
+* ``epoch_floor_<rule>`` -- where a hardware epoch's time goes, for bp and dfa: one more epoch of the
+  ``<rule>_hardware`` case (not one of the timed repeats) with every bit-serial read
+  (``kernels.bitserial_mvm``) timed on its own, and the float32 additions those reads perform
+  counted: every set input bit adds one row of a subarray's conductances (one per column), in row
+  order, which is the exact read's work (the sum of set bits of every read's inputs times its
+  columns). Printed: the reads' CPU time, share of the epoch, additions and rate, and the rest of
+  the epoch (quantizers, weight gradients and their stochastic rounding, pulses and programming,
+  activations) as a multiple of the NumPy epoch. Informational: no target of its own.
 * ``--profile`` -- where the time goes: a hardware-mode epoch (train_limit=24000, test_limit=4000:
   120 training and 20 test batches, the full epoch's proportion), the same epoch with IR drop and one
   simulated iteration, for bp and dfa, each run once under cProfile after the warm-up; the top 12
@@ -541,6 +549,63 @@ def profiles(ds) -> list[dict]:
     return out
 
 
+def epoch_floor(ds, ref_median: float) -> list[dict]:
+    """For bp and dfa, one hardware epoch with the bit-serial reads timed apart and their additions
+    counted (set input bits x columns of every read; the counting runs outside the timed reads)."""
+    from cyclesim import kernels
+
+    rows = []
+    jitted = kernels.bitserial_mvm
+    for rule in ACCEPTED_RULES:
+        tally = {"reads_s": 0.0, "counting_s": 0.0, "additions": 0, "reads": 0}
+
+        def timed(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per_sub, spec, spans, tally=tally):
+            c0 = time.process_time()
+            out = jitted(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per_sub, spec, spans)
+            c1 = time.process_time()
+            v = np.abs(x_int) if signed else x_int
+            mag = bits - 1 if signed else bits
+            tally["additions"] += int(np.bitwise_count(v & ((1 << mag) - 1)).sum(dtype=np.int64)) * g.shape[1]
+            tally["reads"] += 1
+            tally["reads_s"] += c1 - c0
+            tally["counting_s"] += time.process_time() - c1
+            return out
+
+        tr = Trainer(workload(rule, "hardware", None), ds, np.random.SeedSequence(0))
+        kernels.bitserial_mvm = timed
+        try:
+            with threadpool_limits(1):
+                c0 = time.process_time()
+                tr.run_epoch(1)
+                epoch_s = time.process_time() - c0
+        finally:
+            kernels.bitserial_mvm = jitted
+        epoch_s -= tally["counting_s"]  # the counting is the bench's, not the epoch's
+        rows.append(
+            dict(
+                case=f"epoch_floor_{rule}",
+                epoch_s=epoch_s,
+                reads_s=tally["reads_s"],
+                reads=tally["reads"],
+                additions=tally["additions"],
+                rest_s=epoch_s - tally["reads_s"],
+                reference_s=ref_median,
+                passed=None,
+            )
+        )
+    return rows
+
+
+def print_floor(r: dict) -> None:
+    share = r["reads_s"] / r["epoch_s"]
+    print(
+        f"{r['case']:<28} epoch {r['epoch_s']:.2f} s CPU ({r['epoch_s'] / r['reference_s']:.2f}x): "
+        f"bit-serial reads {r['reads_s']:.2f} s ({100 * share:.0f} %, {r['reads']} reads, "
+        f"{r['additions'] / 1e9:.2f} G conductance additions, {r['additions'] / r['reads_s'] / 1e9:.1f} G/s); "
+        f"the rest {r['rest_s']:.2f} s = {r['rest_s'] / r['reference_s']:.2f}x the NumPy epoch"
+    )
+
+
 def print_profile(p: dict) -> None:
     print(
         f"profile {p['case']}: {p['cpu_s']:.2f} s CPU under cProfile; top {len(p['top'])} functions by "
@@ -819,6 +884,13 @@ def main(argv=None) -> int:
     print_epochs(rows)
     sys.stdout.flush()
 
+    floor_rows = [] if args.quick else epoch_floor(ds, ref_med)
+    if floor_rows:
+        print()
+        for r in floor_rows:
+            print_floor(r)
+        sys.stdout.flush()
+
     ir_drop_rows = time_ir_drop(ds, train_limit, args.repeats)
     print()
     for r in ir_drop_rows:
@@ -898,6 +970,7 @@ def main(argv=None) -> int:
                 reference=REFERENCE,
                 cyclesim_dir=CYCLESIM_DIR,
                 rows=rows,
+                epoch_floor=floor_rows,
                 ir_drop=ir_drop_rows,
                 engine=engine_rows,
                 all_iterations=all_iterations_row,
