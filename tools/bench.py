@@ -24,7 +24,7 @@ Network MNIST 784-256-256-10, batch 200, SGD with momentum, SSE loss (e = y - t)
 * ``engine_<rule>_iteration`` -- one simulated iteration of the default workload
   (``Workload(rule=rule, training=Training(epochs=0))``, batch 200): ``simulate(inv, net, trace)``
   against the functional hardware iteration it replays, ``Trainer.step(images, labels, lr)`` on the
-  first 200 training images; each called once untimed, then the median of max(repeats, 5) calls.
+  first 200 training images; each called once untimed, then the median of max(repeats, 15) calls, the two alternating.
   The events per simulated iteration are printed with it.
 * ``all_iterations_dfa_3layer`` -- one epoch of ``workloads/dfa_3layer.py``
   (its 10 epochs would take too long) through ``cyclesim.runner.run`` with the engine replaying
@@ -411,7 +411,7 @@ def time_engine(ds, repeats: int) -> list[dict]:
         sim_times, step_times, events = [], [], 0
         with threadpool_limits(1):
             stepper.step(images, labels, lr)  # warm, as the engine was in engine_setup
-            for _ in range(max(repeats, 5)):
+            for _ in range(max(repeats, 15)):  # a few ms each: more runs steady the median on a shared machine
                 c0 = time.process_time()
                 events = simulate(inv, tr.net, trace).events
                 sim_times.append(time.process_time() - c0)
