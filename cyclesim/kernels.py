@@ -581,6 +581,46 @@ def outer_product_blas(h_int, d_int):
 
 
 @_jit
+def programming_counts(pulses, sub):
+    """Per subarray (s, j) of a layer's signed pulse counts n (sub x sub blocks), int64:
+    row pulses  P[s, j] = sum over its rows r of max_c |n[r, c]|  (a row is programmed at once),
+    cell pulses C[s, j] = sum over its cells of |n|,
+    rows programmed R[s, j] = #{rows r : max_c |n[r, c]| > 0}."""
+    rows, cols = pulses.shape
+    ns, nj = (rows + sub - 1) // sub, (cols + sub - 1) // sub
+    row_pulses = np.zeros((ns, nj), dtype=np.int64)
+    cell_pulses = np.zeros((ns, nj), dtype=np.int64)
+    rows_programmed = np.zeros((ns, nj), dtype=np.int64)
+    for r in range(rows):
+        s = r // sub
+        for j in range(nj):
+            top = np.int64(0)
+            total = np.int64(0)
+            for c in range(j * sub, min(cols, (j + 1) * sub)):
+                a = abs(np.int64(pulses[r, c]))
+                total += a
+                top = max(top, a)
+            row_pulses[s, j] += top
+            cell_pulses[s, j] += total
+            if top > 0:
+                rows_programmed[s, j] += 1
+    return row_pulses, cell_pulses, rows_programmed
+
+
+def programming_counts_ref(pulses, sub):
+    """NumPy reference of `programming_counts`, subarray by subarray."""
+    rows, cols = pulses.shape
+    ns, nj = -(-rows // sub), -(-cols // sub)
+    out = [np.zeros((ns, nj), dtype=np.int64) for _ in range(3)]
+    for s in range(ns):
+        for j in range(nj):
+            block = np.abs(pulses[s * sub : (s + 1) * sub, j * sub : (j + 1) * sub].astype(np.int64))
+            row_max = block.max(axis=1)
+            out[0][s, j], out[1][s, j], out[2][s, j] = row_max.sum(), block.sum(), np.count_nonzero(row_max)
+    return tuple(out)
+
+
+@_jit
 def to_pulses(delta, uniform, max_pulses):
     """Stochastically rounded pulse counts: n = clip(floor(delta + u), -max_pulses, max_pulses).
 

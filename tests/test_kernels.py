@@ -362,3 +362,14 @@ def test_bit_planes_rebuild_the_inputs():
         planes = k.bit_planes(x, bits, signed)
         assert planes.dtype == np.uint8 and planes.shape == (len(k.bit_weights(bits, signed)), 5, 9)
         assert np.array_equal(np.tensordot(k.bit_weights(bits, signed), planes, axes=1), x)
+
+
+@pytest.mark.parametrize("shape", [(256, 256), (300, 10), (784, 130), (5, 3)])
+def test_programming_counts_match_numpy(shape):
+    """Pulses of row-by-row programming, pulses of every cell and rows programmed, per 128 x 128
+    subarray of a pulse-count matrix: the kernel against the block-by-block NumPy reference."""
+    rng = np.random.default_rng(5)
+    pulses = (rng.integers(-4, 5, shape) * (rng.random(shape) < 0.2)).astype(np.int32)
+    got, want = k.programming_counts(pulses, 128), k.programming_counts_ref(pulses, 128)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype == np.int64 and np.array_equal(a, b)

@@ -473,21 +473,6 @@ def test_active_bits_count_every_set_input_bit_of_every_plane(bits, signed):
     assert got.dtype == np.float64 and np.array_equal(got, want)
 
 
-@pytest.mark.parametrize("shape", [(256, 256), (300, 10), (784, 130)])
-def test_programming_counts_each_subarray_row_by_row(shape):
-    """Per 128 x 128 subarray of a pulse-count matrix: pulses of row-by-row programming (each row as
-    many as its most-programmed cell), pulses of every cell, and rows programmed, block by block."""
-    rng = np.random.default_rng(5)
-    pulses = (rng.integers(-4, 5, shape) * (rng.random(shape) < 0.2)).astype(np.int32)
-    row_pulses, cell_pulses, rows_programmed = schedule._programming(pulses, 128)
-    for s in range(-(-shape[0] // 128)):
-        for j in range(-(-shape[1] // 128)):
-            block = np.abs(pulses[s * 128 : (s + 1) * 128, j * 128 : (j + 1) * 128])
-            assert row_pulses[s, j] == block.max(axis=1).sum()
-            assert cell_pulses[s, j] == block.sum()
-            assert rows_programmed[s, j] == np.count_nonzero(block.max(axis=1))
-
-
 @pytest.mark.parametrize("shape", [(784, 256), (256, 784), (300, 10), (130, 129)])
 def test_line_sums_are_each_subarrays_row_sums_bit_for_bit(shape):
     """The conductance every driven line sees in each column block equals the float64 row sum of that

@@ -93,7 +93,9 @@ class Port:
         g = min { t >= max(r, g_prev) : units held at t by earlier requests <= capacity - k }
     with g_prev the grant of the request before it, and holds them over [g, g + cycles). The
     requester sleeps once, until the end of its hold (a get, a timeout and a put each cost events:
-    the same grants at the same times).
+    the same grants at the same times). Requests made in the same cycle are served in the order
+    their processes run in that cycle (SimPy's event order), as a FIFO queue of SimPy events serves
+    them; which of two such requests goes first is bookkeeping, not a modelled arbiter.
     """
 
     def __init__(self, env: Env, name: str, capacity: int, probe: Probe, *, kind: str, layer: int | None = None):

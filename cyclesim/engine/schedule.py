@@ -14,11 +14,13 @@ whatever the event simulation of these dependencies and queues gives.
 
 from __future__ import annotations
 
+import gc
+
 import attrs
 import numpy as np
 import simpy
 
-from cyclesim import irdrop
+from cyclesim import irdrop, kernels
 from cyclesim.engine.components import (
     Buffer,
     Dram,
@@ -490,7 +492,7 @@ class Iteration:
         # Rows are programmed one after another, all columns of a row together; a row takes as many
         # pulses as its most-programmed cell. Every copy of a duplicated layer is programmed alike,
         # in parallel.
-        row_pulses, cell_pulses, rows_programmed = _programming(self.trace.step.pulses[l], model.sub)
+        row_pulses, cell_pulses, rows_programmed = kernels.programming_counts(self.trace.step.pulses[l], model.sub)
         prog = model.programming  # each programmed row is selected, each pulse charged
         procs = []
         for (s, j), sa in model.subarrays[l].items():
@@ -622,7 +624,13 @@ class Iteration:
         yield from self.backward(procs, [c for c in chains if c[0].source != "target"])
 
     def run(self) -> IterationResult:
+        """Run the iteration's processes to the end. Python's cyclic garbage collector is paused
+        meanwhile: the run allocates thousands of small records that live on in the probe, and
+        collections triggered by them would only traverse those (any cycle among the processes
+        is collected once it resumes)."""
         proc = self.env.process(self.iteration())
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             self.env.run(until=proc)
         except RuntimeError as exc:  # SimPy: no events left but the iteration has not finished
@@ -632,6 +640,9 @@ class Iteration:
                 "the simulated iteration stopped making progress (deadlock); "
                 "check chip.dram_channels and the WGU arrangement"
             ) from None
+        finally:
+            if collecting:
+                gc.enable()
         events = next(self.env._eid) - len(self.env._queue)  # processed: scheduled, less those still due
         cycles = int(self.env.now)
         return IterationResult(
@@ -681,26 +692,6 @@ def _line_sums(m: np.ndarray, sub: int) -> np.ndarray:
     if cols > full * sub:
         out[full] = m[:, full * sub :].sum(axis=1, dtype=np.float64)
     return out
-
-
-def _programming(pulses: np.ndarray, sub: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per subarray (s, j) of a layer's signed pulse counts n (sub x sub blocks), integers:
-    row pulses  P[s, j] = sum over its rows r of max_c |n[r, c]|  (a row is programmed at once),
-    cell pulses C[s, j] = sum over its cells of |n|,
-    rows programmed R[s, j] = #{rows r : max_c |n[r, c]| > 0}."""
-    rows, cols = pulses.shape
-    nj = -(-cols // sub)
-    magnitude = np.abs(pulses)
-    if cols != nj * sub:  # a ragged last column block: its missing cells take no pulse
-        magnitude = np.pad(magnitude, ((0, 0), (0, nj * sub - cols)))
-    by_block = magnitude.reshape(rows, nj, sub)
-    row_max = by_block.max(axis=2)  # (rows, nj): each row of each column block
-    starts = np.arange(0, rows, sub)  # the row blocks
-    return (
-        np.add.reduceat(row_max, starts, axis=0, dtype=np.int64),
-        np.add.reduceat(by_block.sum(axis=2, dtype=np.int64), starts, axis=0),
-        np.add.reduceat((row_max > 0).astype(np.int64), starts, axis=0),
-    )
 
 
 def _active_bits(xq: np.ndarray, bits: int, signed: bool) -> np.ndarray:
