@@ -149,8 +149,7 @@ class ChipModel:
             )
         # Subarrays of the rule's feedback arrays (feedback_store "rram"), by the layer they serve.
         self.feedback_subarrays = {}
-        for a in fp.feedback:
-            l = int(a.name.removeprefix("feedback")) - 1
+        for l, a in self.feedback_maps.items():
             self.feedback_subarrays[l] = {
                 (s, j): Subarray(env, f"{a.name}.sub{s}.{j}", sub, sub, probe, layer=l)
                 for s in range(a.sub_rows)
@@ -160,8 +159,7 @@ class ChipModel:
         self.psum_bits = inv.tile_part(fp.arrays[0].transposable, "tile_adder_tree").size["bits"]
         self.groups = [self._hierarchy(inv, a, [self.subarrays[l], *self.copies[l]]) for l, a in enumerate(fp.weights)]
         self.feedback_groups = {
-            l: self._hierarchy(inv, next(a for a in fp.feedback if a.name == f"feedback{l + 1}"), [subs])
-            for l, subs in self.feedback_subarrays.items()
+            l: self._hierarchy(inv, self.feedback_maps[l], [subs]) for l, subs in self.feedback_subarrays.items()
         }
         gbuf = inv.part("global_buffer")
         self.gbuf = Buffer(env, gbuf.name, gbuf.size["port_bits"], gbuf.cost, gbuf.cost, probe)
