@@ -15,7 +15,7 @@ signed):
   and pulses) of the recorded iteration the engine replays (each is replayed as soon as it is
   trained, so there is one at a time whatever `sim.iterations_per_epoch`);
 - the largest transient of one layer at a time: a bit-serial read's partial sums of one
-  row-subarray, P x ceil(C/S) x B x S float32 (`kernels.bitserial_mvm`), beside the 4 n_l conductance
+  row-subarray, P x B x C float32 (`kernels.bitserial_mvm`), beside the 4 n_l conductance
   copy (8 while it is formed), the transposed copy of BP's read, the sign matrix of sign-symmetry;
   the update (`UPDATE_BYTES` per weight: gradient, stochastic rounding, pulses, C2C noise); the
   initial programming (`INIT_BYTES` per weight, float64 intermediates); the engine's set input
@@ -109,13 +109,13 @@ def _planes(bits: int, signed: bool) -> int:
 
 def psum_bytes(rows: int, cols: int, batch: int, planes: int, sub: int, per_plane: bool = False) -> int:
     """Bytes of `kernels.bitserial_mvm`'s work arrays for a rows x cols read: float32 partial sums of
-    one row-subarray (planes, ceil(cols/sub), batch, sub), as much again for NeuroSim's per-plane sums
-    (`per_plane`, `chip.adc_model` neurosim), the ADC's accumulator and running total
-    (2 x ceil(cols/sub) x batch x sub), the reference's codes (bounded by batch x sub) and the output
-    (batch x cols). Independent of `rows`: the row-subarrays are read one at a time."""
+    one row-subarray (planes, batch, cols), as much again for NeuroSim's per-plane sums (`per_plane`,
+    `chip.adc_model` neurosim), the ADC's accumulator and the running total that becomes the output
+    (2 x batch x cols), and the reference's codes (ceil(cols/sub) x batch, plus batch). Independent of
+    `rows`: the row-subarrays are read one at a time."""
     nj = -(-cols // sub)
-    sums = planes * nj * batch * sub * (2 if per_plane else 1)
-    return 4 * (sums + 2 * nj * batch * sub + batch * sub + batch * cols)
+    sums = planes * batch * cols * (2 if per_plane else 1)
+    return 4 * (sums + 2 * batch * cols + nj * batch + batch)
 
 
 def dataset_bytes(workload: Workload) -> tuple[int, int]:

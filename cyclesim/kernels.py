@@ -50,16 +50,16 @@ def bit_weights(bits: int, signed: bool) -> np.ndarray:
 
 @_jit(inline="always")
 def _subarray_sums(psum, count, x_int, g, s, bits, signed, rows_per_sub, rows, active):
-    """Row-subarray s of `bitserial_sums_ref`: psum (planes, nj, B, cs) and count (planes, B), zeroed
-    by the caller; `rows` (planes, rows_per_sub) and `active` (planes) are scratch.
+    """Row-subarray s of `bitserial_sums_ref` with its column-subarrays side by side: psum (planes, B, C),
+    psum[k, b, j * cs + c'] = the reference's psum[s, k, j, b, c'], and count (planes, B), zeroed by the
+    caller; `rows` (planes, rows_per_sub) and `active` (planes) are scratch.
 
     For each sample the active rows of every plane are listed first; the rows of a plane are then
-    added eight (or four) at a time, ((((acc + g_i1) + g_i2) + ...) + g_i8): the same additions in
-    the same order, with one load and store of the running sum per group.
+    added eight (or four) at a time across all C columns, ((((acc + g_i1) + g_i2) + ...) + g_i8): the
+    same additions in the same order, with one load and store of the running sum per group.
     """
     nb, nr = x_int.shape
-    nc = g.shape[1]
-    planes, nj, _nb, cs = psum.shape
+    planes = psum.shape[0]
     mag_bits = bits - 1 if signed else bits
     mask = (np.int64(1) << mag_bits) - 1
     for b in range(nb):
@@ -79,33 +79,31 @@ def _subarray_sums(psum, count, x_int, g, s, bits, signed, rows_per_sub, rows, a
         for p in range(planes):
             n = active[p]
             count[p, b] = n
-            for j in range(nj):
-                _add_rows(psum[p, j, b], g, rows[p], n, j * cs, min(cs, nc - j * cs))
+            _add_rows(psum[p, b], g, rows[p], n)
 
 
 @_jit(inline="always")
-def _add_rows(acc, g, rows, n, c0, width):
-    """acc[c] += g[rows[0], c0 + c] + ... + g[rows[n-1], c0 + c] for c < width, adding the rows one
-    by one in list order (grouped eight or four per pass over acc; each group is still a left-to-right
-    chain of float32 additions, so the result is the row-by-row sum bit for bit)."""
+def _add_rows(acc, g, rows, n):
+    """acc[c] += g[rows[0], c] + ... + g[rows[n-1], c] for every column c, adding the rows one by one in
+    list order (grouped eight or four per pass over acc; each group is still a left-to-right chain of
+    float32 additions, so the result is the row-by-row sum bit for bit)."""
+    width = acc.shape[0]
     m = 0
     while m + 8 <= n:
         r1, r2, r3, r4 = g[rows[m]], g[rows[m + 1]], g[rows[m + 2]], g[rows[m + 3]]
         r5, r6, r7, r8 = g[rows[m + 4]], g[rows[m + 5]], g[rows[m + 6]], g[rows[m + 7]]
         for c in range(width):
-            cc = c0 + c
-            acc[c] = (((((((acc[c] + r1[cc]) + r2[cc]) + r3[cc]) + r4[cc]) + r5[cc]) + r6[cc]) + r7[cc]) + r8[cc]
+            acc[c] = (((((((acc[c] + r1[c]) + r2[c]) + r3[c]) + r4[c]) + r5[c]) + r6[c]) + r7[c]) + r8[c]
         m += 8
     while m + 4 <= n:
         r1, r2, r3, r4 = g[rows[m]], g[rows[m + 1]], g[rows[m + 2]], g[rows[m + 3]]
         for c in range(width):
-            cc = c0 + c
-            acc[c] = (((acc[c] + r1[cc]) + r2[cc]) + r3[cc]) + r4[cc]
+            acc[c] = (((acc[c] + r1[c]) + r2[c]) + r3[c]) + r4[c]
         m += 4
     while m < n:
         r1 = g[rows[m]]
         for c in range(width):
-            acc[c] += r1[c0 + c]
+            acc[c] += r1[c]
         m += 1
 
 
@@ -221,6 +219,30 @@ def _span(x, c0, width):
 
 
 @_jit
+def _subtract_span(x, c0, width, r):
+    """x[b, c] -= r[b] for columns c0 .. c0 + width - 1 of every row (a differential readout: the
+    reference current taken off each column's), and the (min, max) of the results, as `_span` gives
+    them; each row is spanned while it is still in cache."""
+    xi = x.view(np.int32)
+    lo = np.int32(2147483647)
+    hi = np.int32(-2147483648)
+    for b in range(x.shape[0]):
+        row, rb = x[b, c0 : c0 + width], r[b]
+        for c in range(width):
+            row[c] -= rb
+        irow = xi[b, c0 : c0 + width]
+        for c in range(width):
+            v = _ordered(irow[c])
+            lo = min(lo, v)
+            hi = max(hi, v)
+    bounds = np.empty(2, dtype=np.int32)
+    bounds[0] = _ordered(lo)
+    bounds[1] = _ordered(hi)
+    f = bounds.view(np.float32)
+    return f[0], f[1]
+
+
+@_jit
 def _quantize_into(x, c0, width, lo, hi, levels, top, half, divide, weight, offset, out):
     """out[b, c] += weight * (Q(x[b, c]) - offset[b]) for c0 <= c < c0 + width, with the ADC transfer Q
     of `adc_shift_add_ref` (x, out 2-D; offset one value per row; `divide`: the bin index as NeuroSim
@@ -248,23 +270,25 @@ def _quantize_into(x, c0, width, lo, hi, levels, top, half, divide, weight, offs
 
 
 @_jit
-def _adc_scratch(nj, nbatch, cs):
+def _adc_scratch(nj, nbatch, ncols):
     """Work arrays of `_subarray_adc`: (acc, qr, zero)."""
     return (
-        np.empty((nj, nbatch, cs), dtype=np.float32),
+        np.empty((nbatch, ncols), dtype=np.float32),
         np.zeros((nj, nbatch), dtype=np.float32),
         np.zeros(nbatch, dtype=np.float32),
     )
 
 
 @_jit
-def _subarray_adc(total, plane_acc, psum, ref, weights, spec, ncols, spans, scratch):
+def _subarray_adc(total, plane_acc, psum, ref, weights, spec, cs, spans, scratch):
     """One row-subarray of `adc_shift_add_ref`: total += y_s (NeuroSim: plane_acc[k] += y_{s,k}), with
-    psum (planes, nj, B, cs) and ref (planes, nj, B) that subarray's column sums and the reference
-    column currents of its column-subarrays, and spans (planes, groups + nj, 2) its ADCs' ranges, set
-    from the batch unless `spec.fixed`. A differential readout subtracts the reference in psum itself."""
+    psum (planes, B, C) that subarray's column sums, its column-subarrays of cs columns side by side
+    (`_subarray_sums`), ref (planes, nj, B) the reference column currents of its column-subarrays, and
+    spans (planes, groups + nj, 2) its ADCs' ranges, set from the batch unless `spec.fixed`; total
+    (B, C), plane_acc (planes, B, C). A differential readout subtracts the reference in psum itself."""
     acc, qr, zero = scratch
-    planes, nj, nbatch, cs = psum.shape
+    planes, nbatch, ncols = psum.shape
+    nj = ref.shape[1]
     levels = np.float32(2.0**spec.bits)
     top = np.float32(2.0**spec.bits - 1.0)
     half = np.float32(0.5) if spec.midpoint else np.float32(0.0)
@@ -273,16 +297,12 @@ def _subarray_adc(total, plane_acc, psum, ref, weights, spec, ncols, spans, scra
     nref = spans.shape[1] - nj
     acc[:] = 0.0
     for k in range(planes):
+        x = psum[k]
         dst = plane_acc[k] if spec.neurosim else acc
         wk = np.float32(1.0) if spec.neurosim else weights[k]
-        for j in range(nj):
-            r = ref[k, j]
-            if spec.differential:
-                width = min(cs, ncols - j * cs)
-                for b in range(nbatch):
-                    for c in range(width):
-                        psum[k, j, b, c] -= r[b]
-            else:
+        if not spec.differential:
+            for j in range(nj):
+                r = ref[k, j]
                 qr[j] = 0.0
                 r2, q2 = r.reshape(1, nbatch), qr[j].reshape(1, nbatch)
                 sp = spans[k, nref + j]
@@ -291,29 +311,34 @@ def _subarray_adc(total, plane_acc, psum, ref, weights, spec, ncols, spans, scra
                 _quantize_into(r2, 0, nbatch, sp[0], sp[1], levels, top, half, spec.neurosim, np.float32(1.0), zero, q2)
         if spec.group_cols == 0:
             sp = spans[k, 0]
-            if not spec.fixed:
-                lo, hi = _span(psum[k, 0], 0, min(cs, ncols))
-                for j in range(1, nj):
-                    lo_j, hi_j = _span(psum[k, j], 0, min(cs, ncols - j * cs))
+            lo, hi = np.float32(np.inf), np.float32(-np.inf)
+            if spec.differential:
+                for j in range(nj):
+                    lo_j, hi_j = _subtract_span(x, j * cs, min(cs, ncols - j * cs), ref[k, j])
                     lo, hi = min(lo, lo_j), max(hi, hi_j)
+            elif not spec.fixed:
+                lo, hi = _span(x, 0, ncols)
+            if not spec.fixed:
                 sp[0], sp[1] = lo, hi
             for j in range(nj):
-                width = min(cs, ncols - j * cs)
+                c0, width = j * cs, min(cs, ncols - j * cs)
                 offset = zero if spec.differential else qr[j]
-                _quantize_into(psum[k, j], 0, width, sp[0], sp[1], levels, top, half, spec.neurosim, wk, offset, dst[j])
-        else:
-            for j in range(nj):
-                width = min(cs, ncols - j * cs)
-                offset = zero if spec.differential else qr[j]
-                for grp in range((width + gw - 1) // gw):
-                    c0 = grp * gw
-                    w = min(gw, width - c0)
-                    sp = spans[k, j * gpj + grp]
-                    if not spec.fixed:
-                        sp[0], sp[1] = _span(psum[k, j], c0, w)
-                    _quantize_into(
-                        psum[k, j], c0, w, sp[0], sp[1], levels, top, half, spec.neurosim, wk, offset, dst[j]
-                    )
+                _quantize_into(x, c0, width, sp[0], sp[1], levels, top, half, spec.neurosim, wk, offset, dst)
+            continue
+        for j in range(nj):
+            width = min(cs, ncols - j * cs)
+            offset = zero if spec.differential else qr[j]
+            for grp in range((width + gw - 1) // gw):
+                c0 = j * cs + grp * gw
+                w = min(gw, width - grp * gw)
+                sp = spans[k, j * gpj + grp]
+                if spec.differential:
+                    lo, hi = _subtract_span(x, c0, w, ref[k, j])
+                elif not spec.fixed:
+                    lo, hi = _span(x, c0, w)
+                if not spec.fixed:
+                    sp[0], sp[1] = lo, hi
+                _quantize_into(x, c0, w, sp[0], sp[1], levels, top, half, spec.neurosim, wk, offset, dst)
     if not spec.neurosim:
         total += acc
 
@@ -328,10 +353,10 @@ def _reference_currents(ref, count, g_ref):
 
 
 @_jit
-def _plane_sums(spec, planes, nj, nbatch, cs):
-    """NeuroSim's per-plane sums over the row-subarrays, zeroed ((1, 1, 1, 1) when not needed). Kept out
+def _plane_sums(spec, planes, nbatch, ncols):
+    """NeuroSim's per-plane sums over the row-subarrays, zeroed ((1, 1, 1) when not needed). Kept out
     of `bitserial_mvm`'s own body, where it would stop numba vectorising the inlined partial sums."""
-    return np.zeros((planes, nj, nbatch, cs) if spec.neurosim else (1, 1, 1, 1), dtype=np.float32)
+    return np.zeros((planes, nbatch, ncols) if spec.neurosim else (1, 1, 1), dtype=np.float32)
 
 
 @_jit
@@ -342,14 +367,15 @@ def _shift_add_planes(total, plane_acc, weights):
 
 
 @_jit
-def _trim(total, ncols):
-    """(nj, B, cs) column-subarray blocks laid side by side as (B, ncols)."""
-    nj, nbatch, cs = total.shape
-    out = np.empty((nbatch, ncols), dtype=np.float32)
-    for j in range(nj):
-        w = min(cs, ncols - j * cs)
-        out[:, j * cs : j * cs + w] = total[j, :, :w]
-    return out
+def _side_by_side(blocks, out):
+    """out[k, b, j * cs + c] = blocks[k, j, b, c]: (planes, nj, B, cs) column-subarray blocks laid side by
+    side as (planes, B, C), the padding of the last one dropped."""
+    planes, nj, nbatch, cs = blocks.shape
+    ncols = out.shape[2]
+    for k in range(planes):
+        for j in range(nj):
+            w = min(cs, ncols - j * cs)
+            out[k, :, j * cs : j * cs + w] = blocks[k, j, :, :w]
 
 
 @_jit
@@ -357,10 +383,9 @@ def bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per
     """The bit-serial read y = adc_shift_add_ref(bitserial_sums_ref(x_int, g, ...), g_ref * count, ...)
     (the equations are those two references' docstrings), one row-subarray at a time: the column sums
     of subarray s are digitised and added to the output before those of s + 1 are formed, so only one
-    subarray's partial sums (planes x nj x B x cs float32; a layer of fewer than cs columns keeps only
-    those, which changes no range group: it has one column-subarray) exist at once. The same float32
-    operations in the same order as the references, hence the same result bit for bit. `spans`
-    (`span_shape`) receives the ADC ranges, or gives them when `spec.fixed`."""
+    subarray's partial sums (planes x B x C float32, its column-subarrays side by side) exist at once.
+    The same float32 operations in the same order as the references, hence the same result bit for
+    bit. `spans` (`span_shape`) receives the ADC ranges, or gives them when `spec.fixed`."""
     nb, nr = x_int.shape
     nc = g.shape[1]
     ns = (nr + rows_per_sub - 1) // rows_per_sub
@@ -368,14 +393,13 @@ def bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per
         ns = nr // rows_per_sub
     nj = (nc + cols_per_sub - 1) // cols_per_sub
     planes = 2 * (bits - 1) if signed else bits
-    cw = min(cols_per_sub, nc)  # a layer narrower than one column-subarray stores only its own columns
-    psum = np.empty((planes, nj, nb, cw), dtype=np.float32)
+    psum = np.empty((planes, nb, nc), dtype=np.float32)
     count = np.empty((planes, nb), dtype=np.float32)
     rows = np.empty((planes, rows_per_sub), dtype=np.int64)
     active = np.zeros(planes, dtype=np.int64)
-    total = np.zeros((nj, nb, cw), dtype=np.float32)
-    plane_acc = _plane_sums(spec, planes, nj, nb, cw)
-    scratch = _adc_scratch(nj, nb, cw)
+    total = np.zeros((nb, nc), dtype=np.float32)
+    plane_acc = _plane_sums(spec, planes, nb, nc)
+    scratch = _adc_scratch(nj, nb, nc)
     ref = np.empty((planes, nj, nb), dtype=np.float32)
     gref = np.float32(g_ref)
     for s in range(ns):
@@ -383,10 +407,10 @@ def bitserial_mvm(x_int, g, g_ref, weights, bits, signed, rows_per_sub, cols_per
         count[:] = 0.0
         _subarray_sums(psum, count, x_int, g, s, bits, signed, rows_per_sub, rows, active)
         _reference_currents(ref, count, gref)
-        _subarray_adc(total, plane_acc, psum, ref, weights, spec, nc, spans[s], scratch)
+        _subarray_adc(total, plane_acc, psum, ref, weights, spec, cols_per_sub, spans[s], scratch)
     if spec.neurosim:
         _shift_add_planes(total, plane_acc, weights)
-    return _trim(total, nc)
+    return total
 
 
 def bit_planes(x_int, bits: int, signed: bool) -> np.ndarray:
@@ -413,15 +437,17 @@ def mvm_from_sums(sums_of, rows, cols, nbatch, bits, signed, rows_per_sub, cols_
     weights = bit_weights(bits, signed)
     ns, planes, _groups, _two = shape
     nj = -(-cols // cols_per_sub)
-    total = np.zeros((nj, nbatch, cols_per_sub), dtype=_F32)
-    plane_acc = _plane_sums(spec, planes, nj, nbatch, cols_per_sub)
-    scratch = _adc_scratch(nj, nbatch, cols_per_sub)
+    total = np.zeros((nbatch, cols), dtype=_F32)
+    plane_acc = _plane_sums(spec, planes, nbatch, cols)
+    scratch = _adc_scratch(nj, nbatch, cols)
+    wide = np.empty((planes, nbatch, cols), dtype=_F32)
     for s in range(ns):
         psum, ref = sums_of(s)
-        _subarray_adc(total, plane_acc, psum, ref, weights, spec, cols, spans[s], scratch)
+        _side_by_side(psum, wide)
+        _subarray_adc(total, plane_acc, wide, ref, weights, spec, cols_per_sub, spans[s], scratch)
     if spec.neurosim:
         _shift_add_planes(total, plane_acc, weights)
-    return _trim(total, cols)
+    return total
 
 
 def adc_shift_add_ref(psum, ref, weights, spec, ncols, spans):

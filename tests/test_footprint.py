@@ -33,18 +33,19 @@ def wl(width: int = 256, **changes) -> Workload:
     "rows, cols, batch, bits, signed, sub", [(300, 70, 5, 8, False, 64), (33, 129, 3, 6, True, 32)]
 )
 def test_partial_sums_are_one_row_subarray_of_the_kernels_arrays(rows, cols, batch, bits, signed, sub):
-    """The estimate holds one row-subarray's partial sums (the reference's slice s = 0), whatever the
-    rows, plus the ADC's accumulator and total, the reference's codes and the output; NeuroSim's
-    quantizer keeps a second set of sums, one per bit plane."""
+    """The estimate holds one row-subarray's partial sums (the reference's slice s = 0 without the
+    padding of its last column-subarray), whatever the rows, plus the ADC's accumulator, the total (the
+    output) and the reference's codes; NeuroSim's quantizer keeps a second set of sums, one per bit plane."""
     rng = np.random.default_rng(0)
     x = rng.integers(-20 if signed else 0, 20, size=(batch, rows)).astype(np.int32)
     g = rng.random((rows, cols), dtype=np.float32)
     psum, _count = kernels.bitserial_sums_ref(x, g, bits, signed, sub, sub)
     planes = 2 * (bits - 1) if signed else bits
     nj = -(-cols // sub)
-    extra = 4 * (2 * nj * batch * sub + batch * sub + batch * cols)
-    assert footprint.psum_bytes(rows, cols, batch, planes, sub) == psum[0].nbytes + extra
-    assert footprint.psum_bytes(rows, cols, batch, planes, sub, True) == 2 * psum[0].nbytes + extra
+    sums = psum[0].transpose(0, 2, 1, 3).reshape(planes, batch, nj * sub)[:, :, :cols]
+    extra = 4 * (2 * batch * cols + nj * batch + batch)
+    assert footprint.psum_bytes(rows, cols, batch, planes, sub) == sums.nbytes + extra
+    assert footprint.psum_bytes(rows, cols, batch, planes, sub, True) == 2 * sums.nbytes + extra
     assert footprint.psum_bytes(10 * rows, cols, batch, planes, sub) == footprint.psum_bytes(
         rows, cols, batch, planes, sub
     )

@@ -37,16 +37,19 @@ def test_mvm_matches_reference(case, differential):
 
 @pytest.mark.parametrize("case", CASES)
 def test_subarray_sums_match_reference(case):
-    """The fused read's partial sums, one row-subarray at a time, are the reference's slices."""
+    """The fused read's partial sums, one row-subarray at a time, are the reference's slices, their
+    column-subarrays side by side."""
     b, r, c, bits, signed, sub, _ = case
     x, g = _inputs(np.random.default_rng(2), b, r, c, bits, signed)
     want, want_count = k.bitserial_sums_ref(x, g, bits, signed, sub, sub)
     ns, planes, nj, _b, cs = want.shape
     rows, active = np.empty((planes, sub), np.int64), np.zeros(planes, np.int64)
     for s in range(ns):
-        psum, count = np.zeros((planes, nj, b, cs), np.float32), np.zeros((planes, b), np.float32)
+        psum, count = np.zeros((planes, b, c), np.float32), np.zeros((planes, b), np.float32)
         k._subarray_sums(psum, count, x, g, s, bits, signed, sub, rows, active)
-        assert np.array_equal(psum, want[s]) and np.array_equal(count, want_count[s])
+        side_by_side = want[s].transpose(0, 2, 1, 3).reshape(planes, b, nj * cs)[:, :, :c]
+        assert np.array_equal(psum.view(np.int32), side_by_side.view(np.int32))
+        assert np.array_equal(count, want_count[s])
 
 
 @pytest.mark.parametrize("width", [1, 37, 64])
