@@ -194,6 +194,26 @@ def _ordered(v):
     return np.int32(v ^ ((v >> np.int32(31)) & np.int32(0x7FFFFFFF)))
 
 
+@_jit(inline="always")
+def _row_span(irow, lo, hi):
+    """(lo, hi) widened over one row of `_ordered` integers."""
+    for c in range(irow.shape[0]):
+        v = _ordered(irow[c])
+        lo = min(lo, v)
+        hi = max(hi, v)
+    return lo, hi
+
+
+@_jit(inline="always")
+def _bounds(lo, hi):
+    """The floats whose `_ordered` integers are lo and hi."""
+    bounds = np.empty(2, dtype=np.int32)
+    bounds[0] = _ordered(lo)
+    bounds[1] = _ordered(hi)
+    f = bounds.view(np.float32)
+    return f[0], f[1]
+
+
 @_jit
 def _span(x, c0, width):
     """(min, max) over columns c0 .. c0 + width - 1 of a 2-D block: what one ADC's range spans.
@@ -203,19 +223,10 @@ def _span(x, c0, width):
     the bounds can see: x - lo, lo + q * step and hi - lo give the same values for lo = +0 or -0).
     """
     xi = x.view(np.int32)
-    lo = np.int32(2147483647)
-    hi = np.int32(-2147483648)
+    lo, hi = np.int32(2147483647), np.int32(-2147483648)
     for b in range(x.shape[0]):
-        row = xi[b, c0 : c0 + width]
-        for c in range(width):
-            v = _ordered(row[c])
-            lo = min(lo, v)
-            hi = max(hi, v)
-    bounds = np.empty(2, dtype=np.int32)
-    bounds[0] = _ordered(lo)
-    bounds[1] = _ordered(hi)
-    f = bounds.view(np.float32)
-    return f[0], f[1]
+        lo, hi = _row_span(xi[b, c0 : c0 + width], lo, hi)
+    return _bounds(lo, hi)
 
 
 @_jit
@@ -224,22 +235,13 @@ def _subtract_span(x, c0, width, r):
     reference current taken off each column's), and the (min, max) of the results, as `_span` gives
     them; each row is spanned while it is still in cache."""
     xi = x.view(np.int32)
-    lo = np.int32(2147483647)
-    hi = np.int32(-2147483648)
+    lo, hi = np.int32(2147483647), np.int32(-2147483648)
     for b in range(x.shape[0]):
         row, rb = x[b, c0 : c0 + width], r[b]
         for c in range(width):
             row[c] -= rb
-        irow = xi[b, c0 : c0 + width]
-        for c in range(width):
-            v = _ordered(irow[c])
-            lo = min(lo, v)
-            hi = max(hi, v)
-    bounds = np.empty(2, dtype=np.int32)
-    bounds[0] = _ordered(lo)
-    bounds[1] = _ordered(hi)
-    f = bounds.view(np.float32)
-    return f[0], f[1]
+        lo, hi = _row_span(xi[b, c0 : c0 + width], lo, hi)
+    return _bounds(lo, hi)
 
 
 @_jit
